@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { JobHookError } from '../errors.js';
+import { createHost } from '../host.js';
+import { createHostLogger } from '../logging/logger.js';
+import { HOST_FLAGS, configFromCli } from './cli-config.js';
+import { logPluginChange } from './log-plugin-change.js';
+
+/** `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all. */
+export async function serveCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: HOST_FLAGS, allowPositionals: false });
+  } catch (e) {
+    err.write(`jobhook serve: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let host;
+  let logger;
+  try {
+    const config = configFromCli(parsed.values);
+    logger = createHostLogger({ level: config.logLevel });
+    const log = logger;
+    host = await createHost({ config, logger, onPluginChange: (c) => logPluginChange(log, c) });
+  } catch (e) {
+    err.write(`jobhook serve: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    return 2;
+  }
+  for (const p of host.plugins()) {
+    if (p.state === 'active') {
+      logger.info({ plugin: p.id, version: p.version, handlers: p.handlers.map((h) => h.name), jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))] }, `plugin ${p.id} ${p.version} loaded`);
+    } else {
+      logger.error({ plugin: p.id, folder: p.folder, error: p.lastError }, `plugin ${p.id} failed to load: ${p.lastError?.message ?? 'unknown error'}`);
+    }
+  }
+  logger.info({ pluginsDir: host.config.pluginsDir, plugins: host.plugins().length }, 'jobhook is serving');
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  logger.info({ signal }, 'shutting down');
+  await host.close();
+  logger.info('stopped');
+  return 0;
+}

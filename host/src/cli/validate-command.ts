@@ -1,0 +1,24 @@
+import { JobHookError, ManifestError } from '../errors.js';
+import { ManifestSchema } from '../manifest/manifest-schema.js';
+import { readPluginPackage } from '../manifest/read-plugin-package.js';
+
+/** `jobhook validate <plugin-dir>…`: prints every problem as `<dir>: <pointer>: <message>`; 2 if any. */
+export async function validateCommand(dirs: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (dirs.length === 0) {
+    err.write('usage: jobhook validate <plugin-dir> [<plugin-dir>…]\n');
+    return 2;
+  }
+  const schema = new ManifestSchema();
+  let failed = false;
+  for (const dir of dirs) {
+    try {
+      const pkg = await readPluginPackage(dir, schema);
+      out.write(`${dir}: ok (${pkg.manifest.id} ${pkg.manifest.version}, ${pkg.manifest.handlers.length} handler(s))\n`);
+    } catch (e) {
+      failed = true;
+      if (e instanceof ManifestError) for (const p of e.problems) err.write(`${dir}: ${p.pointer || '/'}: ${p.message}\n`);
+      else err.write(`${dir}: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    }
+  }
+  return failed ? 2 : 0;
+}

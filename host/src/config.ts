@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ConfigError } from './errors.js';
+import { toProblems } from './manifest/manifest-schema.js';
+import type { PluginLimits } from './manifest/plugin-manifest.js';
+
+/** How the host authenticates to the platform API (design §3.4a). Never sent into an isolate. */
+export type PlatformAuth =
+  | { readonly type: 'none' }
+  | { readonly type: 'bearer'; readonly token: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string }
+  | { readonly type: 'header'; readonly name: string; readonly value: string };
+
+/** Admin overrides for one plugin. */
+export interface PluginOverrides {
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly limits?: Partial<PluginLimits>;
+}
+
+/** The host's configuration: defaults ← jobhook.config.json ← environment ← flags, validated. */
+export interface HostConfig {
+  readonly pluginsDir: string;
+  readonly listen: string;
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly platform: { readonly url: string | null; readonly auth: PlatformAuth };
+  /** Defaults for what a manifest leaves out, and the maxima a manifest cannot exceed. */
+  readonly limits: { readonly defaults: PluginLimits; readonly max: PluginLimits; readonly queueDepth: number };
+  readonly plugins: Readonly<Record<string, PluginOverrides>>;
+  /** Bearer token required by the host's own HTTP API, or null. */
+  readonly apiToken: string | null;
+}
+
+/** A deep-partial HostConfig, the shape of the config file and of `createHost`'s argument. */
+export type HostConfigInput = {
+  [K in keyof HostConfig]?: HostConfig[K] extends Readonly<Record<string, unknown>> ? Partial<HostConfig[K]> & Record<string, unknown> : HostConfig[K];
+};
+
+/** The embedded defaults: example plugins folder, loopback, no platform. */
+export const DEFAULT_CONFIG: HostConfig = {
+  pluginsDir: './plugins',
+  listen: '127.0.0.1:8080',
+  dataDir: './.jobhook',
+  logLevel: 'info',
+  platform: { url: null, auth: { type: 'none' } },
+  limits: {
+    defaults: { memoryMb: 64, timeoutMs: 30_000, concurrency: 4 },
+    max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 },
+    queueDepth: 256,
+  },
+  plugins: {},
+  apiToken: null,
+};
+
+const limitsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    memoryMb: { type: 'integer', minimum: 8 },
+    timeoutMs: { type: 'integer', minimum: 1 },
+    concurrency: { type: 'integer', minimum: 1 },
+  },
+};
+
+const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pluginsDir', 'listen', 'dataDir', 'logLevel', 'platform', 'limits', 'plugins'],
+  properties: {
+    $schema: { type: 'string' },
+    pluginsDir: { type: 'string', minLength: 1 },
+    listen: { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):\\d{1,5}$' },
+    dataDir: { type: 'string', minLength: 1 },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        url: { type: ['string', 'null'], pattern: '^https?://' },
+        auth: {
+          oneOf: [
+            { type: 'object', additionalProperties: false, required: ['type'], properties: { type: { const: 'none' } } },
+            { type: 'object', additionalProperties: false, required: ['type', 'token'], properties: { type: { const: 'bearer' }, token: { type: 'string', minLength: 1 } } },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'username', 'password'],
+              properties: { type: { const: 'basic' }, username: { type: 'string' }, password: { type: 'string' } },
+            },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'name', 'value'],
+              properties: { type: { const: 'header' }, name: { type: 'string', minLength: 1 }, value: { type: 'string' } },
+            },
+          ],
+        },
+      },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { defaults: limitsSchema, max: limitsSchema, queueDepth: { type: 'integer', minimum: 0 } },
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { options: { type: 'object' }, limits: limitsSchema },
+      },
+    },
+    apiToken: { type: ['string', 'null'] },
+  },
+};
+
+const validateConfig = new Ajv2020({ allErrors: true, strict: false }).compile(CONFIG_SCHEMA);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Merges `over` into `base`: objects key by key, everything else replaced. */
+export function mergeDeep<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v !== undefined) out[k] = isPlainObject(out[k]) && isPlainObject(v) ? mergeDeep(out[k], v) : v;
+  }
+  return out as T;
+}
+
+function readSecretFile(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError('CONFIG_SECRET_FILE', `${what} file '${file}' could not be read: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
+/** The part of the configuration the environment sets (design §3.4a names). */
+export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
+  const out: Record<string, unknown> = {};
+  const platform: Record<string, unknown> = {};
+  if (env.JOBHOOK_PLUGINS_DIR) out.pluginsDir = env.JOBHOOK_PLUGINS_DIR;
+  if (env.JOBHOOK_LISTEN) out.listen = env.JOBHOOK_LISTEN;
+  if (env.JOBHOOK_DATA_DIR) out.dataDir = env.JOBHOOK_DATA_DIR;
+  if (env.JOBHOOK_LOG_LEVEL) out.logLevel = env.JOBHOOK_LOG_LEVEL;
+  if (env.JOBHOOK_PLATFORM_URL) platform.url = env.JOBHOOK_PLATFORM_URL;
+  const token = env.JOBHOOK_PLATFORM_TOKEN ?? (env.JOBHOOK_PLATFORM_TOKEN_FILE ? readSecretFile(env.JOBHOOK_PLATFORM_TOKEN_FILE, 'JOBHOOK_PLATFORM_TOKEN_FILE') : undefined);
+  if (token) platform.auth = { type: 'bearer', token };
+  else if (env.JOBHOOK_PLATFORM_USER) {
+    const password = env.JOBHOOK_PLATFORM_PASSWORD ?? (env.JOBHOOK_PLATFORM_PASSWORD_FILE ? readSecretFile(env.JOBHOOK_PLATFORM_PASSWORD_FILE, 'JOBHOOK_PLATFORM_PASSWORD_FILE') : '');
+    platform.auth = { type: 'basic', username: env.JOBHOOK_PLATFORM_USER, password };
+  }
+  if (Object.keys(platform).length > 0) out.platform = platform;
+  const apiToken = env.JOBHOOK_TOKEN ?? (env.JOBHOOK_TOKEN_FILE ? readSecretFile(env.JOBHOOK_TOKEN_FILE, 'JOBHOOK_TOKEN_FILE') : undefined);
+  if (apiToken) out.apiToken = apiToken;
+  return out as HostConfigInput;
+}
+
+/** Reads a config file; `required` makes a missing file an error (an explicit --config). */
+export function configFromFile(file: string, required: boolean): HostConfigInput {
+  if (!existsSync(file)) {
+    if (required) throw new ConfigError('CONFIG_FILE_MISSING', `config file '${file}' does not exist`);
+    return {};
+  }
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as HostConfigInput;
+  } catch (e) {
+    throw new ConfigError('CONFIG_FILE_INVALID', `config file '${file}' is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
+  }
+}
+
+/** Merges the layers over the defaults and validates the result; paths stay as given. */
+export function resolveConfig(...layers: HostConfigInput[]): HostConfig {
+  const merged = layers.reduce<HostConfig>((acc, layer) => mergeDeep(acc, layer), DEFAULT_CONFIG);
+  if (!validateConfig(merged)) {
+    const problems = toProblems(validateConfig.errors);
+    throw new ConfigError('CONFIG_INVALID', `invalid host configuration: ${problems.map((p) => `${p.pointer}: ${p.message}`).join('; ')}`);
+  }
+  return merged;
+}
+
+/** Where `jobhook.config.json` is looked for when no --config is given. */
+export function defaultConfigFile(cwd: string = process.cwd()): string {
+  return path.join(cwd, 'jobhook.config.json');
+}

@@ -1,0 +1,110 @@
+import { CertStoreOperationType, OrchestratorJobStatusJobResult } from '@jobhook/sdk';
+import type { WireEventData } from './wire-event.js';
+import { EventValidationError, type ManifestProblem } from '../errors.js';
+import { normalizeGuid } from '../manifest/plugin-manifest.js';
+
+const GUID = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
+
+type Reader = (value: unknown, problems: ManifestProblem[], pointer: string) => unknown;
+
+function enumReader(e: Record<string, string | number>, typeName: string): Reader {
+  const byName = new Map<string, number>();
+  const numbers = new Set<number>();
+  for (const [k, v] of Object.entries(e)) {
+    if (typeof v === 'number') {
+      byName.set(k.toLowerCase(), v);
+      numbers.add(v);
+    }
+  }
+  const allowed = [...byName.entries()].map(([k, v]) => `${v} (${Object.keys(e).find((n) => n.toLowerCase() === k)})`).join(', ');
+  return (value, problems, pointer) => {
+    if (typeof value === 'number' && numbers.has(value)) return value;
+    if (typeof value === 'string') {
+      const hit = byName.get(value.trim().toLowerCase()) ?? (/^\d+$/.test(value.trim()) && numbers.has(Number(value)) ? Number(value) : undefined);
+      if (hit !== undefined) return hit;
+    }
+    problems.push({ pointer, message: `${JSON.stringify(value)} is not a ${typeName}; expected one of ${allowed}` });
+    return undefined;
+  };
+}
+
+const guid: Reader = (v, problems, pointer) => {
+  if (typeof v === 'string' && GUID.test(v.trim())) return normalizeGuid(v);
+  problems.push({ pointer, message: `must be a GUID like 'a809ce1f-1eea-4738-a38e-15708c89c981', got ${JSON.stringify(v)}` });
+  return undefined;
+};
+const text =
+  (nullable: boolean): Reader =>
+  (v, problems, pointer) => {
+    if (typeof v === 'string' && (nullable || v.length > 0)) return v;
+    if (nullable && v === null) return null;
+    problems.push({ pointer, message: nullable ? `must be a string or null` : `must be a non-empty string` });
+    return undefined;
+  };
+const certificateId: Reader = (v, problems, pointer) => {
+  if (v === null || (Number.isSafeInteger(v) && (v as number) >= 0)) return v;
+  problems.push({ pointer, message: `must be a non-negative integer, or null for inventory jobs; got ${JSON.stringify(v)}` });
+  return undefined;
+};
+const retryCount: Reader = (v, problems, pointer) => {
+  if (Number.isSafeInteger(v) && (v as number) >= 0) return v;
+  problems.push({ pointer, message: `must be a non-negative integer (0 on the first run); got ${JSON.stringify(v)}` });
+  return undefined;
+};
+const timestamp: Reader = (v, problems, pointer) => {
+  if (v === null) return null;
+  if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v).toISOString();
+  problems.push({ pointer, message: `must be an ISO-8601 date-time string or null; got ${JSON.stringify(v)}` });
+  return undefined;
+};
+
+/** Each field: its reader, and its value when absent (undefined = required). */
+const FIELDS: ReadonlyArray<[keyof WireEventData, Reader, unknown]> = [
+  ['agentId', guid, undefined],
+  ['username', text(true), null],
+  ['clientMachine', text(true), null],
+  ['jobResult', enumReader(OrchestratorJobStatusJobResult, 'OrchestratorJobStatusJobResult'), undefined],
+  ['jobId', guid, undefined],
+  ['jobType', text(false), undefined],
+  ['jobTypeId', guid, undefined],
+  ['operationType', enumReader(CertStoreOperationType, 'CertStoreOperationType'), CertStoreOperationType.Unknown],
+  ['certificateId', certificateId, null],
+  ['requestTimestamp', timestamp, null],
+  ['currentRetryCount', retryCount, 0],
+];
+const KNOWN = new Map(FIELDS.map(([name]) => [name.toLowerCase(), name]));
+
+/**
+ * Validates a job-completion event (design §3.5) and normalises it: camelCase or Keyfactor's
+ * PascalCase names, enum members as numbers or names, GUIDs lower-case, timestamps ISO.
+ * Throws EventValidationError naming every bad field.
+ */
+export function normalizeEvent(input: unknown): WireEventData {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new EventValidationError([{ pointer: '', message: 'the event must be a JSON object' }]);
+  }
+  const problems: ManifestProblem[] = [];
+  const values = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(input)) {
+    const field = KNOWN.get(key.toLowerCase());
+    if (field === undefined) {
+      problems.push({ pointer: `/${key}`, message: `unknown field '${key}' (expected one of ${FIELDS.map(([n]) => n).join(', ')})` });
+    } else if (values.has(field)) {
+      problems.push({ pointer: `/${key}`, message: `'${field}' is given twice (in different letter case)` });
+    } else {
+      values.set(field, value);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, read, fallback] of FIELDS) {
+    const pointer = `/${name}`;
+    if (!values.has(name) || values.get(name) === undefined) {
+      if (fallback === undefined) problems.push({ pointer, message: 'is required' });
+      else out[name] = fallback;
+      continue;
+    }
+    out[name] = read(values.get(name), problems, pointer);
+  }
+  if (problems.length > 0) throw new EventValidationError(problems);
+  return out as unknown as WireEventData;
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { resolveConfig, type HostConfig, type HostConfigInput } from './config.js';
+import { Dispatcher, type DispatchResult } from './dispatch/dispatcher.js';
+import { UnconfiguredEgressGateway, type EgressGateway } from './egress/egress-gateway.js';
+import { JobHookError } from './errors.js';
+import { createHostLogger, type HostLogger } from './logging/logger.js';
+import { ManifestSchema } from './manifest/manifest-schema.js';
+import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js';
+import type { PluginStatus } from './registry/plugin-state.js';
+import { IsolateSandboxFactory } from './sandbox/isolate-sandbox-factory.js';
+import type { SandboxFactory } from './sandbox/plugin-sandbox.js';
+
+/** Everything `createHost` takes: configuration, plus seams tests and embedders may replace. */
+export interface HostOptions {
+  readonly config?: HostConfigInput | HostConfig;
+  readonly logger?: HostLogger;
+  readonly sandboxFactory?: SandboxFactory;
+  readonly egress?: EgressGateway;
+  /** Called for each plugin added, replaced, removed or refused. */
+  readonly onPluginChange?: (change: PluginChange) => void;
+}
+
+/** A running JobHook host (design §1). */
+export interface Host {
+  readonly config: HostConfig;
+  readonly registry: PluginRegistry;
+  /** Validates an event and runs every matching handler; throws EventValidationError on bad input. */
+  dispatch(event: unknown): Promise<DispatchResult>;
+  /** Status of every plugin. */
+  plugins(): PluginStatus[];
+  /** Drains and disposes every plugin and resource; idempotent. */
+  close(): Promise<void>;
+}
+
+/** isolated-vm crashes Node 20+ without this flag; fail with a clear error instead. */
+export function assertNoNodeSnapshot(): void {
+  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (!flags.includes('--no-node-snapshot')) {
+    throw new JobHookError('HOST_NEEDS_NO_NODE_SNAPSHOT', 'isolated-vm needs Node started with --no-node-snapshot (node --no-node-snapshot …, or NODE_OPTIONS=--no-node-snapshot)');
+  }
+}
+
+/** Creates a host and loads every plugin in its plugins folder. */
+export async function createHost(options: HostOptions = {}): Promise<Host> {
+  const config = resolveConfig(options.config ?? {});
+  const logger = options.logger ?? createHostLogger({ level: config.logLevel });
+  if (!options.sandboxFactory) assertNoNodeSnapshot();
+  const sandboxFactory = options.sandboxFactory ?? new IsolateSandboxFactory();
+  const egress = options.egress ?? new UnconfiguredEgressGateway();
+  const registry = new PluginRegistry({ schema: new ManifestSchema(), sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
+  const dispatcher = new Dispatcher(registry, logger);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await registry.close();
+    await egress.dispose();
+    await sandboxFactory.dispose();
+  };
+  try {
+    await registry.loadAll(path.resolve(config.pluginsDir));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    config,
+    registry,
+    dispatch: (event) => {
+      if (closed) return Promise.reject(new JobHookError('HOST_CLOSED', 'the host is closed'));
+      return dispatcher.dispatch(event);
+    },
+    plugins: () => registry.list(),
+    close,
+  };
+}

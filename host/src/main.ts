@@ -1,0 +1,31 @@
+#!/usr/bin/env -S node --no-node-snapshot
+// `jobhook`: the host's command line. isolated-vm needs --no-node-snapshot, hence the shebang.
+import { dispatchCommand } from './cli/dispatch-command.js';
+import { serveCommand } from './cli/serve-command.js';
+import { validateCommand } from './cli/validate-command.js';
+
+const USAGE = `usage:
+  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--platform-url URL] [--config FILE]
+  jobhook dispatch [--plugins DIR] [--platform-url URL] [--config FILE] <event.json | ->
+  jobhook validate <plugin-dir>…`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest, process.stderr);
+    case 'dispatch':
+      return dispatchCommand(rest, process.stdout, process.stderr);
+    case 'validate':
+      return validateCommand(rest, process.stdout, process.stderr);
+    case '-h':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`${command ? `unknown command '${command}'\n` : ''}${USAGE}\n`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

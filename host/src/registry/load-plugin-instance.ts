@@ -1,0 +1,117 @@
+import type { HostConfig } from '../config.js';
+import { mergeDeep } from '../config.js';
+import type { EgressGateway } from '../egress/egress-gateway.js';
+import { PluginLoadError } from '../errors.js';
+import type { HostLogger } from '../logging/logger.js';
+import { normalizeGuid, type PluginLimits } from '../manifest/plugin-manifest.js';
+import type { PluginPackage } from '../manifest/read-plugin-package.js';
+import type { SandboxFactory, SandboxHostServices } from '../sandbox/plugin-sandbox.js';
+import { InvocationBook, PluginInstance } from './plugin-instance.js';
+
+/** What loading a plugin version needs from the host. */
+export interface PluginLoaderDeps {
+  readonly sandboxFactory: SandboxFactory;
+  readonly egress: EgressGateway;
+  readonly logger: HostLogger;
+  readonly config: HostConfig;
+}
+
+// Keys the host sets on a plugin's log line; a plugin's own fields cannot overwrite them.
+const RESERVED_LOG_KEYS = new Set(['plugin', 'version', 'handler', 'jobId', 'invocationId', 'source', 'level', 'time', 'msg', 'pid', 'hostname', 'service']);
+
+/** The manifest's limits over the host defaults, then the admin's overrides, capped by the host maxima. */
+export function effectiveLimits(pkgLimits: Partial<PluginLimits> | undefined, config: HostConfig, pluginId: string): PluginLimits {
+  const { defaults, max } = config.limits;
+  const merged = { ...defaults, ...(pkgLimits ?? {}), ...(config.plugins[pluginId]?.limits ?? {}) };
+  return {
+    memoryMb: Math.min(merged.memoryMb, max.memoryMb),
+    timeoutMs: Math.min(merged.timeoutMs, max.timeoutMs),
+    concurrency: Math.min(merged.concurrency, max.concurrency),
+  };
+}
+
+function parseJobTypes(list: string): string[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(normalizeGuid);
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+};
+
+/**
+ * Brings one plugin version to life: its sandbox (runtime + bundle), then the check that the code's
+ * handlers and their `jobTypes` agree with plugin.json, which is what routing trusts.
+ */
+export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderDeps): Promise<PluginInstance> {
+  const { manifest } = pkg;
+  const { id, version } = manifest;
+  const limits = effectiveLimits(manifest.limits, deps.config, id);
+  const options = mergeDeep({ ...(manifest.config ?? {}) }, deps.config.plugins[id]?.options ?? {});
+  const log = deps.logger.child({ plugin: id, version });
+  const book = new InvocationBook();
+  const egress = deps.egress.forPlugin(manifest, log);
+  const services: SandboxHostServices = {
+    log: (record) => {
+      const scope = book.get(record.invocationId);
+      const fields: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(record.fields)) if (!RESERVED_LOG_KEYS.has(k)) fields[k] = v;
+      log[record.level]({ ...fields, source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined }, record.message);
+    },
+    http: async (requestJson, invocationId) => {
+      const scope = book.get(invocationId);
+      if (!scope) {
+        return JSON.stringify({
+          ok: false,
+          error: { name: 'EgressError', code: 'EGRESS_NO_INVOCATION', message: 'HTTP requests are allowed only while a handler invocation runs' },
+        });
+      }
+      return egress.request(requestJson, scope);
+    },
+  };
+  const sandbox = deps.sandboxFactory.create(services);
+  const fail = async (code: string, message: string, cause?: unknown): Promise<never> => {
+    await sandbox.dispose();
+    egress.dispose();
+    throw new PluginLoadError(code, `Loading plugin '${id}' ${version} failed: ${message}`, id, { cause });
+  };
+
+  let declared;
+  try {
+    declared = await sandbox.load({
+      pluginId: id,
+      version,
+      bundleCode: pkg.bundleCode,
+      bundleFilename: `plugin:${id}/${manifest.main}`,
+      optionsJson: JSON.stringify(options),
+      memoryMb: limits.memoryMb,
+      loadTimeoutMs: Math.min(limits.timeoutMs, 30_000),
+    });
+  } catch (e) {
+    return fail((e as { code?: string }).code ?? 'PLUGIN_LOAD_FAILED', (e as Error).message, e);
+  }
+
+  const handlers = new Map<string, readonly string[]>();
+  const problems: string[] = [];
+  const inCode = new Map(declared.handlers.map((h) => [h.name, parseJobTypes(h.jobTypes)]));
+  for (const h of manifest.handlers) {
+    const fromManifest = h.jobTypes.map(normalizeGuid);
+    const fromCode = inCode.get(h.name);
+    if (fromCode === undefined) {
+      problems.push(`handler '${h.name}' is declared in plugin.json but no class is decorated @jobCompleteHandler('${h.name}')`);
+    } else if (!sameSet(fromManifest, fromCode)) {
+      problems.push(`handler '${h.name}': plugin.json lists job types [${fromManifest.join(', ')}] but the code's jobTypes is [${fromCode.join(', ')}]; make them the same`);
+    }
+    handlers.set(h.name, fromManifest);
+  }
+  for (const name of inCode.keys()) {
+    if (!manifest.handlers.some((h) => h.name === name)) problems.push(`handler '${name}' is decorated in code but missing from plugin.json "handlers"`);
+  }
+  if (problems.length > 0) return fail('PLUGIN_HANDLERS_MISMATCH', problems.join('; '));
+  return new PluginInstance(pkg, limits, handlers, sandbox, egress, book, deps.config.limits.queueDepth);
+}

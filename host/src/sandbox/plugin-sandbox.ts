@@ -1,0 +1,85 @@
+import type { ErrorInfo, LoadedPlugin, RuntimeLogLevel } from '@jobhook/sdk/protocol';
+
+/** What a sandbox needs to load one plugin version. Plain data, so it can cross a process boundary. */
+export interface SandboxLoadSpec {
+  readonly pluginId: string;
+  readonly version: string;
+  /** The plugin bundle (CommonJS) as text. */
+  readonly bundleCode: string;
+  /** Shown in stack traces, e.g. `plugin:acme.x/dist/plugin.js`. */
+  readonly bundleFilename: string;
+  /** The merged options object as JSON. */
+  readonly optionsJson: string;
+  readonly memoryMb: number;
+  /** Bound on evaluating the runtime and the bundle and constructing handlers. */
+  readonly loadTimeoutMs: number;
+}
+
+/** One handler invocation. */
+export interface SandboxInvokeRequest {
+  readonly invocationId: string;
+  readonly handler: string;
+  /** The normalised event (design §3.5) as JSON. */
+  readonly eventJson: string;
+  /** Wall-clock deadline of the invocation, from the manifest's `timeoutMs`. */
+  readonly timeoutMs: number;
+}
+
+/** How an invocation ended, as the sandbox sees it (dispatch adds plugin, version, duration). */
+export type SandboxInvokeResult =
+  | { readonly outcome: 'succeeded' | 'failed' }
+  | { readonly outcome: 'error' | 'timeout' | 'crashed'; readonly error: ErrorInfo };
+
+/** Resource figures of a sandbox. */
+export interface SandboxStats {
+  readonly heapUsedBytes: number;
+  readonly heapLimitBytes: number;
+  readonly cpuTimeMs: number;
+  readonly inFlight: number;
+}
+
+/** Why a sandbox can no longer serve: it was disposed by a limit, or its isolate died. */
+export interface SandboxDeath {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A log line a plugin wrote, tagged by the sandbox with the invocation it belongs to. */
+export interface PluginLogRecord {
+  readonly level: RuntimeLogLevel;
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+  readonly invocationId: string | null;
+}
+
+/**
+ * Capabilities the host lends a sandbox. Every call is async and message-shaped, so a sandbox can
+ * live in another process; credentials stay behind `http`.
+ */
+export interface SandboxHostServices {
+  log(record: PluginLogRecord): void;
+  /** Performs a plugin's HTTP request; answers a JSON `Envelope<EgressResponseData>`, never rejects. */
+  http(requestJson: string, invocationId: string): Promise<string>;
+}
+
+/**
+ * One plugin version in isolation (design §2 `sandbox/`). Message-shaped and async so the isolate can
+ * move into a supervised child process without touching dispatch.
+ */
+export interface PluginSandbox {
+  load(spec: SandboxLoadSpec): Promise<LoadedPlugin>;
+  invoke(request: SandboxInvokeRequest): Promise<SandboxInvokeResult>;
+  stats(): Promise<SandboxStats>;
+  /** Called once if the sandbox dies on its own (limit, crash); not called by `dispose`. */
+  onDeath(listener: (death: SandboxDeath) => void): void;
+  /** Releases everything; idempotent; in-flight invocations end `crashed`. */
+  dispose(): Promise<void>;
+}
+
+/** Creates sandboxes; the in-process isolate factory or a process-pool one. */
+export interface SandboxFactory {
+  create(services: SandboxHostServices): PluginSandbox;
+  /** Releases shared resources (processes, caches). */
+  dispose(): Promise<void>;
+}

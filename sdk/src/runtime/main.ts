@@ -1,0 +1,166 @@
+// Entry of the SDK runtime: bundled into one script that the host evaluates in every plugin isolate
+// before the plugin's own bundle. It owns the tsyringe container the plugin's handlers resolve from.
+import 'reflect-metadata';
+import * as tsyringe from 'tsyringe';
+import { container } from 'tsyringe';
+import * as sdk from '../index.js';
+import { handlerRegistrations, type HandlerClass, type JobCompleteHandler } from '../handler.js';
+import { HttpClient } from '../http-client.js';
+import { JobContext, Logger, PluginOptions } from '../tokens.js';
+import { BridgeHttpClient } from './http-client.js';
+import { BridgeLogger, makeConsole } from './plugin-logger.js';
+import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
+import { installTimers } from './timers.js';
+import { RuntimeError, toErrorInfo } from './error-info.js';
+import { asInjectionToken } from '../di.js';
+import type { DeclaredHandler, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
+
+// Captured before any plugin code runs, so a plugin that replaces JSON or Object on its own global
+// cannot change how the runtime answers the host.
+const stringify = JSON.stringify;
+const parse = JSON.parse;
+const freeze = Object.freeze;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+const METADATA_HINT =
+  'the bundle was built without decorator metadata: compile with TypeScript "emitDecoratorMetadata": true ' +
+  '(jobhook-sdk build does; esbuild, tsx and swc alone do not), or name each parameter with @inject(Token)';
+
+/** Throws a clear error when a handler's constructor parameters cannot be known at run time. */
+function checkDecoratorMetadata(name: string, target: HandlerClass): void {
+  if (target.length === 0) return;
+  const types = Reflect.getMetadata('design:paramtypes', target) as unknown[] | undefined;
+  const tokens = (Reflect.getOwnMetadata('injectionTokens', target) ?? {}) as Record<number, unknown>;
+  for (let i = 0; i < target.length; i++) {
+    if (tokens[i] === undefined && (types === undefined || types[i] === undefined)) {
+      throw new RuntimeError(
+        'PLUGIN_NO_DECORATOR_METADATA',
+        `handler '${name}' (class ${target.name}) takes ${target.length} constructor parameter(s) but parameter #${i} has no type information: ${METADATA_HINT}`,
+      );
+    }
+  }
+}
+
+function explainResolveError(e: unknown, name: string, phase: string): RuntimeError {
+  const info = toErrorInfo(e);
+  if (/TypeInfo not known/.test(info.message)) {
+    return new RuntimeError('PLUGIN_NO_DECORATOR_METADATA', `handler '${name}' could not be ${phase}: ${info.message} — ${METADATA_HINT}`);
+  }
+  return new RuntimeError('HANDLER_CONSTRUCTION_FAILED', `handler '${name}' could not be ${phase}: ${info.message}`);
+}
+
+interface LoadedState {
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly handlers: ReadonlyMap<string, HandlerClass>;
+}
+
+/** Boots the runtime with the host's bridge functions and answers the API the host calls. */
+export function boot(log: RuntimeBridge['log'], http: RuntimeBridge['http'], sleep: RuntimeBridge['sleep']): RuntimeApi {
+  const global = globalThis as unknown as Record<string, unknown>;
+  const report = (e: unknown): void => log('error', 'uncaught error in a timer callback', stringify({ error: toErrorInfo(e) }), null);
+  installTimers(global, sleep, report);
+  global.console = makeConsole(new BridgeLogger(log, null, stringify));
+
+  const modules: Readonly<Record<string, unknown>> = freeze({ '@jobhook/sdk': sdk, tsyringe, 'reflect-metadata': {} });
+  const requireForPlugin = (id: unknown): unknown => {
+    const key = String(id);
+    if (Object.prototype.hasOwnProperty.call(modules, key)) return modules[key];
+    throw new RuntimeError(
+      'MODULE_NOT_AVAILABLE',
+      `the plugin bundle requires '${key}', which does not exist in the JobHook sandbox (no Node built-ins, no fs, no network): bundle the package into the plugin or remove the import`,
+    );
+  };
+
+  let loaded: LoadedState | null = null;
+
+  function registerServices(scope: typeof container, context: ReturnType<typeof createJobContext>, logger: Logger, options: LoadedState['options']): void {
+    scope.register(asInjectionToken(JobContext), { useValue: context as unknown as JobContext });
+    scope.register(asInjectionToken(HttpClient), { useValue: context.client });
+    scope.register(asInjectionToken(Logger), { useValue: logger });
+    scope.register(asInjectionToken(PluginOptions), { useValue: options as PluginOptions });
+  }
+
+  function loadPlugin(factory: unknown, optionsJson: string): string {
+    try {
+      if (loaded !== null) throw new RuntimeError('PLUGIN_ALREADY_LOADED', 'this isolate already holds a plugin');
+      if (typeof factory !== 'function') throw new RuntimeError('PLUGIN_BUNDLE_INVALID', 'the plugin bundle did not evaluate to a module factory');
+      const module = { exports: {} as unknown };
+      try {
+        (factory as (r: unknown, m: unknown, e: unknown) => void)(requireForPlugin, module, module.exports);
+      } catch (e) {
+        const info = toErrorInfo(e);
+        throw new RuntimeError(info.code === 'MODULE_NOT_AVAILABLE' ? info.code : 'PLUGIN_BUNDLE_THREW', `evaluating the plugin bundle threw: ${info.message}`);
+      }
+      const registrations = handlerRegistrations();
+      if (registrations.length === 0) {
+        throw new RuntimeError('PLUGIN_NO_HANDLERS', "the bundle declares no handler: decorate a class with @jobCompleteHandler('<name from plugin.json>')");
+      }
+      const options = deepFreeze(parse(optionsJson) as Record<string, unknown>);
+      const handlers = new Map<string, HandlerClass>();
+      const declared: DeclaredHandler[] = [];
+      for (const { name, target } of registrations) {
+        if (handlers.has(name)) throw new RuntimeError('PLUGIN_DUPLICATE_HANDLER', `two classes are decorated @jobCompleteHandler('${name}')`);
+        checkDecoratorMetadata(name, target);
+        // Construct once at load: reads jobTypes and proves the dependency graph resolves before routing.
+        const scope = container.createChildContainer();
+        const client = new BridgeHttpClient(null, null);
+        registerServices(scope, createLoadTimeContext(client), new BridgeLogger(log, null, stringify), options);
+        let instance: JobCompleteHandler;
+        try {
+          instance = scope.resolve(target as unknown as new () => JobCompleteHandler);
+        } catch (e) {
+          throw explainResolveError(e, name, 'constructed at load');
+        }
+        const jobTypes: unknown = instance.jobTypes;
+        if (typeof jobTypes !== 'string') {
+          throw new RuntimeError('HANDLER_NO_JOB_TYPES', `handler '${name}' has no string 'jobTypes' property (comma-separated job-type GUIDs)`);
+        }
+        if (typeof instance.runHandler !== 'function') {
+          throw new RuntimeError('HANDLER_NO_RUN', `handler '${name}' has no runHandler(context) method`);
+        }
+        handlers.set(name, target);
+        declared.push({ name, jobTypes });
+      }
+      loaded = { options, handlers };
+      const value: LoadedPlugin = { handlers: declared };
+      return stringify({ ok: true, value });
+    } catch (e) {
+      return stringify({ ok: false, error: toErrorInfo(e, 'PLUGIN_LOAD_FAILED') });
+    }
+  }
+
+  async function invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string> {
+    try {
+      const state = loaded;
+      if (state === null) throw new RuntimeError('PLUGIN_NOT_LOADED', 'no plugin is loaded in this isolate');
+      const target = state.handlers.get(handlerName);
+      if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
+      const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
+      const scope = container.createChildContainer();
+      registerServices(scope, context, new BridgeLogger(log, invocationId, stringify), state.options);
+      let handler: JobCompleteHandler;
+      try {
+        handler = scope.resolve(target as unknown as new () => JobCompleteHandler);
+      } catch (e) {
+        throw explainResolveError(e, handlerName, 'constructed');
+      }
+      const result: unknown = await handler.runHandler(context);
+      if (typeof result !== 'boolean') {
+        const shown = result === null ? 'null' : typeof result;
+        throw new RuntimeError('HANDLER_BAD_RESULT', `runHandler returned ${shown}; it must return a boolean (or a Promise of one)`);
+      }
+      return stringify({ ok: true, value: result });
+    } catch (e) {
+      return stringify({ ok: false, error: toErrorInfo(e) });
+    }
+  }
+
+  return freeze({ loadPlugin, invoke });
+}

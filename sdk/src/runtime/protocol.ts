@@ -1,0 +1,68 @@
+// The message shapes that cross between the host and the SDK runtime inside an isolate. Everything
+// crosses as a JSON string or a primitive: copies, never references to host objects.
+
+/** Log levels a plugin's `Logger` can use. */
+export type RuntimeLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** A failure described as data, so it survives the isolate boundary (custom classes do not). */
+export interface ErrorInfo {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** `{ ok, value | error }`: how every runtime call answers the host, JSON-encoded. */
+export type Envelope<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+
+/** A handler the plugin bundle declared in code. */
+export interface DeclaredHandler {
+  readonly name: string;
+  /** The handler instance's `jobTypes` string, as written by the plugin. */
+  readonly jobTypes: string;
+}
+
+/** What `loadPlugin` answers on success. */
+export interface LoadedPlugin {
+  readonly handlers: readonly DeclaredHandler[];
+}
+
+/** An HTTP request as the plugin asked for it, before the host applies policy. */
+export interface EgressRequestData {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** Body bytes as base64, or null. */
+  readonly bodyBase64: string | null;
+  readonly timeoutMs: number | null;
+}
+
+/** An HTTP response as the host hands it back. */
+export interface EgressResponseData {
+  readonly status: number;
+  readonly statusText: string;
+  readonly url: string;
+  readonly headers: Array<[string, string]>;
+  readonly bodyBase64: string;
+}
+
+/**
+ * Host functions handed to the runtime at boot (as isolated-vm Callbacks). The runtime keeps them in
+ * its closure; they are never put on `globalThis`.
+ */
+export interface RuntimeBridge {
+  /** Fire-and-forget log line; `fieldsJson` is a JSON object. */
+  log(level: RuntimeLogLevel, message: string, fieldsJson: string, invocationId: string | null): void;
+  /** Performs an HTTP request for an invocation; answers a JSON `Envelope<EgressResponseData>`. */
+  http(requestJson: string, invocationId: string): Promise<string>;
+  /** Resolves after `ms`; backs the isolate's timers. Rejects when the plugin has too many pending. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** Functions the runtime exposes to the host after boot. */
+export interface RuntimeApi {
+  /** Runs the plugin module factory and reports its handlers; answers a JSON `Envelope<LoadedPlugin>`. */
+  loadPlugin(factory: unknown, optionsJson: string): string;
+  /** Runs one handler on one event; answers a JSON `Envelope<boolean>`. */
+  invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string>;
+}

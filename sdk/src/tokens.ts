@@ -1,0 +1,41 @@
+import type { JobCompleteContext } from './context.js';
+import type { OrchestratorJobStatusJobResult, CertStoreOperationType } from './enums.js';
+import type { HttpClient } from './http-client.js';
+
+/** Structured fields attached to a log line. Values must be JSON-serialisable. */
+export type LogFields = Record<string, unknown>;
+
+/**
+ * The plugin's logger (injection token). Lines come out of the host's log as JSON, tagged with the
+ * plugin id, handler, jobId and invocation id.
+ */
+export abstract class Logger {
+  abstract debug(message: string, fields?: LogFields): void;
+  abstract info(message: string, fields?: LogFields): void;
+  abstract warn(message: string, fields?: LogFields): void;
+  abstract error(message: string, fields?: LogFields): void;
+}
+
+/**
+ * The plugin's options (injection token): the manifest's `config` defaults overridden by the admin's
+ * `plugins.<id>.options`. Frozen. Inject as `@inject(PluginOptions) options: MyOptions` for a typed view.
+ */
+export abstract class PluginOptions {
+  readonly [key: string]: unknown;
+}
+
+/** The current invocation's context (injection token), the same frozen object `runHandler` receives. */
+export abstract class JobContext implements JobCompleteContext {
+  abstract readonly agentId: string;
+  abstract readonly username: string | null;
+  abstract readonly clientMachine: string | null;
+  abstract readonly jobResult: OrchestratorJobStatusJobResult;
+  abstract readonly jobId: string;
+  abstract readonly jobType: string;
+  abstract readonly jobTypeId: string;
+  abstract readonly operationType: CertStoreOperationType;
+  abstract readonly certificateId: number | null;
+  abstract readonly requestTimestamp: Date | null;
+  abstract readonly currentRetryCount: number;
+  abstract readonly client: HttpClient;
+}
