@@ -112,7 +112,9 @@ export class IsolateSandbox implements PluginSandbox {
     }
   }
 
-  private bridgeCallbacks(): ivm.Callback[] {
+  // The log line is a Callback (fire and forget); async host functions are References, because a
+  // Callback cannot hand a host promise back to the isolate.
+  private bridgeCallbacks(): Array<ivm.Callback | ivm.Reference<unknown>> {
     const log = new ivm.Callback(
       (level: unknown, message: unknown, fieldsJson: unknown, invocationId: unknown) => {
         try {
@@ -129,7 +131,7 @@ export class IsolateSandbox implements PluginSandbox {
       { ignored: true },
     );
     // Host functions that return promises must never throw synchronously (isolated-vm #417, #314).
-    const http = new ivm.Callback(
+    const http = new ivm.Reference(
       (requestJson: unknown, invocationId: unknown): Promise<string> => {
         if (typeof requestJson !== 'string' || typeof invocationId !== 'string') {
           return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_BAD_REQUEST', 'malformed request from the sandbox') }));
@@ -138,9 +140,9 @@ export class IsolateSandbox implements PluginSandbox {
           .http(requestJson, invocationId)
           .catch((e: unknown) => JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
       },
-      { async: true },
     );
-    const sleep = new ivm.Callback((ms: unknown) => this.timers.sleep(ms), { async: true });
+    const sleep = new ivm.Reference((ms: unknown) => this.timers.sleep(ms));
+    this.references.push(http, sleep);
     return [log, http, sleep];
   }
 

@@ -13,7 +13,7 @@ import { createJobContext, createLoadTimeContext, type WireEvent } from './job-c
 import { installTimers } from './timers.js';
 import { RuntimeError, toErrorInfo } from './error-info.js';
 import { asInjectionToken } from '../di.js';
-import type { DeclaredHandler, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
+import type { DeclaredHandler, HostFunctionReference, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
 
 // Captured before any plugin code runs, so a plugin that replaces JSON or Object on its own global
 // cannot change how the runtime answers the host.
@@ -61,8 +61,14 @@ interface LoadedState {
   readonly handlers: ReadonlyMap<string, HandlerClass>;
 }
 
-/** Boots the runtime with the host's bridge functions and answers the API the host calls. */
-export function boot(log: RuntimeBridge['log'], http: RuntimeBridge['http'], sleep: RuntimeBridge['sleep']): RuntimeApi {
+/**
+ * Boots the runtime with the host's bridge (a log Callback, References to the async host functions)
+ * and answers the API the host calls. The bridge stays in this closure, never on `globalThis`.
+ */
+export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference): RuntimeApi {
+  const settle = { result: { promise: true, copy: true } } as const;
+  const http: RuntimeBridge['http'] = (requestJson, invocationId) => httpRef.apply(undefined, [requestJson, invocationId], settle) as Promise<string>;
+  const sleep: RuntimeBridge['sleep'] = (ms) => sleepRef.apply(undefined, [ms], settle).then(() => undefined);
   const global = globalThis as unknown as Record<string, unknown>;
   const report = (e: unknown): void => log('error', 'uncaught error in a timer callback', stringify({ error: toErrorInfo(e) }), null);
   installTimers(global, sleep, report);

@@ -59,6 +59,14 @@ export interface RuntimeBridge {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * An isolated-vm Reference to an async host function, as the runtime receives it. isolated-vm's
+ * Callbacks cannot carry a host promise back, so async bridge functions arrive as References.
+ */
+export interface HostFunctionReference {
+  apply(receiver: undefined, args: unknown[], options: { result: { promise: true; copy: true } }): Promise<unknown>;
+}
+
 /** Functions the runtime exposes to the host after boot. */
 export interface RuntimeApi {
   /** Runs the plugin module factory and reports its handlers; answers a JSON `Envelope<LoadedPlugin>`. */
