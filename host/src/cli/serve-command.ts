@@ -33,10 +33,13 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
     }
   }
   logger.info({ pluginsDir: host.config.pluginsDir, plugins: host.plugins().length }, 'jobhook is serving');
+  // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  clearInterval(keepAlive);
   logger.info({ signal }, 'shutting down');
   await host.close();
   logger.info('stopped');
