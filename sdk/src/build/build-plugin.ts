@@ -1,10 +1,11 @@
 import { build, type Message } from 'esbuild';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RUNTIME_PROVIDED_MODULES } from '../runtime-bundle.js';
 import { PluginBuildError } from './build-error.js';
 import { compileTypeScript } from './compile-typescript.js';
+import { findRefusedImports, formatRefusedImport, sandboxImportsPlugin, sourcePaths } from './sandbox-imports.js';
 
 /** What a successful build wrote. */
 export interface PluginBuildResult {
@@ -27,19 +28,30 @@ async function readMain(pluginDir: string): Promise<string> {
   return main;
 }
 
-function formatEsbuildMessage(m: Message): string {
-  const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+function formatEsbuildMessage(m: Message, display: (file: string) => string, cwd: string): string {
+  const where = m.location ? `${display(path.resolve(cwd, m.location.file))}:${m.location.line}:${m.location.column + 1}: ` : '';
   return `${where}${m.text}`;
+}
+
+/** Node's lookup folders for a package: `<dir>/node_modules` and every ancestor's (hoisted workspaces). */
+function nodeModulesChain(dir: string): string[] {
+  const out: string[] = [];
+  for (let at = dir; ; at = path.dirname(at)) {
+    out.push(path.join(at, 'node_modules'));
+    if (path.dirname(at) === at) return out;
+  }
 }
 
 /**
  * Builds a plugin package: tsc (decorator metadata) compiles `src/index.ts`, then esbuild bundles
  * it into the manifest's `main` as one CommonJS script, leaving the SDK to the in-isolate runtime.
+ * Imports the sandbox cannot satisfy (Node built-ins, native addons) are refused with their chain.
  */
 export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult> {
   const dir = path.resolve(pluginDir);
   const main = await readMain(dir);
-  const entry = path.join(dir, 'src', 'index.ts');
+  const srcDir = path.join(dir, 'src');
+  const entry = path.join(srcDir, 'index.ts');
   try {
     await stat(entry);
   } catch {
@@ -48,26 +60,47 @@ export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult>
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'jobhook-build-'));
   try {
     const compiled = compileTypeScript(dir, entry, outDir);
-    const outfile = path.join(dir, main);
+    const paths = sourcePaths(dir, srcDir, outDir);
+    let bundled;
     try {
-      await build({
+      bundled = await build({
         entryPoints: [compiled],
         bundle: true,
         format: 'cjs',
         platform: 'neutral',
         mainFields: ['module', 'main'],
+        // The compiled entry lives in a temp folder: resolve packages the way tsc did, from the plugin.
+        nodePaths: nodeModulesChain(dir),
         target: 'es2022',
         external: [...RUNTIME_PROVIDED_MODULES],
-        outfile,
+        plugins: [sandboxImportsPlugin(paths)],
+        metafile: true,
+        write: false,
+        outfile: path.join(dir, main),
         legalComments: 'none',
         logLevel: 'silent',
         absWorkingDir: dir,
       });
     } catch (e) {
-      const errors = ((e as { errors?: Message[] }).errors ?? []).map(formatEsbuildMessage);
-      throw new PluginBuildError('BUILD_BUNDLE_FAILED', dir, `bundling failed (the sandbox has no Node built-ins, fs or network)`, errors, { cause: e });
+      const errors = ((e as { errors?: Message[] }).errors ?? []).map((m) => formatEsbuildMessage(m, paths.display, dir));
+      throw new PluginBuildError('BUILD_BUNDLE_FAILED', dir, `bundling failed`, errors, { cause: e });
     }
-    return { pluginDir: dir, outfile, bytes: (await stat(outfile)).size };
+    const refused = findRefusedImports(bundled.metafile, dir, compiled, paths);
+    if (refused.length > 0) {
+      throw new PluginBuildError(
+        'BUILD_SANDBOX_IMPORT',
+        dir,
+        `the plugin imports ${refused.length === 1 ? 'a module' : `${refused.length} modules`} the JobHook sandbox cannot provide ` +
+          `(plugins run in a V8 isolate without Node APIs, file system or sockets; use the injected HttpClient for the platform API ` +
+          `and pure-JavaScript packages for the rest)`,
+        refused.map(formatRefusedImport),
+      );
+    }
+    const out = bundled.outputFiles[0];
+    if (out === undefined) throw new PluginBuildError('BUILD_BUNDLE_FAILED', dir, 'esbuild produced no output');
+    await mkdir(path.dirname(out.path), { recursive: true });
+    await writeFile(out.path, out.contents);
+    return { pluginDir: dir, outfile: out.path, bytes: out.contents.byteLength };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
