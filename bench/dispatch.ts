@@ -1,0 +1,114 @@
+// Dispatch latency and throughput of a no-op handler through createHost().dispatch, against floors
+// measured in the same run: a direct call, a raw isolated-vm apply, a raw child-process IPC round trip.
+// Run: node --no-node-snapshot --import tsx bench/dispatch.ts [--quick]
+import { createHost, createHostLogger, type Host } from '@jobhook/host';
+import { directCall, IpcEcho, RawIsolate, roundRobin, type Call } from './support/floors.js';
+import { benchEvent, jobTypeOf, noopPlugins, type PluginsFolder } from './support/noop-plugins.js';
+import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
+import { median, summarize, throughput, timeSerial, type Summary } from './support/stats.js';
+
+const quick = isQuick();
+const SERIAL = quick ? 200 : 4000;
+const WARMUP = quick ? 50 : 1000;
+const PIPELINED = quick ? 500 : 20_000;
+const IN_FLIGHT = 64;
+const ROUNDS = quick ? 1 : 3;
+const PLUGIN_COUNTS = [1, 10] as const;
+
+type Op = (i: number) => Promise<unknown>;
+
+/** Latency samples and throughput figures of one configuration, gathered over the rounds. */
+class Subject {
+  readonly latencies: number[] = [];
+  readonly rates: number[] = [];
+  constructor(readonly op: Op) {}
+  async round(): Promise<void> {
+    await timeSerial(WARMUP, this.op);
+    this.latencies.push(...(await timeSerial(SERIAL, this.op)));
+    this.rates.push(await throughput(PIPELINED, IN_FLIGHT, this.op));
+  }
+  /** Serial latency in µs. */
+  get latency(): Summary {
+    return summarize(this.latencies.map((ms) => ms * 1000));
+  }
+  get rate(): number {
+    return median(this.rates);
+  }
+}
+
+function checkSucceeded(result: Awaited<ReturnType<Host['dispatch']>>): void {
+  if (result.outcomes.length !== 1 || result.outcomes[0]!.outcome !== 'succeeded') {
+    throw new Error(`dispatch did not succeed: ${JSON.stringify(result.outcomes)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const events = Array.from({ length: 10 }, (_, i) => benchEvent(jobTypeOf(i)));
+  const payloads = events.map((e) => JSON.stringify(e));
+  const payloadOf = (i: number, plugins: number): string => payloads[i % plugins]!;
+
+  const folders: PluginsFolder[] = [];
+  const hosts: Host[] = [];
+  const rawIsolates: RawIsolate[] = [];
+  let ipc: IpcEcho | undefined;
+  try {
+    const direct: Call = directCall();
+    ipc = await IpcEcho.start();
+    for (let i = 0; i < 10; i++) rawIsolates.push(await RawIsolate.create());
+    const ipcCall = ipc.call;
+
+    const subjects = new Map<string, Subject>();
+    subjects.set('direct', new Subject((i) => direct(payloadOf(i, 1))));
+    subjects.set('ipc', new Subject((i) => ipcCall(payloadOf(i, 1))));
+    for (const n of PLUGIN_COUNTS) {
+      const raw = roundRobin(rawIsolates.slice(0, n).map((r) => r.call));
+      subjects.set(`raw-${n}`, new Subject((i) => raw(i, payloadOf(i, n))));
+      const folder = await noopPlugins(n);
+      folders.push(folder);
+      const host = await createHost({ config: { pluginsDir: folder.root }, logger: createHostLogger({ level: 'silent' }) });
+      hosts.push(host);
+      checkSucceeded(await host.dispatch(events[0]!));
+      subjects.set(`host-${n}`, new Subject((i) => host.dispatch(events[i % n]!)));
+    }
+    // Rounds interleave every configuration, so a burst of load from elsewhere hits host and floor alike.
+    for (let r = 0; r < ROUNDS; r++) for (const s of subjects.values()) await s.round();
+
+    const get = (k: string): Subject => subjects.get(k)!;
+    const rows: BenchRow[] = [];
+    const directL = get('direct').latency;
+    const ipcL = get('ipc').latency;
+    rows.push(row('floor: direct call p50', directL.p50, 'µs'));
+    rows.push(row('floor: raw IPC round trip p50', ipcL.p50, 'µs'));
+    rows.push(row('floor: raw IPC throughput (64 in flight)', get('ipc').rate, 'msg/s'));
+    for (const n of PLUGIN_COUNTS) {
+      const rawL = get(`raw-${n}`).latency;
+      const hostS = get(`host-${n}`);
+      const hostL = hostS.latency;
+      const label = n === 1 ? '1 plugin' : `${n} plugins`;
+      rows.push(row(`floor: raw ivm apply p50, ${label}`, rawL.p50, 'µs', { label: 'direct call', value: directL.p50 }));
+      rows.push(
+        row(`serial p50, ${label}`, hostL.p50, 'µs', { label: 'raw ivm + IPC', value: rawL.p50 + ipcL.p50 }, { text: '≤ 2× floor', met: (_v, ratio) => ratio !== null && ratio <= 2 }),
+      );
+      rows.push(row(`serial p50 vs raw ivm, ${label}`, hostL.p50, 'µs', { label: 'raw ivm apply', value: rawL.p50 }));
+      rows.push(row(`serial p99, ${label}`, hostL.p99, 'µs', { label: 'raw ivm + IPC p99', value: rawL.p99 + ipcL.p99 }));
+      rows.push(row(`floor: raw ivm throughput, ${label}`, get(`raw-${n}`).rate, 'events/s'));
+      rows.push(
+        row(
+          `throughput (64 in flight), ${label}`,
+          hostS.rate,
+          'events/s',
+          { label: 'raw ivm apply', value: get(`raw-${n}`).rate },
+          n === 10 ? { text: '≥ 20,000 events/s', met: (v) => v >= 20_000 } : null,
+        ),
+      );
+    }
+    emitSummary({ bench: 'dispatch', quick, rows });
+  } finally {
+    for (const h of hosts) await h.close();
+    for (const r of rawIsolates) r.dispose();
+    await ipc?.dispose();
+    for (const f of folders) await f.dispose();
+  }
+}
+
+await main();
