@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import semver from 'semver';
+import { manifestSchemaPath } from './manifest-schema-file.js';
+
+/** One problem in plugin.json, at a JSON pointer. */
+export interface ManifestIssue {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+let compiled: ValidateFunction | null = null;
+
+// Compiled once per process, from the schema file shipped in the SDK — the same file the host uses.
+function validator(): ValidateFunction {
+  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(manifestSchemaPath(), 'utf8')) as object);
+  return compiled;
+}
+
+function describe(e: ErrorObject): ManifestIssue {
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string }).additionalProperty;
+    return { pointer: `${e.instancePath}/${extra}`, message: `unknown property '${extra}' (check its spelling; unknown fields are not allowed)` };
+  }
+  if (e.keyword === 'required') return { pointer: `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: 'is required' };
+  if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+  const described = (e.parentSchema as { description?: string } | undefined)?.description;
+  return { pointer: e.instancePath, message: `${e.message ?? 'is invalid'}${e.keyword === 'pattern' && described ? ` (${described})` : ''}` };
+}
+
+/** Every problem of a plugin.json value: the schema, plus the semver range of `engine`. */
+export function validateManifest(value: unknown): ManifestIssue[] {
+  const validate = validator();
+  const issues = validate(value) ? [] : (validate.errors ?? []).map(describe);
+  const engine = (value as { engine?: unknown } | null)?.engine;
+  if (typeof engine === 'string' && semver.validRange(engine) === null) issues.push({ pointer: '/engine', message: `'${engine}' is not a semver range (e.g. '^0.1.0')` });
+  return issues;
+}
+
+/** `/pointer: message` lines for printing. */
+export function formatIssues(issues: readonly ManifestIssue[]): string[] {
+  return issues.map((i) => `plugin.json ${i.pointer || '/'}: ${i.message}`);
+}
