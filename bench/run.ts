@@ -6,7 +6,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine, machineInfo } from './support/machine.js';
-import { formatTable, rowCells, TABLE_HEADER, type BenchRow, type BenchSummary } from './support/report.js';
+import { formatTable, parseSummary, rowCells, TABLE_HEADER, type BenchRow, type BenchSummary } from './support/report.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 // The suite's own benches first, in this order; the rest alphabetically.
@@ -30,24 +30,12 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 /** Bench names: every `bench/<name>.ts` except this runner and dot/underscore files (scratch). */
-export function discoverBenches(dir: string = BENCH_DIR): string[] {
+function discoverBenches(dir: string = BENCH_DIR): string[] {
   const names = readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.d.ts') && !/^[._]/.test(d.name) && d.name !== 'run.ts')
     .map((d) => d.name.slice(0, -3));
   const rank = (n: string): number => (PREFERRED.includes(n) ? PREFERRED.indexOf(n) : PREFERRED.length);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
-
-/** Reads the contract's last stdout line; null when it is missing or malformed. */
-export function parseSummary(stdout: string): BenchSummary | null {
-  const last = stdout.trimEnd().split('\n').pop() ?? '';
-  try {
-    const s = JSON.parse(last) as BenchSummary;
-    const ok = typeof s?.bench === 'string' && Array.isArray(s.rows) && s.rows.every((r) => typeof r?.metric === 'string' && typeof r.value === 'number' && typeof r.unit === 'string');
-    return ok ? s : null;
-  } catch {
-    return null;
-  }
 }
 
 interface Outcome {

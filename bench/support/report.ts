@@ -78,6 +78,21 @@ export function emitSummary(summary: BenchSummary): void {
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
 
+/** Reads the contract's last stdout line; null when it is missing or malformed. */
+export function parseSummary(stdout: string): BenchSummary | null {
+  const last = stdout.trimEnd().split('\n').pop() ?? '';
+  try {
+    const s = JSON.parse(last) as BenchSummary;
+    const ok =
+      typeof s?.bench === 'string' &&
+      Array.isArray(s.rows) &&
+      s.rows.every((r) => typeof r?.metric === 'string' && typeof r.value === 'number' && typeof r.unit === 'string');
+    return ok ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 /** True when the script was started with --quick (CI smoke mode: tiny counts, no meaning in the figures). */
 export function isQuick(argv: readonly string[] = process.argv): boolean {
   return argv.includes('--quick');
