@@ -9,6 +9,8 @@ import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js
 import type { PluginStatus } from './registry/plugin-state.js';
 import { IsolateSandboxFactory } from './sandbox/isolate-sandbox-factory.js';
 import type { SandboxFactory } from './sandbox/plugin-sandbox.js';
+import { PluginWatcher } from './watch/plugin-watcher.js';
+import type { WatchTimings } from './watch/watch-timings.js';
 
 /** Everything `createHost` takes: configuration, plus seams tests and embedders may replace. */
 export interface HostOptions {
@@ -18,6 +20,11 @@ export interface HostOptions {
   readonly egress?: EgressGateway;
   /** Called for each plugin added, replaced, removed or refused. */
   readonly onPluginChange?: (change: PluginChange) => void;
+  /**
+   * Watch the plugins folder after the initial load and add, replace and remove plugins live
+   * (`true`, or timings to override). Off by default; `jobhook serve` turns it on.
+   */
+  readonly watch?: boolean | Partial<WatchTimings>;
 }
 
 /** A running JobHook host (design §1). */
@@ -47,18 +54,26 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   if (!options.sandboxFactory) assertNoNodeSnapshot();
   const sandboxFactory = options.sandboxFactory ?? new IsolateSandboxFactory();
   const egress = options.egress ?? new UnconfiguredEgressGateway();
-  const registry = new PluginRegistry({ schema: new ManifestSchema(), sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
+  const schema = new ManifestSchema();
+  const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
+  let watcher: PluginWatcher | undefined;
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    await watcher?.close();
     await registry.close();
     await egress.dispose();
     await sandboxFactory.dispose();
   };
   try {
     await registry.loadAll(path.resolve(config.pluginsDir));
+    if (options.watch) {
+      const timings = typeof options.watch === 'object' ? options.watch : undefined;
+      watcher = new PluginWatcher({ pluginsDir: path.resolve(config.pluginsDir), sink: registry, schema, logger, timings });
+      await watcher.start();
+    }
   } catch (e) {
     await close();
     throw e;

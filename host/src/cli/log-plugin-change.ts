@@ -11,7 +11,13 @@ export function logPluginChange(logger: HostLogger, change: PluginChange): void 
       logger.info({ plugin: change.id, from: change.from, to: change.to, folder: change.folder, change: 'replaced' }, `plugin ${change.id} replaced ${change.from} → ${change.to}`);
       break;
     case 'removed':
-      logger.info({ plugin: change.id, version: change.version, folder: change.folder, change: 'removed' }, `plugin ${change.id} removed`);
+      logger.info({ plugin: change.id, version: change.version, folder: change.folder, change: 'removed' }, `plugin ${change.id}${change.version ? ` ${change.version}` : ''} removed`);
+      break;
+    case 'moved':
+      logger.info(
+        { plugin: change.id, version: change.version, folder: change.folder, to: change.to, change: 'moved' },
+        `plugin ${change.id}: folder ${change.folder} is gone; ${change.to} takes over${change.version ? ` (${change.version} serves until it is loaded)` : ''}`,
+      );
       break;
     case 'refused':
       logger.error(

@@ -16,11 +16,14 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   }
   let host;
   let logger;
+  let started = false;
   try {
     const config = configFromCli(parsed.values);
     logger = createHostLogger({ level: config.logLevel });
     const log = logger;
-    host = await createHost({ config, logger, onPluginChange: (c) => logPluginChange(log, c) });
+    // The startup state is logged below, one line per plugin; changes are logged from then on.
+    host = await createHost({ config, logger, onPluginChange: (c) => started && logPluginChange(log, c), watch: true });
+    started = true;
   } catch (e) {
     err.write(`jobhook serve: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
     return 2;
@@ -32,7 +35,7 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
       logger.error({ plugin: p.id, folder: p.folder, error: p.lastError }, `plugin ${p.id} failed to load: ${p.lastError?.message ?? 'unknown error'}`);
     }
   }
-  logger.info({ pluginsDir: host.config.pluginsDir, plugins: host.plugins().length }, 'jobhook is serving');
+  logger.info({ pluginsDir: host.config.pluginsDir, plugins: host.plugins().length, watching: true }, 'jobhook is serving; watching the plugins folder for changes');
   // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
   const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

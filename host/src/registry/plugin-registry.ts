@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, JobHookError } from '../errors.js';
@@ -5,18 +6,15 @@ import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
 import type { SandboxDeath } from '../sandbox/plugin-sandbox.js';
+import { ConcurrencyGate } from './concurrency-gate.js';
+import { FolderQueue } from './folder-queue.js';
 import { loadPluginInstance, type PluginLoaderDeps } from './load-plugin-instance.js';
+import type { PluginChange } from './plugin-change.js';
 import type { PluginInstance } from './plugin-instance.js';
 import type { PluginErrorRecord, PluginStatus } from './plugin-state.js';
 import { buildRoutingTable, type Route, type RoutingTable } from './routing-table.js';
 
-/** What a change to a plugin folder did; `serve` logs one line per change. */
-export type PluginChange =
-  | { readonly kind: 'added'; readonly id: string; readonly version: string; readonly folder: string }
-  | { readonly kind: 'replaced'; readonly id: string; readonly from: string; readonly to: string; readonly folder: string }
-  | { readonly kind: 'unchanged'; readonly id: string; readonly version: string; readonly folder: string }
-  | { readonly kind: 'removed'; readonly id: string; readonly version: string | null; readonly folder: string }
-  | { readonly kind: 'refused'; readonly id: string | null; readonly folder: string; readonly error: PluginErrorRecord; readonly keptVersion: string | null };
+export type { PluginChange } from './plugin-change.js';
 
 /** Restart and quarantine policy for versions whose sandbox dies (design §4). */
 export interface FaultPolicy {
@@ -29,6 +27,10 @@ interface Slot {
   readonly id: string;
   folder: string;
   active: PluginInstance | null;
+  /** Version being loaded while no version serves (status `loading`). */
+  loading: string | null;
+  /** The active version's folder is gone; the folder that took the id over has not loaded yet. */
+  orphaned: boolean;
   lastError: PluginErrorRecord | null;
   failedVersion: string | null;
   faults: number[];
@@ -37,8 +39,13 @@ interface Slot {
 }
 
 interface FolderRecord {
+  /** The plugin id this folder provides (owns the slot of), once it has claimed one. */
   id: string | null;
   error: PluginErrorRecord | null;
+  /** Content hash of the package last read from the folder (loaded or not); null if unreadable. */
+  hash: string | null;
+  /** Set while the folder is refused because another folder provides this id. */
+  duplicateOf: string | null;
 }
 
 function errorRecord(e: unknown, version?: string): PluginErrorRecord {
@@ -48,19 +55,26 @@ function errorRecord(e: unknown, version?: string): PluginErrorRecord {
 
 /** Folder names under the plugins directory that are never plugin packages. */
 export function isIgnoredEntry(name: string): boolean {
-  return name.startsWith('.') || name === 'node_modules' || name.endsWith('~') || /\.(swp|tmp|partial)$/.test(name);
+  return name.startsWith('.') || name === 'node_modules' || name.endsWith('~') || /\.(swp|swx|tmp|partial|crdownload)$/i.test(name);
 }
+
+// Loads beyond this many at once only compete for the same cores (a load is mostly V8 compiling).
+const LOAD_CONCURRENCY = Math.max(2, availableParallelism());
 
 /**
  * The loaded plugins (design §2 `registry/`): per id, the active version; the routing table; and the
- * lifecycle — load beside, switch atomically, drain, dispose — serialised per folder.
+ * lifecycle — load beside, switch atomically, drain, dispose — serialised per folder, where each id
+ * is owned by exactly one folder (so per folder is per id).
  */
 export class PluginRegistry {
   private readonly slots = new Map<string, Slot>();
   private readonly folders = new Map<string, FolderRecord>();
   private routing: RoutingTable = new Map();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new FolderQueue();
+  private readonly loads = new ConcurrencyGate(LOAD_CONCURRENCY, Number.POSITIVE_INFINITY);
   private readonly retiring = new Set<Promise<void>>();
+  /** Ids an admin disabled: loaded as usual, never routed, until `enable`. Outlives a remove/re-add. */
+  private readonly disabled = new Set<string>();
   private closed = false;
 
   constructor(
@@ -69,7 +83,11 @@ export class PluginRegistry {
     private readonly onChange: (change: PluginChange) => void = () => {},
   ) {}
 
-  /** Routes for a job-type GUID (any case); a snapshot that later swaps do not change. */
+  /**
+   * Routes for a job-type GUID (any case): a snapshot that later swaps do not change. Invoke the
+   * routes right away (without awaiting in between): a replaced version is disposed once the
+   * invocations it has started are done.
+   */
   routes(jobTypeId: string): readonly Route[] {
     return this.routing.get(normalizeGuid(jobTypeId)) ?? [];
   }
@@ -82,72 +100,117 @@ export class PluginRegistry {
     } catch (e) {
       throw new JobHookError('PLUGINS_DIR_UNREADABLE', `the plugins folder '${pluginsDir}' cannot be read: ${(e as Error).message}`, undefined, { cause: e });
     }
-    // Sorted, so that of two folders with the same id the first in name order wins, every time.
-    return Promise.all(names.sort().map((name) => this.sync(path.resolve(pluginsDir, name))));
+    const folders = names.sort().map((name) => path.resolve(pluginsDir, name));
+    const read = await Promise.all(folders.map((f) => readPluginPackage(f, this.deps.schema).catch((e: unknown) => e as Error)));
+    // Requests start in call order and claim their id before their first await, so of two folders
+    // with the same id the first in name order wins, every time; the loads then run in parallel.
+    return Promise.all(folders.map((f, i) => this.sync(f, read[i])));
   }
 
-  /** Brings the plugin in `folder` up to date with the files: add, replace, keep, or refuse. */
-  sync(folder: string): Promise<PluginChange> {
-    return this.serialise(path.resolve(folder), (f) => this.syncNow(f));
+  /**
+   * Brings the plugin in `folder` up to date with its files: add, replace, keep, or refuse. `pkg` is
+   * the package as just read (by the watcher), or the error reading it gave; without it, the folder
+   * is read when the request runs. Requests for a folder run in order; a waiting one absorbs the next.
+   */
+  sync(folder: string, pkg?: PluginPackage | Error): Promise<PluginChange> {
+    return this.request(path.resolve(folder), 'sync', (f) => this.queue.merge(f, 'sync', pkg, (given) => this.syncNow(f, given)));
   }
 
   /** Unloads the plugin that `folder` provided (its files are gone). */
   remove(folder: string): Promise<PluginChange> {
-    return this.serialise(path.resolve(folder), (f) => this.removeNow(f));
+    return this.request(path.resolve(folder), 'remove', (f) => this.queue.merge(f, 'remove', undefined, () => this.removeNow(f)));
   }
 
+  /** Whether the registry has a record of `folder` (loaded, refused or failed). */
+  hasFolder(folder: string): boolean {
+    return this.folders.has(path.resolve(folder));
+  }
+
+  /** What the registry last made of `folder`: the content hash it read (loaded or refused) and the error, if any. */
+  folderState(folder: string): { readonly hash: string | null; readonly error: PluginErrorRecord | null } | undefined {
+    const rec = this.folders.get(path.resolve(folder));
+    return rec ? { hash: rec.hash, error: rec.error } : undefined;
+  }
+
+  /** Every folder the registry has a record of. */
+  knownFolders(): string[] {
+    return [...this.folders.keys()];
+  }
+
+  private async request(folder: string, what: string, enqueue: (folder: string) => Promise<PluginChange>): Promise<PluginChange> {
+    if (this.closed) throw new JobHookError('REGISTRY_CLOSED', `the plugin registry is closed; cannot ${what} '${folder}'`);
+    const change = await enqueue(folder);
+    this.emit(change);
+    return change;
+  }
+
+  // Used by fault restarts and `enable`: ordered with the folder's other work, never merged.
   private serialise<T>(folder: string, work: (folder: string) => Promise<T>): Promise<T> {
-    const previous = this.queues.get(folder) ?? Promise.resolve();
-    const next = previous.then(
-      () => work(folder),
-      () => work(folder),
-    );
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(folder, settled);
-    void settled.then(() => {
-      if (this.queues.get(folder) === settled) this.queues.delete(folder);
-    });
-    return next.then((change) => {
-      if (change && typeof change === 'object' && 'kind' in change) this.onChange(change as unknown as PluginChange);
+    return this.queue.run(folder, () => work(folder)).then((change) => {
+      if (change && typeof change === 'object' && 'kind' in change) this.emit(change as unknown as PluginChange);
       return change;
     });
   }
 
-  private async syncNow(folder: string, force = false): Promise<PluginChange> {
+  private emit(change: PluginChange): void {
+    try {
+      this.onChange(change);
+    } catch (e) {
+      this.deps.logger.error({ err: e, change: change.kind }, 'a plugin-change listener threw');
+    }
+  }
+
+  private async syncNow(folder: string, given?: PluginPackage | Error, force = false): Promise<PluginChange> {
     if (this.closed) throw new JobHookError('REGISTRY_CLOSED', 'the plugin registry is closed');
-    const record: FolderRecord = this.folders.get(folder) ?? { id: null, error: null };
+    const record: FolderRecord = this.folders.get(folder) ?? { id: null, error: null, hash: null, duplicateOf: null };
     this.folders.set(folder, record);
     let pkg: PluginPackage;
     try {
-      pkg = await readPluginPackage(folder, this.deps.schema);
+      if (given instanceof Error) throw given;
+      pkg = given ?? (await readPluginPackage(folder, this.deps.schema));
+      record.hash = pkg.contentHash;
     } catch (e) {
+      record.hash = null;
       return this.refuse(folder, record, (e as JobHookError).pluginId ?? record.id, e);
     }
     const { id, version } = pkg.manifest;
     const owner = this.slots.get(id);
     if (owner && owner.folder !== folder) {
-      const error = new JobHookError('PLUGIN_DUPLICATE_ID', `plugin id '${id}' in folder '${folder}' is already provided by folder '${owner.folder}'; each plugin id may be deployed once`, id);
-      return this.refuse(folder, record, id, error);
+      record.duplicateOf = id;
+      const error = new JobHookError(
+        'PLUGIN_DUPLICATE_ID',
+        `plugin id '${id}' in folder '${folder}' is already provided by folder '${owner.folder}'; each plugin id may be deployed once — remove one of the two folders`,
+        id,
+      );
+      return this.refuse(folder, record, id, error, version);
     }
-    if (record.id !== null && record.id !== id) await this.unload(folder, record.id);
+    record.duplicateOf = null;
+    if (record.id !== null && record.id !== id) await this.release(folder, record.id);
     record.id = id;
-    const slot: Slot = owner ?? { id, folder, active: null, lastError: null, failedVersion: null, faults: [], quarantined: false, restart: null };
+    const slot: Slot = owner ?? { id, folder, active: null, loading: null, orphaned: false, lastError: null, failedVersion: null, faults: [], quarantined: false, restart: null };
     this.slots.set(id, slot);
     if (!force && slot.active && slot.active.pkg.contentHash === pkg.contentHash) {
+      // The same files again (a touch, or a failed edit reverted): nothing to load, nothing failed.
+      slot.orphaned = false;
+      record.error = null;
+      if (!slot.quarantined) {
+        slot.lastError = null;
+        slot.failedVersion = null;
+      }
       return { kind: 'unchanged', id, version, folder };
     }
-    if (force || (slot.active?.pkg.contentHash ?? null) !== pkg.contentHash) {
-      slot.quarantined = false;
-      slot.faults = [];
-    }
+    slot.quarantined = false;
+    slot.faults = [];
+    if (!slot.active) slot.loading = version;
     let instance: PluginInstance;
     try {
-      instance = await loadPluginInstance(pkg, this.deps);
+      instance = await this.load(pkg);
     } catch (e) {
+      // The serving version's own folder is gone: with its successor broken, nothing may serve.
+      if (slot.orphaned) await this.unload(folder, id);
       return this.refuse(folder, record, id, e, version);
+    } finally {
+      slot.loading = null;
     }
     if (this.closed) {
       await instance.dispose();
@@ -157,14 +220,24 @@ export class PluginRegistry {
     this.activate(slot, instance);
     record.error = null;
     if (previous) {
-      this.retire(previous);
+      void this.retire(previous);
       return { kind: 'replaced', id, from: previous.version, to: version, folder };
     }
     return { kind: 'added', id, version, folder };
   }
 
+  private async load(pkg: PluginPackage): Promise<PluginInstance> {
+    await this.loads.acquire();
+    try {
+      return await loadPluginInstance(pkg, this.deps);
+    } finally {
+      this.loads.release();
+    }
+  }
+
   private activate(slot: Slot, instance: PluginInstance): void {
     slot.active = instance;
+    slot.orphaned = false;
     slot.lastError = null;
     slot.failedVersion = null;
     instance.onDeath((death) => this.onDeath(slot, instance, death));
@@ -174,27 +247,50 @@ export class PluginRegistry {
   private refuse(folder: string, record: FolderRecord, id: string | null, e: unknown, version?: string): PluginChange {
     const error = errorRecord(e, version);
     record.error = error;
-    const slot = id === null ? undefined : this.slots.get(id);
-    if (slot && slot.folder === folder) {
+    // The plugin this folder provided so far (if any) keeps serving; its status shows the failure.
+    const own = record.id === null ? undefined : this.slots.get(record.id);
+    const slot = own?.folder === folder ? own : undefined;
+    if (slot) {
       slot.lastError = error;
       slot.failedVersion = version ?? null;
     }
-    return { kind: 'refused', id, folder, error, keptVersion: slot?.folder === folder ? (slot.active?.version ?? null) : null };
+    return { kind: 'refused', id: id ?? record.id, folder, error, keptVersion: slot?.active?.version ?? null };
   }
 
   private async removeNow(folder: string): Promise<PluginChange> {
     const record = this.folders.get(folder);
     this.folders.delete(folder);
     const id = record?.id ?? null;
-    const version = id === null ? null : (this.slots.get(id)?.active?.version ?? null);
-    if (id !== null) await this.unload(folder, id);
-    // A folder refused as a duplicate of this id may now take its place.
-    if (id !== null) {
-      for (const [other, rec] of this.folders) {
-        if (rec.id === null && rec.error?.code === 'PLUGIN_DUPLICATE_ID' && rec.error.message.includes(`'${id}'`)) void this.sync(other);
-      }
+    if (id === null) return { kind: 'removed', id: record?.duplicateOf ?? path.basename(folder), version: null, folder };
+    const slot = this.slots.get(id);
+    const version = slot?.folder === folder ? (slot.active?.version ?? null) : null;
+    const heir = await this.release(folder, id);
+    return heir ? { kind: 'moved', id, version, folder, to: heir } : { kind: 'removed', id, version, folder };
+  }
+
+  /**
+   * `folder` no longer provides `id`. If another folder was refused as a duplicate of it, that folder
+   * takes the id over (the current version serves until it is loaded, so events keep flowing);
+   * otherwise the plugin is unloaded. Returns the heir folder, if any.
+   */
+  private async release(folder: string, id: string): Promise<string | null> {
+    const slot = this.slots.get(id);
+    if (!slot || slot.folder !== folder) return null;
+    const heir = [...this.folders.entries()]
+      .filter(([f, rec]) => f !== folder && rec.duplicateOf === id)
+      .map(([f]) => f)
+      .sort()[0];
+    if (heir === undefined) {
+      await this.unload(folder, id);
+      return null;
     }
-    return { kind: 'removed', id: id ?? path.basename(folder), version, folder };
+    const heirRecord = this.folders.get(heir)!;
+    heirRecord.duplicateOf = null;
+    heirRecord.error = null;
+    slot.folder = heir;
+    slot.orphaned = slot.active !== null;
+    this.sync(heir).catch((e: unknown) => this.deps.logger.warn({ err: e, folder: heir, plugin: id }, 'taking over a plugin id failed'));
+    return heir;
   }
 
   private async unload(folder: string, id: string): Promise<void> {
@@ -221,7 +317,7 @@ export class PluginRegistry {
 
   private rebuildRouting(): void {
     const active: PluginInstance[] = [];
-    for (const slot of this.slots.values()) if (slot.active && !slot.quarantined) active.push(slot.active);
+    for (const slot of this.slots.values()) if (slot.active && !slot.quarantined && !this.disabled.has(slot.id)) active.push(slot.active);
     this.routing = buildRoutingTable(active);
   }
 
@@ -240,7 +336,7 @@ export class PluginRegistry {
         message: `quarantined after ${slot.faults.length} faults within ${this.faultPolicy.windowMs / 1000} s; last: ${death.code}: ${death.message}. Change its files or re-enable it.`,
       };
       this.rebuildRouting();
-      this.onChange({ kind: 'refused', id: slot.id, folder: slot.folder, error: slot.lastError, keptVersion: null });
+      this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: slot.lastError, keptVersion: null });
       return;
     }
     const delay = this.faultPolicy.baseBackoffMs * 2 ** (slot.faults.length - 1);
@@ -261,11 +357,23 @@ export class PluginRegistry {
     }, delay);
   }
 
-  /** Lifts a quarantine and reloads the plugin from its folder. */
+  /** Lifts a quarantine or an admin's disable and reloads the plugin from its folder. */
   async enable(id: string): Promise<PluginChange> {
     const slot = this.slots.get(id);
     if (!slot) throw new JobHookError('PLUGIN_NOT_FOUND', `no plugin with id '${id}'`, id);
-    return this.serialise(slot.folder, (f) => this.syncNow(f, true));
+    this.disabled.delete(id);
+    return this.serialise(slot.folder, (f) => this.syncNow(f, undefined, true));
+  }
+
+  /** Stops routing events to plugin `id` (loaded or not, now or later) until `enable(id)`. */
+  disable(id: string): void {
+    this.disabled.add(id);
+    this.rebuildRouting();
+  }
+
+  /** Whether an admin disabled plugin `id`. */
+  isDisabled(id: string): boolean {
+    return this.disabled.has(id);
   }
 
   /** The active version of a plugin, if any. */
@@ -279,12 +387,12 @@ export class PluginRegistry {
     const out: PluginStatus[] = [];
     for (const slot of this.slots.values()) {
       const a = slot.active;
-      const state = slot.quarantined ? 'failed' : a ? a.state : 'failed';
+      const state = slot.quarantined ? 'failed' : a ? a.state : slot.loading ? 'loading' : 'failed';
       out.push({
         id: slot.id,
         folder: slot.folder,
         state,
-        version: a?.version ?? slot.failedVersion,
+        version: a?.version ?? slot.loading ?? slot.failedVersion,
         contentHash: a?.pkg.contentHash ?? null,
         loadedAt: a ? a.loadedAt.toISOString() : null,
         handlers: a ? [...a.handlers].map(([name, jobTypes]) => ({ name, jobTypes })) : [],
@@ -296,7 +404,7 @@ export class PluginRegistry {
       const owns = rec.id !== null && this.slots.get(rec.id)?.folder === folder;
       if (!owns && rec.error) {
         out.push({
-          id: rec.id ?? path.basename(folder),
+          id: rec.duplicateOf ?? rec.id ?? path.basename(folder),
           folder,
           state: 'failed',
           version: rec.error.version ?? null,
@@ -311,11 +419,11 @@ export class PluginRegistry {
     return out.sort((x, y) => x.id.localeCompare(y.id) || x.folder.localeCompare(y.folder));
   }
 
-  /** Waits for pending loads, then drains and disposes every version. Idempotent. */
+  /** Refuses new work, waits for loads under way, then drains and disposes every version. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.allSettled([...this.queues.values()]);
     this.closed = true;
+    await this.queue.idle();
     const all: Promise<void>[] = [];
     for (const slot of this.slots.values()) {
       if (slot.restart) clearTimeout(slot.restart);

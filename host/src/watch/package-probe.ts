@@ -1,0 +1,71 @@
+import { lstat, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobHookError, ManifestProblem } from '../errors.js';
+import type { ManifestSchema } from '../manifest/manifest-schema.js';
+import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
+
+/** What a plugin folder holds right now, as the watcher sees it. */
+export type PackageProbe =
+  | { readonly kind: 'missing' }
+  /** Looks half-written (being copied, extracted or edited): wait, do not report it yet. */
+  | { readonly kind: 'incomplete'; readonly reason: string; readonly error: Error }
+  /** Complete but wrong: the registry refuses it and reports why. */
+  | { readonly kind: 'invalid'; readonly error: Error }
+  | { readonly kind: 'ready'; readonly pkg: PluginPackage };
+
+const hasProblemAt = (e: unknown, pointer: string): boolean => ((e as { problems?: ManifestProblem[] }).problems ?? []).some((p) => p.pointer === pointer);
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The failures a folder shows while its files are still arriving: no plugin.json yet, a truncated
+// plugin.json, the bundle not written yet, or a bundle that does not match `integrity` yet.
+async function incompleteReason(folder: string, e: unknown): Promise<string | null> {
+  switch ((e as JobHookError).code) {
+    case 'MANIFEST_MISSING':
+      return 'plugin.json is not there yet';
+    case 'MANIFEST_NOT_JSON':
+      return 'plugin.json is not complete JSON yet';
+    case 'MANIFEST_INVALID':
+      break;
+    default:
+      return null;
+  }
+  if (hasProblemAt(e, '/integrity')) return 'the bundle does not match plugin.json "integrity" yet';
+  if (!hasProblemAt(e, '/main')) return null;
+  try {
+    const main = (JSON.parse(await readFile(path.join(folder, 'plugin.json'), 'utf8')) as { main?: unknown }).main;
+    if (typeof main === 'string' && !path.isAbsolute(main) && !main.split(/[\\/]/).includes('..') && !(await exists(path.join(folder, main)))) {
+      return `its bundle '${main}' is not there yet`;
+    }
+  } catch {
+    return 'plugin.json changed while it was read';
+  }
+  return null;
+}
+
+/**
+ * Reads a plugin folder and sorts the result: gone, still arriving, complete but invalid, or ready
+ * to load (with the package read and checked once, for the registry to use as is).
+ */
+export async function probePackage(folder: string, schema: ManifestSchema): Promise<PackageProbe> {
+  try {
+    if (!(await stat(folder)).isDirectory()) return { kind: 'missing' };
+  } catch {
+    return { kind: 'missing' };
+  }
+  try {
+    return { kind: 'ready', pkg: await readPluginPackage(folder, schema) };
+  } catch (e) {
+    if ((e as JobHookError).code === 'PLUGIN_DIR_MISSING') return { kind: 'missing' };
+    const error = e instanceof Error ? e : new Error(String(e));
+    const reason = await incompleteReason(folder, e);
+    return reason === null ? { kind: 'invalid', error } : { kind: 'incomplete', reason, error };
+  }
+}

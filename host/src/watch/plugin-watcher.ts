@@ -1,0 +1,195 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { describeError } from '../errors.js';
+import type { HostLogger } from '../logging/logger.js';
+import type { ManifestSchema } from '../manifest/manifest-schema.js';
+import type { PluginPackage } from '../manifest/read-plugin-package.js';
+import type { PluginChange } from '../registry/plugin-change.js';
+import { isIgnoredEntry } from '../registry/plugin-registry.js';
+import type { PluginErrorRecord } from '../registry/plugin-state.js';
+import { probePackage } from './package-probe.js';
+import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from './watch-timings.js';
+
+/** What the watcher drives: the plugin registry (a small fake of it in unit tests). */
+export interface PluginFolderSink {
+  sync(folder: string, pkg?: PluginPackage | Error): Promise<PluginChange>;
+  remove(folder: string): Promise<PluginChange>;
+  folderState(folder: string): { readonly hash: string | null; readonly error: PluginErrorRecord | null } | undefined;
+  knownFolders(): string[];
+}
+
+/** What a PluginWatcher needs. */
+export interface PluginWatcherOptions {
+  readonly pluginsDir: string;
+  readonly sink: PluginFolderSink;
+  readonly schema: ManifestSchema;
+  readonly logger: HostLogger;
+  readonly timings?: Partial<WatchTimings>;
+}
+
+interface FolderWatch {
+  timer: NodeJS.Timeout | null;
+  running: boolean;
+  /** A settle came due while one was running. */
+  again: boolean;
+  lastEventAt: number;
+  missingSince: number | null;
+  /** plugin.json itself was written: re-send even identical content (how an admin retries a load). */
+  manifestTouched: boolean;
+  /** What was last handed to the sink: a content hash, or `error:<message>`; not sent twice in a row. */
+  lastSent: string | null;
+}
+
+// Plugin code lives a few folders down at most; a bound keeps a stray deep tree from eating watches.
+const WATCH_DEPTH = 8;
+
+/**
+ * Watches the plugins folder (design §1 `watch/`) and keeps the registry in step with it. Each direct
+ * sub-folder is one package; file events only mark a folder dirty. Once a folder has been quiet for
+ * `settleMs` it is read and hashed: new content is handed to the registry, a folder that looks
+ * half-written is re-read until it completes, and a vanished folder is unloaded only if it stays
+ * gone for `unlinkGraceMs` (so `mv` dances and `rm -rf` + copy are replacements).
+ */
+export class PluginWatcher {
+  private readonly root: string;
+  private readonly timings: WatchTimings;
+  private readonly state = new Map<string, FolderWatch>();
+  private readonly settling = new Set<Promise<void>>();
+  private watcher: FSWatcher | undefined;
+  private closed = false;
+
+  constructor(private readonly options: PluginWatcherOptions) {
+    this.root = path.resolve(options.pluginsDir);
+    this.timings = { ...DEFAULT_WATCH_TIMINGS, ...options.timings };
+  }
+
+  /** Starts watching; resolves once chokidar's initial scan is done and every folder is re-checked. */
+  async start(): Promise<void> {
+    if (this.watcher || this.closed) return;
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      // Our own settle/unlink grace replaces chokidar's atomic-write guess (which delays unlinks).
+      atomic: false,
+      depth: WATCH_DEPTH,
+      ignored: (p, stats) => this.isIgnored(p, stats?.isFile() ?? false),
+    });
+    this.watcher = watcher;
+    watcher.on('all', (_event, p) => this.onPath(p));
+    watcher.on('error', (e) => this.options.logger.warn({ err: e, pluginsDir: this.root }, 'watching the plugins folder reported an error'));
+    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    // What changed between the initial load and `ready` produced no event: look at everything once.
+    const onDisk = await readdir(this.root, { withFileTypes: true }).catch(() => []);
+    const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.filter((d) => d.isDirectory() && !isIgnoredEntry(d.name)).map((d) => path.join(this.root, d.name))]);
+    for (const folder of folders) {
+      const known = this.options.sink.folderState(folder);
+      const st = this.folder(folder);
+      st.lastSent = known ? (known.hash ?? (known.error ? `error:${known.error.message}` : null)) : null;
+      this.schedule(folder, st, this.timings.settleMs);
+    }
+  }
+
+  /** Stops watching, cancels every timer and waits for reloads it started. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const st of this.state.values()) if (st.timer) clearTimeout(st.timer);
+    this.state.clear();
+    await this.watcher?.close();
+    this.watcher = undefined;
+    await Promise.allSettled([...this.settling]);
+  }
+
+  private isIgnored(p: string, isFile: boolean): boolean {
+    const rel = path.relative(this.root, p);
+    if (rel === '' || rel.startsWith('..')) return false;
+    const parts = rel.split(path.sep);
+    // A loose file beside the plugin folders (a tarball being downloaded) is not a package.
+    if (parts.length === 1 && isFile) return true;
+    return parts.some(isIgnoredEntry);
+  }
+
+  private onPath(p: string): void {
+    const rel = path.relative(this.root, p);
+    if (rel === '' || rel.startsWith('..')) return;
+    const parts = rel.split(path.sep);
+    const folder = path.join(this.root, parts[0]!);
+    const st = this.folder(folder);
+    st.lastEventAt = Date.now();
+    if (parts.length === 2 && parts[1] === 'plugin.json') st.manifestTouched = true;
+    this.schedule(folder, st, this.timings.settleMs);
+  }
+
+  private folder(folder: string): FolderWatch {
+    let st = this.state.get(folder);
+    if (!st) {
+      st = { timer: null, running: false, again: false, lastEventAt: Date.now(), missingSince: null, manifestTouched: false, lastSent: null };
+      this.state.set(folder, st);
+    }
+    return st;
+  }
+
+  private schedule(folder: string, st: FolderWatch, delayMs: number): void {
+    if (this.closed) return;
+    if (st.timer) clearTimeout(st.timer);
+    st.timer = setTimeout(() => {
+      st.timer = null;
+      this.run(folder, st);
+    }, delayMs);
+  }
+
+  private run(folder: string, st: FolderWatch): void {
+    if (this.closed) return;
+    if (st.running) {
+      st.again = true;
+      return;
+    }
+    st.running = true;
+    const done: Promise<void> = this.settle(folder, st)
+      .catch((e: unknown) => {
+        const { code, message } = describeError(e);
+        if (!this.closed) this.options.logger.warn({ folder, code, err: message }, `reloading plugin folder ${folder} failed: ${message}`);
+      })
+      .finally(() => {
+        this.settling.delete(done);
+        st.running = false;
+        if (st.again && !this.closed && this.state.get(folder) === st) {
+          st.again = false;
+          this.schedule(folder, st, 0);
+        }
+      });
+    this.settling.add(done);
+  }
+
+  private async settle(folder: string, st: FolderWatch): Promise<void> {
+    const probe = await probePackage(folder, this.options.schema);
+    if (this.closed) return;
+    const now = Date.now();
+    const { sink, logger } = this.options;
+    if (probe.kind === 'missing') {
+      if (st.lastSent === null && sink.folderState(folder) === undefined) {
+        this.state.delete(folder);
+        return;
+      }
+      st.missingSince ??= now;
+      const left = st.missingSince + this.timings.unlinkGraceMs - now;
+      if (left > 0) return this.schedule(folder, st, left);
+      this.state.delete(folder);
+      await sink.remove(folder);
+      return;
+    }
+    st.missingSince = null;
+    if (probe.kind === 'incomplete') {
+      const quietFor = now - st.lastEventAt;
+      if (quietFor < this.timings.incompleteGraceMs) {
+        logger.debug({ folder, reason: probe.reason }, `plugin folder ${path.basename(folder)} looks half-written (${probe.reason}); waiting for it to complete`);
+        return this.schedule(folder, st, Math.min(this.timings.recheckMs, this.timings.incompleteGraceMs - quietFor));
+      }
+    }
+    const key = probe.kind === 'ready' ? probe.pkg.contentHash : `error:${describeError(probe.error).message}`;
+    if (key === st.lastSent && !st.manifestTouched) return;
+    st.lastSent = key;
+    st.manifestTouched = false;
+    await sink.sync(folder, probe.kind === 'ready' ? probe.pkg : probe.error);
+  }
+}
