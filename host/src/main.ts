@@ -1,13 +1,16 @@
 #!/usr/bin/env -S node --no-node-snapshot
 // `jobhook`: the host's command line. isolated-vm needs --no-node-snapshot, hence the shebang.
 import { dispatchCommand } from './cli/dispatch-command.js';
+import { eventsCommand } from './cli/events-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { validateCommand } from './cli/validate-command.js';
 
 const USAGE = `usage:
-  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--platform-url URL] [--config FILE]
+  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
   jobhook dispatch [--plugins DIR] [--platform-url URL] [--config FILE] <event.json | ->
-  jobhook validate <plugin-dir>…`;
+  jobhook validate <plugin-dir>…
+  jobhook events list [--status S] [--job-id GUID] [--limit N] [--before ID] [--json] [--data-dir DIR]
+  jobhook events show <id> [--json] [--data-dir DIR]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest, process.stderr);
     case 'dispatch':
       return dispatchCommand(rest, process.stdout, process.stderr);
+    case 'events':
+      return eventsCommand(rest, process.stdout, process.stderr);
     case 'validate':
       return validateCommand(rest, process.stdout, process.stderr);
     case '-h':

@@ -1,0 +1,170 @@
+import { Dispatcher, type RouteSource } from '../dispatch/dispatcher.js';
+import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
+import { describeError } from '../errors.js';
+import type { HostLogger } from '../logging/logger.js';
+import type { Route } from '../registry/routing-table.js';
+import { outcomeKey, type ClaimedEvent, type EventStore } from '../store/event-store.js';
+
+/** What the pump tells about its work (the service turns it into metrics and counters). */
+export interface EventPumpObserver {
+  outcome?(outcome: HandlerOutcome): void;
+  dispatched?(eventId: string): void;
+}
+
+/** Options of the dispatcher loop. */
+export interface EventPumpOptions {
+  readonly store: EventStore;
+  readonly routes: RouteSource;
+  readonly logger: HostLogger;
+  readonly observer?: EventPumpObserver;
+  /** Events dispatched at once; each plugin's own concurrency and queue apply inside. Default 64. */
+  readonly concurrency?: number;
+}
+
+/**
+ * The dispatcher loop (design §1, store → dispatch): claims pending events, runs each matching handler
+ * that has no recorded outcome yet, records every outcome as it ends, then marks the event done.
+ * At-least-once: an event claimed but not finished before a crash is claimed again after restart,
+ * and only the handlers without an outcome run again.
+ */
+export class EventPump {
+  private readonly concurrency: number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly doneWaiters = new Map<string, Set<(done: boolean) => void>>();
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  /** After the stop deadline, outcomes still arriving (crashed by disposal) are not recorded. */
+  private recording = true;
+
+  constructor(private readonly options: EventPumpOptions) {
+    this.concurrency = options.concurrency ?? 64;
+  }
+
+  /** Returns events a previous run left in flight to the queue, then starts the loop. */
+  async start(): Promise<void> {
+    if (this.loop) return;
+    const requeued = await this.options.store.requeueInFlight();
+    if (requeued > 0) this.options.logger.warn({ requeued }, `${requeued} event(s) left in flight by the previous run will be dispatched again`);
+    this.loop = this.run();
+  }
+
+  /** New events were committed: claim them. */
+  wake(): void {
+    this.woken = true;
+    const wake = this.wakeUp;
+    this.wakeUp = null;
+    wake?.();
+  }
+
+  /** Events being dispatched now. */
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Resolves true once `eventId` is done (already, or within `timeoutMs`), false otherwise.
+   * `isDone` is asked after the waiter is registered, so a completion in between is not missed.
+   */
+  async whenDone(eventId: string, timeoutMs: number, isDone: () => Promise<boolean>): Promise<boolean> {
+    let settle!: (done: boolean) => void;
+    const result = new Promise<boolean>((resolve) => (settle = resolve));
+    const waiters = this.doneWaiters.get(eventId) ?? new Set();
+    this.doneWaiters.set(eventId, waiters);
+    waiters.add(settle);
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    try {
+      if (this.stopping) settle(false);
+      else if (await isDone()) settle(true);
+      return await result;
+    } finally {
+      clearTimeout(timer);
+      waiters.delete(settle);
+      if (waiters.size === 0 && this.doneWaiters.get(eventId) === waiters) this.doneWaiters.delete(eventId);
+    }
+  }
+
+  /**
+   * Stops claiming, releases waiters, and lets events in flight finish for up to `deadlineMs`. What is
+   * still running after that is left `dispatching` in the store and runs again after the next start.
+   * Returns how many events were left unfinished.
+   */
+  async stop(deadlineMs: number): Promise<number> {
+    this.stopping = true;
+    this.wake();
+    for (const waiters of this.doneWaiters.values()) for (const settle of waiters) settle(false);
+    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), expired]);
+    clearTimeout(timer);
+    this.recording = false;
+    return this.inFlight.size;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      const room = this.concurrency - this.inFlight.size;
+      if (room > 0) {
+        let claimed: ClaimedEvent[];
+        try {
+          claimed = await this.options.store.claim(room);
+        } catch (e) {
+          if (!this.stopping) this.options.logger.error({ error: describeError(e) }, 'claiming events from the store failed; retrying in 1 s');
+          await this.idle(1000);
+          continue;
+        }
+        for (const c of claimed) this.track(this.dispatch(c));
+      }
+      // Until new events are committed or an event in flight finishes (either may already have happened).
+      await this.idle();
+    }
+  }
+
+  // Waits for a wake (new events, or room freed); `woken` covers a wake that came while claiming.
+  private idle(ms?: number): Promise<void> {
+    if (this.woken || this.stopping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => this.wake(), ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.wake();
+    });
+  }
+
+  private async dispatch(claimed: ClaimedEvent): Promise<void> {
+    const { store, logger, observer } = this.options;
+    const routes = this.options.routes.routes(claimed.event.jobTypeId).filter((r) => !claimed.recorded.has(outcomeKey(r.instance.id, r.handler)));
+    try {
+      await Promise.all(routes.map((route) => this.runRoute(claimed, route)));
+      if (!this.recording) return;
+      await store.complete(claimed.id);
+    } catch (e) {
+      // The store refused (closing, disk): the event stays `dispatching` and runs again after restart.
+      if (this.recording) logger.error({ eventId: claimed.id, jobId: claimed.event.jobId, error: describeError(e) }, 'recording the dispatch of an event failed');
+      return;
+    }
+    observer?.dispatched?.(claimed.id);
+    for (const settle of this.doneWaiters.get(claimed.id) ?? []) settle(true);
+  }
+
+  private async runRoute(claimed: ClaimedEvent, route: Route): Promise<void> {
+    // A one-route Dispatcher runs this handler alone, so its outcome is recorded as soon as it ends
+    // and a crash later does not make it run again.
+    const [outcome] = await new Dispatcher({ routes: () => [route] }, this.options.logger).dispatchValid(claimed.event);
+    if (!outcome || !this.recording) return;
+    this.options.observer?.outcome?.(outcome);
+    await this.options.store.recordOutcome(claimed.id, outcome, claimed.attempts);
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import type { EventStore } from '../store/event-store.js';
+import { OPENAPI_DOCUMENT } from './openapi-document.js';
+import type { ServicePlugins } from './plugin-routes.js';
+import type { ServiceMetrics } from './service-metrics.js';
+
+interface OpsRouteDeps {
+  readonly store: EventStore;
+  readonly plugins: ServicePlugins;
+  readonly metrics: ServiceMetrics;
+  /** False once the service has begun to stop. */
+  readonly accepting: () => boolean;
+}
+
+/** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const list = plugins.list();
+    const summary = { active: list.filter((p) => p.state === 'active').length, failed: list.filter((p) => p.state === 'failed').length, total: list.length };
+    if (!accepting()) return reply.code(503).send({ status: 'stopping', plugins: summary });
+    try {
+      const queue = await store.queueDepth();
+      return { status: 'ready', store: 'open', queue, plugins: summary };
+    } catch (e) {
+      return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
+    }
+  });
+
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+
+  app.get('/openapi.json', async () => OPENAPI_DOCUMENT);
+}

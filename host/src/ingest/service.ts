@@ -1,0 +1,127 @@
+import type { AddressInfo } from 'node:net';
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { HostConfig } from '../config.js';
+import { describeError } from '../errors.js';
+import type { HostLogger } from '../logging/logger.js';
+import type { EventStore } from '../store/event-store.js';
+import { DEFAULT_RETENTION_MS, RetentionSweeper } from '../store/retention.js';
+import { BearerAuth } from './bearer-auth.js';
+import { EventPump } from './event-pump.js';
+import { registerEventRoutes } from './event-routes.js';
+import { installErrorHandling, sendError } from './http-errors.js';
+import { assertSafeListen, parseListen } from './listen-address.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { registerPluginRoutes, type ServicePlugins } from './plugin-routes.js';
+import { ServiceMetrics } from './service-metrics.js';
+
+/** What `startService` takes. The caller owns `host` and `store` and closes them after the service. */
+export interface ServiceOptions {
+  readonly host: { readonly registry: ServicePlugins; readonly config: HostConfig };
+  readonly store: EventStore;
+  readonly logger: HostLogger;
+  /** Default `host.config.listen`; port 0 picks a free port. */
+  readonly listen?: string;
+  /** Bearer token for /v1 routes; default `host.config.apiToken`. */
+  readonly token?: string | null;
+  /** Allow a non-loopback listen address without a token. */
+  readonly insecure?: boolean;
+  /** Pass one in to count plugin changes from `createHost`'s `onPluginChange` too. */
+  readonly metrics?: ServiceMetrics;
+  readonly retentionMs?: number;
+  /** Largest request body accepted (413 beyond). Default 64 KiB: an event is well under 1 KiB. */
+  readonly bodyLimitBytes?: number;
+  /** How long `close` lets dispatches in flight finish. Default 10 s. */
+  readonly shutdownDeadlineMs?: number;
+  /** Events dispatched at once. Default 64. */
+  readonly dispatchConcurrency?: number;
+}
+
+/** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
+export interface Service {
+  /** Where it listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: ServiceMetrics;
+  /**
+   * Stops accepting, lets dispatches in flight finish up to the deadline, stops the retention timer.
+   * Then close the host and the store. Events not finished run after the next start. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API and the dispatcher loop over `store`. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { host, store, logger } = options;
+  const plugins = host.registry;
+  const address = parseListen(options.listen ?? host.config.listen);
+  const token = options.token === undefined ? host.config.apiToken : options.token;
+  assertSafeListen(address, token, options.insecure === true);
+  const metrics = options.metrics ?? new ServiceMetrics();
+  metrics.attach({ plugins, store });
+
+  for (const id of await store.disabledPlugins()) plugins.disable(id);
+  const pump = new EventPump({
+    store,
+    routes: plugins,
+    logger,
+    concurrency: options.dispatchConcurrency,
+    observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
+  });
+  const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
+  let accepting = true;
+
+  const app: FastifyInstance = fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  installErrorHandling(app, logger);
+  if (token !== null) {
+    const auth = new BearerAuth(token);
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.url !== '/v1' && !request.url.startsWith('/v1/')) return;
+      const result = auth.check(request.headers.authorization);
+      if (result === 'ok') return;
+      reply.header('www-authenticate', `Bearer realm="jobhook"${result === 'invalid' ? ', error="invalid_token"' : ''}`);
+      return result === 'missing'
+        ? sendError(reply, 401, 'AUTH_REQUIRED', 'this host requires "Authorization: Bearer <token>" (the JOBHOOK_TOKEN it was started with)')
+        : sendError(reply, 401, 'AUTH_INVALID', 'the bearer token is not the one this host was started with');
+    });
+  }
+  registerEventRoutes(app, { store, pump, metrics });
+  registerPluginRoutes(app, { plugins, store, metrics });
+  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
+
+  try {
+    await pump.start();
+    sweeper.start();
+    await app.listen({ host: address.host, port: address.port });
+  } catch (e) {
+    await pump.stop(0);
+    await sweeper.dispose();
+    await app.close();
+    throw e;
+  }
+  const bound = app.server.address() as AddressInfo;
+  const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  logger.info({ url, auth: token !== null ? 'bearer' : 'none' }, `HTTP API listening on ${url}`);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      accepting = false;
+      const deadlineMs = options.shutdownDeadlineMs ?? 10_000;
+      const pumpStopped = pump.stop(deadlineMs);
+      try {
+        await app.close();
+      } catch (e) {
+        logger.error({ error: describeError(e) }, 'closing the HTTP server failed');
+      }
+      const unfinished = await pumpStopped;
+      await sweeper.dispose();
+      if (unfinished > 0) logger.warn({ unfinished, deadlineMs }, `${unfinished} event(s) still dispatching at the shutdown deadline will be dispatched again after the next start`);
+    })());
+  return { url, port: bound.port, metrics, close };
+}

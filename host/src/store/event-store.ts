@@ -1,0 +1,97 @@
+import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
+import type { WireEventData } from '../dispatch/wire-event.js';
+
+/** Where an accepted event is: waiting, being run by the dispatcher loop, or finished. */
+export type EventStatus = 'pending' | 'dispatching' | 'done';
+
+/** All event statuses, in lifecycle order. */
+export const EVENT_STATUSES: readonly EventStatus[] = ['pending', 'dispatching', 'done'];
+
+/** One handler's recorded outcome for one event (design §3.5), with the dispatch attempt that ran it. */
+export interface OutcomeRecord extends HandlerOutcome {
+  /** Which dispatch of the event ran the handler: 1 normally, more after a crash or restart. */
+  readonly attempts: number;
+  /** ISO time the outcome was committed. */
+  readonly recordedAt: string;
+}
+
+/** An accepted event with its state and every outcome recorded so far. */
+export interface EventRecord {
+  readonly id: string;
+  readonly status: EventStatus;
+  /** How many times the dispatcher loop has claimed the event. */
+  readonly attempts: number;
+  readonly acceptedAt: string;
+  readonly completedAt: string | null;
+  readonly idempotencyKey: string | null;
+  readonly event: WireEventData;
+  readonly outcomes: readonly OutcomeRecord[];
+}
+
+/** An event the dispatcher loop has claimed, with the handlers that already have an outcome. */
+export interface ClaimedEvent {
+  readonly id: string;
+  readonly event: WireEventData;
+  readonly attempts: number;
+  /** `outcomeKey(plugin, handler)` of handlers not to run again (at-least-once, never twice once recorded). */
+  readonly recorded: ReadonlySet<string>;
+}
+
+/** What `append` did: a new event, or the event first stored under the same idempotency key. */
+export interface AppendResult {
+  readonly id: string;
+  readonly created: boolean;
+}
+
+/** How many accepted events are not done yet. */
+export interface QueueDepth {
+  readonly pending: number;
+  readonly dispatching: number;
+}
+
+/** A page of events, newest first. */
+export interface EventQuery {
+  readonly status?: EventStatus;
+  readonly jobId?: string;
+  /** At most this many (the store caps it at 1000). */
+  readonly limit?: number;
+  /** Only events accepted before the event with this id (paging cursor; `STORE_NOT_FOUND` if unknown). */
+  readonly before?: string;
+}
+
+/** Key of one handler of one plugin in `ClaimedEvent.recorded`. */
+export function outcomeKey(plugin: string, handler: string): string {
+  return `${plugin}\u0000${handler}`;
+}
+
+/**
+ * The durable record of accepted events and their outcomes (design §2 `store/`). Writes resolve once
+ * committed; implementations may group concurrent writes into one commit.
+ */
+export interface EventStore {
+  /**
+   * Stores an accepted event; resolves once it is durable. With an `idempotencyKey` seen before it
+   * stores nothing and resolves to the first event's id; a different event under a used key is
+   * refused (`IDEMPOTENCY_KEY_REUSED`).
+   */
+  append(event: WireEventData, idempotencyKey?: string | null): Promise<AppendResult>;
+  /** Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. */
+  claim(limit: number): Promise<ClaimedEvent[]>;
+  /** Records one handler's outcome from dispatch `attempt`; a second one for the same event, plugin and handler is ignored. */
+  recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void>;
+  /** Marks an event `done` (after every matched handler's outcome is recorded). */
+  complete(eventId: string): Promise<void>;
+  /** Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim. */
+  requeueInFlight(): Promise<number>;
+  get(id: string): Promise<EventRecord | undefined>;
+  list(query?: EventQuery): Promise<EventRecord[]>;
+  /** Events waiting and events being dispatched (the queue depth; `done` ones are not counted). */
+  queueDepth(): Promise<QueueDepth>;
+  /** Deletes `done` events completed before `cutoff`, with their outcomes; returns how many. */
+  prune(cutoff: Date): Promise<number>;
+  /** Admin's plugin switches that survive restarts. */
+  setPluginDisabled(pluginId: string, disabled: boolean): Promise<void>;
+  disabledPlugins(): Promise<string[]>;
+  /** Commits what is queued and releases the store; idempotent; later calls reject `STORE_CLOSED`. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
+import type { WireEventData } from '../dispatch/wire-event.js';
+import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
+import { outcomeKey } from './event-store.js';
+import { StoreError } from './store-error.js';
+
+interface MemoryEvent {
+  seq: number;
+  record: EventRecord;
+  json: string;
+}
+
+/**
+ * An EventStore that keeps everything in process memory: nothing survives a restart. It exists as
+ * the "answering without persisting" baseline of bench/intake and for embedders that accept that.
+ */
+export class MemoryEventStore implements EventStore {
+  private readonly events = new Map<string, MemoryEvent>();
+  private readonly byKey = new Map<string, string>();
+  private readonly pending = new Set<string>();
+  private readonly disabled = new Set<string>();
+  private seq = 0;
+  private closed = false;
+
+  async append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
+    this.assertOpen();
+    const json = JSON.stringify(event);
+    const firstId = idempotencyKey === null ? undefined : this.byKey.get(idempotencyKey);
+    if (firstId !== undefined) {
+      if (this.events.get(firstId)?.json !== json) {
+        throw new StoreError('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${idempotencyKey}' was already used for a different event (${firstId}); use a new key for a new event`);
+      }
+      return { id: firstId, created: false };
+    }
+    const id = randomUUID();
+    const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date().toISOString(), completedAt: null, idempotencyKey, event, outcomes: [] };
+    this.events.set(id, { seq: ++this.seq, record, json });
+    this.pending.add(id);
+    if (idempotencyKey !== null) this.byKey.set(idempotencyKey, id);
+    return { id, created: true };
+  }
+
+  async claim(limit: number): Promise<ClaimedEvent[]> {
+    this.assertOpen();
+    const out: ClaimedEvent[] = [];
+    for (const id of this.pending) {
+      if (out.length >= limit) break;
+      this.pending.delete(id);
+      const e = this.events.get(id)!;
+      e.record = { ...e.record, status: 'dispatching', attempts: e.record.attempts + 1 };
+      out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.map((o) => outcomeKey(o.plugin, o.handler))) });
+    }
+    return out;
+  }
+
+  async recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void> {
+    this.assertOpen();
+    const e = this.events.get(eventId);
+    if (!e || e.record.outcomes.some((o) => o.plugin === outcome.plugin && o.handler === outcome.handler)) return;
+    const record: OutcomeRecord = { ...outcome, attempts: attempt, recordedAt: new Date().toISOString() };
+    e.record = { ...e.record, outcomes: [...e.record.outcomes, record] };
+  }
+
+  async complete(eventId: string): Promise<void> {
+    this.assertOpen();
+    const e = this.events.get(eventId);
+    if (e) e.record = { ...e.record, status: 'done', completedAt: new Date().toISOString() };
+  }
+
+  async requeueInFlight(): Promise<number> {
+    return 0;
+  }
+
+  async get(id: string): Promise<EventRecord | undefined> {
+    this.assertOpen();
+    return this.events.get(id)?.record;
+  }
+
+  async list(query: EventQuery = {}): Promise<EventRecord[]> {
+    this.assertOpen();
+    const beforeSeq = query.before === undefined ? Infinity : this.events.get(query.before)?.seq;
+    if (beforeSeq === undefined) throw new StoreError('STORE_NOT_FOUND', `no event with id '${query.before}' (the 'before' cursor)`);
+    const jobId = query.jobId === undefined ? undefined : normalizeGuid(query.jobId);
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    return [...this.events.values()]
+      .filter((e) => e.seq < beforeSeq && (!query.status || e.record.status === query.status) && (!jobId || e.record.event.jobId === jobId))
+      .sort((a, b) => b.seq - a.seq)
+      .slice(0, limit)
+      .map((e) => e.record);
+  }
+
+  async queueDepth(): Promise<QueueDepth> {
+    this.assertOpen();
+    let dispatching = 0;
+    for (const e of this.events.values()) if (e.record.status === 'dispatching') dispatching++;
+    return { pending: this.pending.size, dispatching };
+  }
+
+  async prune(cutoff: Date): Promise<number> {
+    this.assertOpen();
+    let n = 0;
+    for (const [id, e] of this.events) {
+      if (e.record.status === 'done' && e.record.completedAt !== null && Date.parse(e.record.completedAt) < cutoff.getTime()) {
+        this.events.delete(id);
+        if (e.record.idempotencyKey !== null) this.byKey.delete(e.record.idempotencyKey);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {
+    this.assertOpen();
+    if (disabled) this.disabled.add(pluginId);
+    else this.disabled.delete(pluginId);
+  }
+
+  async disabledPlugins(): Promise<string[]> {
+    return [...this.disabled].sort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('STORE_CLOSED', 'the event store is closed');
+  }
+}

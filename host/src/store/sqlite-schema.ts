@@ -1,0 +1,57 @@
+import type { Database } from 'better-sqlite3';
+
+// Each entry moves the schema one version up (PRAGMA user_version); never edit a released step.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     idempotency_key TEXT UNIQUE,
+     job_id TEXT NOT NULL,
+     job_type_id TEXT NOT NULL,
+     event_json TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'dispatching', 'done')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     accepted_at INTEGER NOT NULL,
+     completed_at INTEGER
+   );
+   -- Partial indexes keep the work queue small however many done events retention keeps.
+   CREATE INDEX events_pending ON events(seq) WHERE status = 'pending';
+   CREATE INDEX events_dispatching ON events(seq) WHERE status = 'dispatching';
+   CREATE INDEX events_done ON events(completed_at) WHERE status = 'done';
+   CREATE INDEX events_job ON events(job_id);
+   CREATE TABLE outcomes (
+     event_id TEXT NOT NULL,
+     plugin TEXT NOT NULL,
+     handler TEXT NOT NULL,
+     version TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     duration_ms REAL NOT NULL,
+     invocation_id TEXT NOT NULL,
+     error_code TEXT,
+     error_message TEXT,
+     attempts INTEGER NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     PRIMARY KEY (event_id, plugin, handler)
+   ) WITHOUT ROWID;
+   CREATE TABLE plugin_flags (
+     plugin_id TEXT PRIMARY KEY,
+     disabled INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database up to SCHEMA_VERSION; refuses a database written by a newer JobHook. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the event store has schema version ${current}, newer than this JobHook understands (${SCHEMA_VERSION}); upgrade JobHook`);
+  }
+  const step = db.transaction(() => {
+    for (let v = current; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  });
+  if (current < SCHEMA_VERSION) step.immediate();
+}

@@ -1,0 +1,9 @@
+import { JobHookError } from '../errors.js';
+
+/**
+ * The event store could not do what was asked. Codes: `STORE_OPEN_FAILED`, `STORE_CLOSED`,
+ * `STORE_WRITE_FAILED`, `STORE_NOT_FOUND`, `IDEMPOTENCY_KEY_REUSED`.
+ */
+export class StoreError extends JobHookError {
+  override readonly name = 'StoreError';
+}
