@@ -4,12 +4,15 @@ import { createHost } from '../host.js';
 import { createHostLogger } from '../logging/logger.js';
 import { HOST_FLAGS, configFromCli } from './cli-config.js';
 import { logPluginChange } from './log-plugin-change.js';
+import { ServiceMetrics } from '../ingest/service-metrics.js';
+import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
+import { SERVICE_FLAGS, startServeRuntime, type ServeRuntime } from './serve-service.js';
 
 /** `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all. */
 export async function serveCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: HOST_FLAGS, allowPositionals: false });
+    parsed = parseArgs({ args: argv, options: { ...HOST_FLAGS, ...SERVICE_FLAGS }, allowPositionals: false });
   } catch (e) {
     err.write(`jobhook serve: ${(e as Error).message}\n`);
     return 2;
@@ -17,13 +20,22 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   let host;
   let logger;
   let started = false;
+  let runtime: ServeRuntime;
+  const metrics = new ServiceMetrics();
   try {
     const config = configFromCli(parsed.values);
+    const retentionMs = parsed.values.retention ? parseRetention(parsed.values.retention) : DEFAULT_RETENTION_MS;
     logger = createHostLogger({ level: config.logLevel });
     const log = logger;
     // The startup state is logged below, one line per plugin; changes are logged from then on.
-    host = await createHost({ config, logger, onPluginChange: (c) => started && logPluginChange(log, c), watch: true });
+    host = await createHost({ config, logger, onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)), watch: true });
     started = true;
+    try {
+      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: parsed.values.insecure === true });
+    } catch (e) {
+      await host.close();
+      throw e;
+    }
   } catch (e) {
     err.write(`jobhook serve: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
     return 2;
@@ -44,7 +56,7 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   });
   clearInterval(keepAlive);
   logger.info({ signal }, 'shutting down');
-  await host.close();
+  await runtime.shutdown();
   logger.info('stopped');
   return 0;
 }

@@ -1,0 +1,45 @@
+import type { Host } from '../host.js';
+import { startService } from '../ingest/service.js';
+import type { ServiceMetrics } from '../ingest/service-metrics.js';
+import type { HostLogger } from '../logging/logger.js';
+import { SqliteEventStore } from '../store/sqlite-event-store.js';
+
+/** `serve`'s flags beyond the host's own. */
+export const SERVICE_FLAGS = {
+  retention: { type: 'string' },
+  insecure: { type: 'boolean' },
+} as const;
+
+/** What `serve` runs besides the host: the event store and the HTTP API over it. */
+export interface ServeRuntime {
+  readonly url: string;
+  /** Stops the API (in-flight dispatches finish up to the deadline), then the host, then the store. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Opens the event store in `host.config.dataDir` and starts the HTTP API on `host.config.listen`.
+ * On failure nothing is left open except `host`, which the caller still owns.
+ */
+export async function startServeRuntime(
+  host: Host,
+  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean },
+): Promise<ServeRuntime> {
+  const store = SqliteEventStore.open(host.config.dataDir);
+  let service;
+  try {
+    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  options.logger.info({ store: store.file, retentionDays: Math.round((options.retentionMs / 86_400_000) * 100) / 100 }, `events are stored in ${store.file}`);
+  return {
+    url: service.url,
+    shutdown: async () => {
+      await service.close();
+      await host.close();
+      await store.close();
+    },
+  };
+}
