@@ -40,6 +40,10 @@ function describeRequest(r: PlatformRequest): string {
 }
 
 function describeHostLine(line: HostLogLine): string {
+  if (line.source === 'egress' && typeof line.method === 'string' && typeof line.url === 'string') {
+    // An egress line: the request the host refused or failed, which never reached the platform.
+    return `${levelOf(line).padEnd(5)} ${String(line.msg ?? '')}: ${line.method} ${line.url}${typeof line.code === 'string' ? ` (${line.code})` : ''}`;
+  }
   const { level: _l, time: _t, pid: _p, hostname: _h, service: _s, msg, plugin: _pl, version: _v, invocationId: _i, ...rest } = line;
   const extra = Object.keys(rest).length > 0 ? ` ${short(rest, 300)}` : '';
   return `${levelOf(line).padEnd(5)} ${String(msg ?? '')}${extra}`;
