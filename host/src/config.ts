@@ -12,6 +12,22 @@ export type PlatformAuth =
   | { readonly type: 'basic'; readonly username: string; readonly password: string }
   | { readonly type: 'header'; readonly name: string; readonly value: string };
 
+/** Limits of the platform HTTP client plugins use (design §3.3); one set per host. */
+export interface EgressLimits {
+  /** Largest request body a plugin may send, in bytes. */
+  readonly maxRequestBytes: number;
+  /** Largest response body read for a plugin, in bytes; past it the download is aborted. */
+  readonly maxResponseBytes: number;
+  /** Timeout of a request that sets none (ky's default); every request is also capped by its invocation's deadline. */
+  readonly defaultTimeoutMs: number;
+  /** Requests one plugin version has in flight at once; more wait (within their timeout). */
+  readonly maxConcurrentPerPlugin: number;
+  /** Requests that may wait for a slot per plugin version; past it a request fails at once. */
+  readonly maxQueuedPerPlugin: number;
+  /** Redirects followed per request (each one checked against the plugin's permissions). */
+  readonly maxRedirects: number;
+}
+
 /** Admin overrides for one plugin. */
 export interface PluginOverrides {
   readonly options?: Readonly<Record<string, unknown>>;
@@ -25,6 +41,7 @@ export interface HostConfig {
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly platform: { readonly url: string | null; readonly auth: PlatformAuth };
+  readonly egress: EgressLimits;
   /** Defaults for what a manifest leaves out, and the maxima a manifest cannot exceed. */
   readonly limits: { readonly defaults: PluginLimits; readonly max: PluginLimits; readonly queueDepth: number };
   readonly plugins: Readonly<Record<string, PluginOverrides>>;
@@ -44,6 +61,14 @@ export const DEFAULT_CONFIG: HostConfig = {
   dataDir: './.jobhook',
   logLevel: 'info',
   platform: { url: null, auth: { type: 'none' } },
+  egress: {
+    maxRequestBytes: 1024 * 1024,
+    maxResponseBytes: 10 * 1024 * 1024,
+    defaultTimeoutMs: 10_000,
+    maxConcurrentPerPlugin: 8,
+    maxQueuedPerPlugin: 256,
+    maxRedirects: 5,
+  },
   limits: {
     defaults: { memoryMb: 64, timeoutMs: 30_000, concurrency: 4 },
     max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 },
@@ -96,6 +121,18 @@ const CONFIG_SCHEMA = {
             },
           ],
         },
+      },
+    },
+    egress: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxRequestBytes: { type: 'integer', minimum: 0 },
+        maxResponseBytes: { type: 'integer', minimum: 0 },
+        defaultTimeoutMs: { type: 'integer', minimum: 1 },
+        maxConcurrentPerPlugin: { type: 'integer', minimum: 1 },
+        maxQueuedPerPlugin: { type: 'integer', minimum: 0 },
+        maxRedirects: { type: 'integer', minimum: 0, maximum: 20 },
       },
     },
     limits: {

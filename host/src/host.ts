@@ -2,6 +2,7 @@ import path from 'node:path';
 import { resolveConfig, type HostConfig, type HostConfigInput } from './config.js';
 import { Dispatcher, type DispatchResult } from './dispatch/dispatcher.js';
 import { UnconfiguredEgressGateway, type EgressGateway } from './egress/egress-gateway.js';
+import { PlatformEgressGateway } from './egress/platform-egress-gateway.js';
 import { JobHookError } from './errors.js';
 import { createHostLogger, type HostLogger } from './logging/logger.js';
 import { ManifestSchema } from './manifest/manifest-schema.js';
@@ -53,7 +54,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const logger = options.logger ?? createHostLogger({ level: config.logLevel });
   if (!options.sandboxFactory) assertNoNodeSnapshot();
   const sandboxFactory = options.sandboxFactory ?? new IsolateSandboxFactory();
-  const egress = options.egress ?? new UnconfiguredEgressGateway();
+  const egress =
+    options.egress ??
+    (config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway());
   const schema = new ManifestSchema();
   const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);

@@ -2,16 +2,16 @@
 export interface HttpRequestOptions {
   /** Body sent as JSON with `content-type: application/json`. */
   json?: unknown;
-  /** Raw body. */
-  body?: string | Uint8Array | ArrayBuffer;
-  /** Query parameters appended to the URL. */
-  searchParams?: string | Record<string, string | number | boolean> | Array<[string, string]>;
+  /** Raw body (a string is sent as UTF-8 `text/plain` unless `content-type` is set). */
+  body?: string | Uint8Array | ArrayBuffer | ArrayBufferView;
+  /** Query parameters; as with ky, a non-empty value replaces any query already in the input. */
+  searchParams?: string | Record<string, string | number | boolean | undefined> | Array<[string, string]>;
   /** Request headers; `Authorization`, `Cookie`, `Proxy-*` and `Host` are dropped by the host. */
-  headers?: Record<string, string>;
-  /** Per-request timeout in ms, capped by the invocation's remaining deadline. */
-  timeout?: number;
-  /** Mirrors ky: when false, non-2xx responses resolve instead of throwing `HTTPError`. */
-  throwHttpErrors?: boolean;
+  headers?: Record<string, string | undefined> | Array<[string, string]>;
+  /** Per-request timeout in ms (default 10 s, as ky), or false; always capped by the invocation's deadline. */
+  timeout?: number | false;
+  /** Mirrors ky: when false (or a function answering false), non-2xx responses resolve instead of throwing `HTTPError`. */
+  throwHttpErrors?: boolean | ((status: number) => boolean);
 }
 
 /** A response, in the subset of the Fetch `Response` shape ky returns. */
@@ -20,10 +20,25 @@ export interface HttpResponse {
   readonly statusText: string;
   readonly ok: boolean;
   readonly url: string;
-  readonly headers: { get(name: string): string | null; has(name: string): boolean; entries(): IterableIterator<[string, string]> };
+  /** True when the host followed a redirect to reach `url`. */
+  readonly redirected: boolean;
+  readonly headers: HttpHeaders;
+  /** True once the body was read; as with fetch, a body is read once (use `clone()` to read twice). */
+  readonly bodyUsed: boolean;
   json<T = unknown>(): Promise<T>;
   text(): Promise<string>;
   arrayBuffer(): Promise<ArrayBuffer>;
+  clone(): HttpResponse;
+}
+
+/** Read-only response headers, as the Fetch `Headers` (names lower-case, iteration sorted). */
+export interface HttpHeaders extends Iterable<[string, string]> {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  forEach(callback: (value: string, name: string, headers: HttpHeaders) => void): void;
 }
 
 /** A pending response that can also be read directly, as with ky: `await client.get(p).json()`. */

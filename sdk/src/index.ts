@@ -5,12 +5,13 @@ import 'reflect-metadata';
 export { OrchestratorJobStatusJobResult, CertStoreOperationType } from './enums.js';
 export type { JobCompleteEvent, JobCompleteContext } from './context.js';
 export { HttpClient } from './http-client.js';
-export type { HttpRequestOptions, HttpResponse, HttpResponsePromise } from './http-client.js';
+export type { HttpRequestOptions, HttpResponse, HttpResponsePromise, HttpHeaders } from './http-client.js';
 export { Logger, PluginOptions, JobContext } from './tokens.js';
 export type { LogFields } from './tokens.js';
 export { jobCompleteHandler } from './handler.js';
 export type { JobCompleteHandler, HandlerClass } from './handler.js';
-export { HTTPError, TimeoutError, EgressDeniedError } from './http-errors.js';
+export { HTTPError, TimeoutError, EgressError, EgressDeniedError } from './http-errors.js';
+export type { HttpErrorRequest } from './http-errors.js';
 /** tsyringe's decorators, re-exported so plugins use the same container as the runtime. */
 export { injectable, singleton, injectAll, delay } from 'tsyringe';
 export { inject } from './di.js';

@@ -27,23 +27,44 @@ export interface LoadedPlugin {
   readonly handlers: readonly DeclaredHandler[];
 }
 
+/**
+ * A body crossing the bridge: text that is sent (or was received) as UTF-8, or any bytes as base64.
+ * Text is the common case (JSON) and needs no encoding work inside the isolate.
+ */
+export interface EgressBody {
+  readonly encoding: 'utf8' | 'base64';
+  readonly data: string;
+}
+
 /** An HTTP request as the plugin asked for it, before the host applies policy. */
 export interface EgressRequestData {
   readonly method: string;
+  /** Absolute, or relative to the platform API URL (resolved by the host), query included. */
   readonly url: string;
+  /** Header names lower-cased; the host drops credential and hop-by-hop headers. */
   readonly headers: Record<string, string>;
-  /** Body bytes as base64, or null. */
-  readonly bodyBase64: string | null;
-  readonly timeoutMs: number | null;
+  readonly body: EgressBody | null;
+  /** ms; null: the host's default; false: no per-request timeout (the invocation deadline still applies). */
+  readonly timeoutMs: number | false | null;
 }
 
 /** An HTTP response as the host hands it back. */
 export interface EgressResponseData {
   readonly status: number;
   readonly statusText: string;
+  /** The absolute URL first requested (the input resolved against the platform URL). */
+  readonly requestUrl: string;
+  /** The final URL, after the redirects the host followed. */
   readonly url: string;
+  readonly redirected: boolean;
   readonly headers: Array<[string, string]>;
-  readonly bodyBase64: string;
+  /** `utf8` when the bytes are valid UTF-8 (kept exactly, BOM included), else `base64`. */
+  readonly body: EgressBody;
+}
+
+/** A failed request as the host describes it; `url` is the resolved URL when the host got that far. */
+export interface EgressFailure extends ErrorInfo {
+  readonly url?: string;
 }
 
 /**

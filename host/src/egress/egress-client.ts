@@ -1,0 +1,81 @@
+import type { KyInstance } from 'ky';
+import { EgressDeniedError, EgressLimitError } from './egress-error.js';
+import { readLimitedBody } from './read-limited-body.js';
+
+/** One request after policy and filtering: what the host actually sends. */
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | null;
+}
+
+/** A response fully read within the limits. */
+export interface ExchangeResult {
+  readonly status: number;
+  readonly statusText: string;
+  readonly url: URL;
+  readonly redirects: number;
+  readonly headers: Array<[string, string]>;
+  readonly body: Buffer;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** The request the client makes after a redirect, with fetch's method and body rules. */
+function redirected(previous: OutgoingRequest, status: number, location: URL): OutgoingRequest {
+  const toGet = (status === 303 && previous.method !== 'HEAD') || ((status === 301 || status === 302) && previous.method === 'POST');
+  if (!toGet) return { ...previous, url: location };
+  const headers = { ...previous.headers };
+  for (const name of ['content-type', 'content-encoding', 'content-language', 'content-location']) delete headers[name];
+  return { method: 'GET', url: location, headers, body: null };
+}
+
+/**
+ * Performs requests with ky (no retries: the platform retries handlers itself; no ky timeout: the
+ * caller's signal bounds the whole exchange, body included). Redirects are followed here, one by
+ * one, so each hop is checked against the plugin's policy before it is requested.
+ */
+export class EgressClient {
+  constructor(
+    private readonly ky: KyInstance,
+    private readonly limits: { readonly maxResponseBytes: number; readonly maxRedirects: number },
+  ) {}
+
+  async perform(first: OutgoingRequest, signal: AbortSignal, checkHop: (method: string, url: URL) => void): Promise<ExchangeResult> {
+    let request = first;
+    for (let redirects = 0; ; redirects++) {
+      const response = await this.ky(request.url.href, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal,
+      });
+      const location = response.headers.get('location');
+      if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+        await response.body?.cancel().catch(() => undefined);
+        if (redirects >= this.limits.maxRedirects) {
+          throw new EgressLimitError('EGRESS_TOO_MANY_REDIRECTS', `${request.url.href} redirected more than ${this.limits.maxRedirects} times (egress.maxRedirects)`, request.url.href);
+        }
+        let next: URL;
+        try {
+          next = new URL(location, request.url);
+        } catch {
+          throw new EgressLimitError('EGRESS_BAD_REDIRECT', `${request.url.href} redirected to an invalid URL`, request.url.href);
+        }
+        next.hash = '';
+        const from = request.url.href;
+        request = redirected(request, response.status, next);
+        try {
+          checkHop(request.method, request.url);
+        } catch (e) {
+          if (!(e instanceof EgressDeniedError)) throw e;
+          throw new EgressDeniedError(`${from} redirected (${response.status}) to ${next.href}, which is refused: ${e.message}`, next.href);
+        }
+        continue;
+      }
+      const body = request.method === 'HEAD' ? Buffer.alloc(0) : await readLimitedBody(response, this.limits.maxResponseBytes, request.url.href);
+      return { status: response.status, statusText: response.statusText, url: request.url, redirects, headers: [...response.headers], body };
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { EgressFailure } from '@jobhook/sdk/protocol';
+import { JobHookError } from '../errors.js';
+
+/**
+ * A request the host refused or could not complete. The `code` is stable and reaches the plugin as
+ * the error's `code`; `url` is the resolved URL, when the request got that far.
+ */
+export class EgressError extends JobHookError {
+  override readonly name: string = 'EgressError';
+  constructor(
+    code: string,
+    message: string,
+    readonly url?: string,
+    options?: { cause?: unknown; pluginId?: string },
+  ) {
+    super(code, message, options?.pluginId, options);
+  }
+  /** The error as data, the form that crosses into the isolate. Never carries the cause's details. */
+  toFailure(): EgressFailure {
+    return { name: this.name, code: this.code, message: this.message, ...(this.url ? { url: this.url } : {}) };
+  }
+}
+
+/** EGRESS_DENIED: the plugin's permissions.http (default deny) does not allow the request. */
+export class EgressDeniedError extends EgressError {
+  override readonly name = 'EgressDeniedError';
+  constructor(message: string, url?: string) {
+    super('EGRESS_DENIED', message, url);
+  }
+}
+
+/** EGRESS_TIMEOUT: the request's timeout, or its invocation's deadline, passed. */
+export class EgressTimeoutError extends EgressError {
+  override readonly name = 'TimeoutError';
+  constructor(message: string, url?: string) {
+    super('EGRESS_TIMEOUT', message, url);
+  }
+}
+
+/** EGRESS_REQUEST_TOO_LARGE, EGRESS_RESPONSE_TOO_LARGE, EGRESS_QUEUE_FULL, EGRESS_TOO_MANY_REDIRECTS. */
+export class EgressLimitError extends EgressError {
+  override readonly name = 'EgressLimitError';
+}
+
+/** EGRESS_CONNECTION_FAILED: DNS, refused or reset connections, TLS failures. */
+export class EgressConnectionError extends EgressError {
+  override readonly name = 'EgressConnectionError';
+}
+
+/** EGRESS_ABORTED: the invocation ended (done, timeout, crash) or the plugin was unloaded mid-request. */
+export class EgressAbortedError extends EgressError {
+  override readonly name = 'EgressAbortedError';
+}
+
+/** A plugin's permissions.http rule cannot be understood; the plugin is refused at load. */
+export class EgressRuleError extends JobHookError {
+  override readonly name = 'EgressRuleError';
+}

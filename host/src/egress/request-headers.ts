@@ -1,0 +1,48 @@
+import { EgressError } from './egress-error.js';
+
+// Credentials are the host's alone (design §3.3); hop-by-hop and framing headers are the HTTP
+// client's. A plugin setting any of them is ignored, and the request log says which were dropped.
+const DROPPED = new Set([
+  'authorization',
+  'cookie',
+  'cookie2',
+  'host',
+  'x-keyfactor-requested-with',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+const MAX_HEADERS = 100;
+
+/** Plugin headers the host will send, and the names it dropped. */
+export interface FilteredHeaders {
+  readonly headers: Record<string, string>;
+  readonly dropped: readonly string[];
+}
+
+/** Keeps the plugin's headers except credentials and framing; rejects malformed ones with a clear error. */
+export function filterRequestHeaders(input: Record<string, string>, customAuthHeader: string | null): FilteredHeaders {
+  const headers: Record<string, string> = {};
+  const dropped: string[] = [];
+  const names = Object.keys(input);
+  if (names.length > MAX_HEADERS) throw new EgressError('EGRESS_BAD_REQUEST', `the request has ${names.length} headers; at most ${MAX_HEADERS} are allowed`);
+  for (const raw of names) {
+    const name = raw.toLowerCase();
+    const value = input[raw]!;
+    if (!TOKEN.test(name)) throw new EgressError('EGRESS_BAD_REQUEST', `header name '${name.slice(0, 64)}' is not a valid HTTP header name`);
+    if (typeof value !== 'string' || BAD_VALUE.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has a value with CR, LF or NUL, which HTTP does not allow`);
+    if (DROPPED.has(name) || name.startsWith('proxy-') || name === customAuthHeader) {
+      dropped.push(name);
+      continue;
+    }
+    headers[name] = value;
+  }
+  return { headers, dropped };
+}
