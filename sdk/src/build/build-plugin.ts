@@ -33,15 +33,6 @@ function formatEsbuildMessage(m: Message, display: (file: string) => string, cwd
   return `${where}${m.text}`;
 }
 
-/** Node's lookup folders for a package: `<dir>/node_modules` and every ancestor's (hoisted workspaces). */
-function nodeModulesChain(dir: string): string[] {
-  const out: string[] = [];
-  for (let at = dir; ; at = path.dirname(at)) {
-    out.push(path.join(at, 'node_modules'));
-    if (path.dirname(at) === at) return out;
-  }
-}
-
 /**
  * Builds a plugin package: tsc (decorator metadata) compiles `src/index.ts`, then esbuild bundles
  * it into the manifest's `main` as one CommonJS script, leaving the SDK to the in-isolate runtime.
@@ -69,8 +60,6 @@ export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult>
         format: 'cjs',
         platform: 'neutral',
         mainFields: ['module', 'main'],
-        // The compiled entry lives in a temp folder: resolve packages the way tsc did, from the plugin.
-        nodePaths: nodeModulesChain(dir),
         target: 'es2022',
         external: [...RUNTIME_PROVIDED_MODULES],
         plugins: [sandboxImportsPlugin(paths)],

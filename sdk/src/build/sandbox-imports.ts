@@ -71,19 +71,21 @@ export function sandboxImportsPlugin(paths: SourcePaths): Plugin {
         if (args.pluginData === NESTED_RESOLVE || args.kind === 'entry-point') return undefined;
         const specifier = args.path;
         if (PROVIDED.has(specifier)) return { path: specifier, external: true };
+        // Files tsc emitted live in a temp folder; resolve their imports from where the author's source
+        // lives, so packages and assets are found exactly as tsc (and Node) found them.
+        const srcDir = paths.sourceDirOf(args.resolveDir);
+        const fromSource = (): ReturnType<typeof build.resolve> =>
+          build.resolve(specifier, { kind: args.kind, importer: args.importer, resolveDir: srcDir ?? args.resolveDir, pluginData: NESTED_RESOLVE });
         if (specifier.startsWith('.')) {
-          const srcDir = paths.sourceDirOf(args.resolveDir);
-          if (srcDir !== null && !existsSync(path.resolve(args.resolveDir, specifier)) && !existsSync(path.resolve(args.resolveDir, `${specifier}.js`))) {
-            // A JSON or other asset next to the sources: tsc does not copy it into the temp output.
-            return build.resolve(specifier, { kind: args.kind, importer: args.importer, resolveDir: srcDir, pluginData: NESTED_RESOLVE });
-          }
-          return undefined;
+          const emitted = existsSync(path.resolve(args.resolveDir, specifier)) || existsSync(path.resolve(args.resolveDir, `${specifier}.js`));
+          // A JSON or other asset next to the sources: tsc does not copy it into the temp output.
+          return srcDir !== null && !emitted ? fromSource() : undefined;
         }
         const reason = refusalReason(specifier);
-        if (reason === null) return undefined;
+        if (reason === null) return srcDir !== null ? fromSource() : undefined;
         if (!specifier.startsWith('node:') && reason.startsWith('a Node built-in')) {
           // A polyfill package installed under a built-in's name (e.g. npm 'buffer', 'events') is fine.
-          const polyfill = await build.resolve(specifier, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: NESTED_RESOLVE });
+          const polyfill = await fromSource();
           if (polyfill.errors.length === 0 && polyfill.path.includes(`${path.sep}node_modules${path.sep}`)) return polyfill;
         }
         return { path: specifier, external: true };

@@ -1,0 +1,62 @@
+// Helpers for the authors' kit tests: run the real `jobhook-sdk` CLI and npm as child processes
+// against plugin packages scaffolded into temp folders.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SDK_CLI = path.join(REPO, 'sdk', 'dist', 'cli', 'main.js');
+
+/** A custom job-type GUID, written upper-case the way Keyfactor's examples do. */
+export const STORE_INVENTORY_GUID = '5B2E7C61-0D1A-4F9E-9C3B-7E0F4A2D8B11';
+
+export interface ProcessResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Child environment without the test runner's NODE_OPTIONS, so packages prove their own flags. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  return { ...env, NO_COLOR: '1', npm_config_update_notifier: 'false' };
+}
+
+/** Runs a command to completion (never rejects on a non-zero exit). */
+export function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { cwd, env: cleanEnv(), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      if (error !== null && code === -1) reject(Object.assign(error, { stdout, stderr }));
+      else resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** `jobhook-sdk <args>` through the built CLI, as an author would type it. */
+export function sdkCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
+  return run(process.execPath, [SDK_CLI, ...args], cwd);
+}
+
+/** Gives a package the workspace's installed modules (the SDK, host, mocha, tsx) without npm. */
+export async function linkWorkspaceModules(pluginDir: string): Promise<void> {
+  await symlink(path.join(REPO, 'node_modules'), path.join(pluginDir, 'node_modules'), 'dir');
+}
+
+/** A temp folder removed by `dispose()`. */
+export interface Scratch {
+  readonly path: string;
+  dispose(): Promise<void>;
+}
+
+export async function scratch(prefix: string): Promise<Scratch> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { path: dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The output of a failed process, for assertion messages. */
+export function explain(r: ProcessResult): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
