@@ -3,10 +3,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildPlugin } from '../build/build-plugin.js';
 import { PluginBuildError } from '../build/build-error.js';
 import { initPlugin, PluginInitError } from '../init/init-plugin.js';
-import { packPlugin } from '../pack/pack-plugin.js';
+
+// Loaded per command: TypeScript and esbuild take a while to import and `init` needs neither.
+const loadBuild = () => import('../build/build-plugin.js');
+const loadPack = () => import('../pack/pack-plugin.js');
 
 const HELP: Record<string, string> = {
   init: `jobhook-sdk init <dir> [--name "<name>"] [--id <id>] [--job-types <guid>,<guid>…]
@@ -74,6 +76,7 @@ async function isPluginSource(dir: string): Promise<boolean> {
 
 async function buildOne(dir: string): Promise<boolean> {
   try {
+    const { buildPlugin } = await loadBuild();
     const r = await buildPlugin(dir);
     process.stderr.write(`built ${rel(r.outfile)} (${r.bytes} bytes)\n`);
     return true;
@@ -108,6 +111,7 @@ async function init(positionals: string[], values: Record<string, unknown>): Pro
 
 async function pack(positionals: string[], values: Record<string, unknown>): Promise<number> {
   try {
+    const { packPlugin } = await loadPack();
     const r = await packPlugin(positionals[0] ?? '.', {
       ...(typeof values.out === 'string' ? { outDir: values.out } : {}),
       tgz: values['no-tgz'] !== true,

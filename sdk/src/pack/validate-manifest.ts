@@ -13,7 +13,7 @@ let compiled: ValidateFunction | null = null;
 
 // Compiled once per process, from the schema file shipped in the SDK — the same file the host uses.
 function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(manifestSchemaPath(), 'utf8')) as object);
+  compiled ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(JSON.parse(readFileSync(manifestSchemaPath(), 'utf8')) as object);
   return compiled;
 }
 
@@ -24,8 +24,10 @@ function describe(e: ErrorObject): ManifestIssue {
   }
   if (e.keyword === 'required') return { pointer: `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: 'is required' };
   if (e.keyword === 'enum') return { pointer: e.instancePath, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` };
+  // `verbose` gives each error its schema: a pattern is explained by the schema's description, not its regex.
   const described = (e.parentSchema as { description?: string } | undefined)?.description;
-  return { pointer: e.instancePath, message: `${e.message ?? 'is invalid'}${e.keyword === 'pattern' && described ? ` (${described})` : ''}` };
+  if (e.keyword === 'pattern' && described) return { pointer: e.instancePath, message: `${JSON.stringify(e.data)} is not valid: ${described}` };
+  return { pointer: e.instancePath, message: e.message ?? 'is invalid' };
 }
 
 /** Every problem of a plugin.json value: the schema, plus the semver range of `engine`. */
