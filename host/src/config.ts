@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from './errors.js';
 import { toProblems } from './manifest/manifest-schema.js';
 import type { PluginLimits } from './manifest/plugin-manifest.js';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 
 /** How the host authenticates to the platform API (design §3.4a). Never sent into an isolate. */
 export type PlatformAuth =
@@ -47,7 +48,26 @@ export interface HostConfig {
   readonly plugins: Readonly<Record<string, PluginOverrides>>;
   /** Bearer token required by the host's own HTTP API, or null. */
   readonly apiToken: string | null;
+  /** Where plugin isolates run, and the bounds every sandbox applies (design §4). */
+  readonly sandbox: SandboxConfig;
 }
+
+/**
+ * `process` (default): isolates run in supervised worker processes; `in-process`: in the host's own
+ * process (tests, tools). The numbers after `processMemoryMb` bound every plugin alike.
+ */
+export type SandboxConfig = {
+  readonly mode: 'process' | 'in-process';
+  /** Size of the shared pool of sandbox processes; 0: one per CPU. */
+  readonly processes: number;
+  /** Plugin ids that each run alone in a dedicated process. */
+  readonly dedicated: readonly string[];
+  readonly heartbeatIntervalMs: number;
+  /** A process silent this long is killed and replaced. */
+  readonly heartbeatTimeoutMs: number;
+  /** Resident memory of one process above which its largest isolate is disposed. */
+  readonly processMemoryMb: number;
+} & SandboxLimits;
 
 /** A deep-partial HostConfig, the shape of the config file and of `createHost`'s argument. */
 export type HostConfigInput = {
@@ -76,6 +96,15 @@ export const DEFAULT_CONFIG: HostConfig = {
   },
   plugins: {},
   apiToken: null,
+  sandbox: {
+    mode: 'process',
+    processes: 0,
+    dedicated: [],
+    heartbeatIntervalMs: 1000,
+    heartbeatTimeoutMs: 3000,
+    processMemoryMb: 2048,
+    ...DEFAULT_SANDBOX_LIMITS,
+  },
 };
 
 const limitsSchema = {
@@ -149,6 +178,26 @@ const CONFIG_SCHEMA = {
       },
     },
     apiToken: { type: ['string', 'null'] },
+    sandbox: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ['process', 'in-process'] },
+        processes: { type: 'integer', minimum: 0, maximum: 256 },
+        dedicated: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+        heartbeatIntervalMs: { type: 'integer', minimum: 10 },
+        heartbeatTimeoutMs: { type: 'integer', minimum: 50 },
+        processMemoryMb: { type: 'integer', minimum: 64 },
+        maxPendingTimers: { type: 'integer', minimum: 1 },
+        unresponsiveAfterMs: { type: 'integer', minimum: 10 },
+        cpuTimeMs: { type: 'integer', minimum: 1 },
+        backgroundCpuPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+        logLinesPerSecond: { type: 'number', exclusiveMinimum: 0 },
+        logBurst: { type: 'integer', minimum: 1 },
+        maxResultBytes: { type: 'integer', minimum: 1024 },
+        maxBridgeBytes: { type: 'integer', minimum: 1024 },
+      },
+    },
   },
 };
 
@@ -194,6 +243,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   if (Object.keys(platform).length > 0) out.platform = platform;
   const apiToken = env.JOBHOOK_TOKEN ?? (env.JOBHOOK_TOKEN_FILE ? readSecretFile(env.JOBHOOK_TOKEN_FILE, 'JOBHOOK_TOKEN_FILE') : undefined);
   if (apiToken) out.apiToken = apiToken;
+  if (env.JOBHOOK_SANDBOX_MODE) out.sandbox = { mode: env.JOBHOOK_SANDBOX_MODE };
   return out as HostConfigInput;
 }
 

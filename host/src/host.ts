@@ -8,7 +8,7 @@ import { createHostLogger, type HostLogger } from './logging/logger.js';
 import { ManifestSchema } from './manifest/manifest-schema.js';
 import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js';
 import type { PluginStatus } from './registry/plugin-state.js';
-import { IsolateSandboxFactory } from './sandbox/isolate-sandbox-factory.js';
+import { createSandboxFactory } from './sandbox/create-sandbox-factory.js';
 import type { SandboxFactory } from './sandbox/plugin-sandbox.js';
 import { PluginWatcher } from './watch/plugin-watcher.js';
 import type { WatchTimings } from './watch/watch-timings.js';
@@ -52,8 +52,9 @@ export function assertNoNodeSnapshot(): void {
 export async function createHost(options: HostOptions = {}): Promise<Host> {
   const config = resolveConfig(options.config ?? {});
   const logger = options.logger ?? createHostLogger({ level: config.logLevel });
-  if (!options.sandboxFactory) assertNoNodeSnapshot();
-  const sandboxFactory = options.sandboxFactory ?? new IsolateSandboxFactory();
+  // Isolates run in sandbox worker processes (forked with the flag) unless the admin chose in-process.
+  if (!options.sandboxFactory && config.sandbox.mode === 'in-process') assertNoNodeSnapshot();
+  const sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(config.sandbox, logger));
   const egress =
     options.egress ??
     (config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway());

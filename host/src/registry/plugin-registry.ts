@@ -326,9 +326,12 @@ export class PluginRegistry {
     if (this.closed || slot.active !== instance) return;
     instance.markFailed();
     const now = Date.now();
-    slot.faults = [...slot.faults.filter((t) => now - t < this.faultPolicy.windowMs), now];
+    // A collateral death (the shared sandbox process died while this plugin ran nothing) restarts
+    // the plugin but is not held against it: a neighbour's crash must not quarantine it.
+    slot.faults = slot.faults.filter((t) => now - t < this.faultPolicy.windowMs);
+    if (!death.collateral) slot.faults.push(now);
     slot.lastError = { code: death.code, message: death.message, at: new Date(now).toISOString(), version: instance.version };
-    if (slot.faults.length >= this.faultPolicy.maxFaults) {
+    if (!death.collateral && slot.faults.length >= this.faultPolicy.maxFaults) {
       slot.quarantined = true;
       slot.lastError = {
         ...slot.lastError,
@@ -339,7 +342,7 @@ export class PluginRegistry {
       this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: slot.lastError, keptVersion: null });
       return;
     }
-    const delay = this.faultPolicy.baseBackoffMs * 2 ** (slot.faults.length - 1);
+    const delay = this.faultPolicy.baseBackoffMs * 2 ** Math.max(0, slot.faults.length - 1);
     slot.restart = setTimeout(() => {
       slot.restart = null;
       void this.serialise(slot.folder, async () => {
@@ -350,7 +353,9 @@ export class PluginRegistry {
           void this.retire(instance);
           return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder } as PluginChange;
         } catch (e) {
-          slot.lastError = errorRecord(e, instance.version);
+          // A failed restart is one more fault: retried with a longer backoff, or quarantined.
+          const { code, message } = errorRecord(e, instance.version);
+          this.onDeath(slot, instance, { name: 'PluginLoadError', code, message });
           return undefined;
         }
       });

@@ -1,6 +1,7 @@
-import { IsolateSandbox, type IsolateSandboxLimits } from './isolate-sandbox.js';
+import { IsolateSandbox } from './isolate-sandbox.js';
 import type { PluginSandbox, SandboxFactory, SandboxHostServices } from './plugin-sandbox.js';
 import { RuntimeScript } from './runtime-script.js';
+import { sandboxLimits, type SandboxLimits } from './sandbox-limits.js';
 
 /** Counts live isolates, so tests and metrics can assert that nothing was left behind. */
 export interface SandboxCensus {
@@ -8,17 +9,32 @@ export interface SandboxCensus {
   readonly created: number;
 }
 
+/** Options of the in-process isolate factory. */
+export interface IsolateSandboxFactoryOptions {
+  /** V8 lost control of an isolate: the process should stop serving and be replaced. */
+  readonly onCatastrophic?: (message: string, pluginId: string) => void;
+}
+
 /** Sandboxes as isolates in this process, sharing one compiled SDK runtime and its code cache. */
 export class IsolateSandboxFactory implements SandboxFactory {
   private readonly runtime = new RuntimeScript();
   private readonly live = new Set<IsolateSandbox>();
+  private readonly limits: SandboxLimits;
   private created = 0;
 
-  constructor(private readonly limits: IsolateSandboxLimits = { maxPendingTimers: 1000, unresponsiveAfterMs: 500 }) {}
+  constructor(
+    limits: Partial<SandboxLimits> = {},
+    private readonly options: IsolateSandboxFactoryOptions = {},
+  ) {
+    this.limits = sandboxLimits(limits);
+  }
 
-  create(services: SandboxHostServices): PluginSandbox {
+  create(services: SandboxHostServices): IsolateSandbox & PluginSandbox {
     this.created++;
-    const sandbox: IsolateSandbox = new IsolateSandbox(this.runtime, services, this.limits, () => this.live.delete(sandbox));
+    const sandbox: IsolateSandbox = new IsolateSandbox(this.runtime, services, this.limits, {
+      onReleased: () => this.live.delete(sandbox),
+      onCatastrophic: (message) => this.options.onCatastrophic?.(message, sandbox.plugin),
+    });
     this.live.add(sandbox);
     return sandbox;
   }
@@ -26,6 +42,11 @@ export class IsolateSandboxFactory implements SandboxFactory {
   /** Live isolates (loaded or loading) and how many were ever created. */
   census(): SandboxCensus {
     return { live: this.live.size, created: this.created };
+  }
+
+  /** The live sandboxes, e.g. to find the largest when the process runs short of memory. */
+  sandboxes(): IsolateSandbox[] {
+    return [...this.live];
   }
 
   async dispose(): Promise<void> {

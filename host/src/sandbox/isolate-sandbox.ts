@@ -1,6 +1,8 @@
 import ivm from 'isolated-vm';
-import type { ErrorInfo, LoadedPlugin, RuntimeLogLevel } from '@jobhook/sdk/protocol';
+import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
+import { CpuWatch } from './cpu-watch.js';
 import { parseEnvelope } from './envelope.js';
+import { createIsolateBridge, type IsolateBridge } from './isolate-bridge.js';
 import type {
   PluginSandbox,
   SandboxDeath,
@@ -12,16 +14,19 @@ import type {
 } from './plugin-sandbox.js';
 import type { RuntimeScript } from './runtime-script.js';
 import { SandboxError, errorInfo } from './sandbox-error.js';
+import type { SandboxLimits } from './sandbox-limits.js';
 import { SleepTimers } from './sleep-timers.js';
 
 /** Bounds an IsolateSandbox applies on its own, beyond the manifest's limits. */
-export interface IsolateSandboxLimits {
-  readonly maxPendingTimers: number;
-  /** How long a timed-out isolate gets to answer a ping before it is judged stuck and disposed. */
-  readonly unresponsiveAfterMs: number;
-}
+export type IsolateSandboxLimits = SandboxLimits;
 
-const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+/** What the owner of an IsolateSandbox hears about it. */
+export interface IsolateSandboxHooks {
+  /** The isolate is gone (disposed, died); called once. */
+  readonly onReleased?: () => void;
+  /** V8 lost control of the isolate: the process hosting it should stop serving and be replaced. */
+  readonly onCatastrophic?: (message: string) => void;
+}
 
 function isLoadedPlugin(v: unknown): v is LoadedPlugin {
   const handlers = (v as LoadedPlugin)?.handlers;
@@ -29,41 +34,43 @@ function isLoadedPlugin(v: unknown): v is LoadedPlugin {
 }
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
-function parseFields(json: unknown): Record<string, unknown> {
-  if (typeof json !== 'string') return {};
-  try {
-    const v = JSON.parse(json) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-type Settled = { kind: 'value'; value: unknown } | { kind: 'thrown'; error: unknown } | { kind: 'deadline' } | { kind: 'dead'; death: SandboxDeath };
+type Settled =
+  | { kind: 'value'; value: unknown }
+  | { kind: 'thrown'; error: unknown }
+  | { kind: 'deadline' }
+  | { kind: 'cpu' }
+  | { kind: 'dead'; death: SandboxDeath };
 
 /**
  * A plugin version in its own isolated-vm Isolate, in this process: the SDK runtime, then the bundle.
- * Host capabilities enter only as Callbacks handed to the runtime's boot function; data crosses as
- * strings and numbers (copies).
+ * Host capabilities enter only as the bridge handed to the runtime's boot function; data crosses as
+ * strings and numbers (copies). Limits: the isolate's memory, a wall-clock deadline raced on the host,
+ * isolated-vm's synchronous `timeout`, sampled CPU time, and the bridge's own checks.
  */
 export class IsolateSandbox implements PluginSandbox {
   private isolate: ivm.Isolate | undefined;
   private context: ivm.Context | undefined;
   private invokeRef: ivm.Reference<unknown> | undefined;
+  private bridge: IsolateBridge | undefined;
+  private cpu: CpuWatch | undefined;
   private readonly references: Array<{ release(): void }> = [];
   private readonly timers: SleepTimers;
   private readonly deathListeners: Array<(d: SandboxDeath) => void> = [];
+  private readonly cpuExceeded = new Map<string, () => void>();
   private death: SandboxDeath | undefined;
   private resolveDeath!: (d: SandboxDeath) => void;
   private readonly died = new Promise<SandboxDeath>((r) => (this.resolveDeath = r));
   private inFlight = 0;
+  private invocations = 0;
+  private released = false;
+  private pluginId = '';
   private state: 'new' | 'loading' | 'ready' | 'dead' | 'disposed' = 'new';
 
   constructor(
     private readonly runtime: RuntimeScript,
     private readonly services: SandboxHostServices,
-    private readonly limits: IsolateSandboxLimits,
-    private readonly onReleased: () => void = () => {},
+    private readonly limits: SandboxLimits,
+    private readonly hooks: IsolateSandboxHooks = {},
   ) {
     this.timers = new SleepTimers(limits.maxPendingTimers);
   }
@@ -71,9 +78,13 @@ export class IsolateSandbox implements PluginSandbox {
   async load(spec: SandboxLoadSpec): Promise<LoadedPlugin> {
     if (this.state !== 'new') throw new SandboxError('SANDBOX_REUSED', `a sandbox loads one plugin version once (state ${this.state})`, spec.pluginId);
     this.state = 'loading';
+    this.pluginId = spec.pluginId;
     const isolate = new ivm.Isolate({
       memoryLimit: spec.memoryMb,
-      onCatastrophicError: (message) => this.die({ name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error: ${message}` }),
+      onCatastrophicError: (message) => {
+        this.die({ name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` });
+        this.hooks.onCatastrophic?.(message);
+      },
     });
     this.isolate = isolate;
     try {
@@ -83,7 +94,9 @@ export class IsolateSandbox implements PluginSandbox {
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
-      const api = (await boot.apply(undefined, this.bridgeCallbacks(), { result: { reference: true }, timeout: spec.loadTimeoutMs })) as ivm.Reference<
+      this.bridge = createIsolateBridge(this.services, this.timers, this.limits);
+      this.references.push(...this.bridge.references);
+      const api = (await boot.apply(undefined, [...this.bridge.bootArgs], { result: { reference: true }, timeout: spec.loadTimeoutMs })) as ivm.Reference<
         Record<string, unknown>
       >;
       this.references.push(api);
@@ -100,50 +113,27 @@ export class IsolateSandbox implements PluginSandbox {
       pluginScript.release();
       const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson], { result: { copy: true }, timeout: spec.loadTimeoutMs });
       factory.release();
-      const envelope = parseEnvelope(raw, isLoadedPlugin);
+      const envelope = this.checkedEnvelope(raw, isLoadedPlugin);
       if (!envelope.ok) throw new SandboxError(envelope.error.code, envelope.error.message, spec.pluginId);
+      if (this.death) throw new SandboxError(this.death.code, this.death.message, spec.pluginId);
       this.state = 'ready';
+      this.cpu = new CpuWatch(() => this.readCpuTime(), this.limits.backgroundCpuPercent, {
+        invocationExceeded: (key, usedMs) => this.onCpuExceeded(key, usedMs),
+        backgroundExceeded: (usedMs, windowMs) =>
+          this.die({
+            name: 'SandboxCrash',
+            code: 'SANDBOX_BACKGROUND_WORK',
+            message: `the plugin kept running work after its handlers returned (${usedMs} ms of CPU within ${windowMs} ms, limit ${this.limits.backgroundCpuPercent}%) and its isolate was disposed`,
+          }),
+      });
+      this.cpu.start();
       return envelope.value;
     } catch (e) {
+      const info = e instanceof SandboxError ? undefined : this.classify(e);
       await this.dispose();
       if (e instanceof SandboxError) throw e;
-      const info = this.classify(e);
-      throw new SandboxError(info.code, `${info.message}`, spec.pluginId, { cause: e });
+      throw new SandboxError(info!.code, info!.message, spec.pluginId, { cause: e });
     }
-  }
-
-  // The log line is a Callback (fire and forget); async host functions are References, because a
-  // Callback cannot hand a host promise back to the isolate.
-  private bridgeCallbacks(): Array<ivm.Callback | ivm.Reference<unknown>> {
-    const log = new ivm.Callback(
-      (level: unknown, message: unknown, fieldsJson: unknown, invocationId: unknown) => {
-        try {
-          this.services.log({
-            level: (typeof level === 'string' && LEVELS.has(level) ? level : 'info') as RuntimeLogLevel,
-            message: typeof message === 'string' ? message : String(message),
-            fields: parseFields(fieldsJson),
-            invocationId: typeof invocationId === 'string' ? invocationId : null,
-          });
-        } catch {
-          // A log line must never fail the plugin; the host logger reports its own problems.
-        }
-      },
-      { ignored: true },
-    );
-    // Host functions that return promises must never throw synchronously (isolated-vm #417, #314).
-    const http = new ivm.Reference(
-      (requestJson: unknown, invocationId: unknown): Promise<string> => {
-        if (typeof requestJson !== 'string' || typeof invocationId !== 'string') {
-          return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_BAD_REQUEST', 'malformed request from the sandbox') }));
-        }
-        return this.services
-          .http(requestJson, invocationId)
-          .catch((e: unknown) => JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
-      },
-    );
-    const sleep = new ivm.Reference((ms: unknown) => this.timers.sleep(ms));
-    this.references.push(http, sleep);
-    return [log, http, sleep];
   }
 
   async invoke(request: SandboxInvokeRequest): Promise<SandboxInvokeResult> {
@@ -151,12 +141,18 @@ export class IsolateSandbox implements PluginSandbox {
       return { outcome: 'crashed', error: this.death ?? errorInfo('SANDBOX_NOT_READY', `the sandbox is ${this.state}`) };
     }
     this.inFlight++;
+    const key = String(++this.invocations);
+    const cpuLimitMs = Math.min(this.limits.cpuTimeMs, request.timeoutMs);
     let deadline: NodeJS.Timeout | undefined;
     try {
+      const cpuHit = new Promise<Settled>((r) => this.cpuExceeded.set(key, () => r({ kind: 'cpu' })));
+      // CPU time cannot pass wall time in a single-threaded isolate: watch it only when it is the tighter bound.
+      this.cpu?.begin(key, cpuLimitMs < request.timeoutMs ? cpuLimitMs : null);
       const call = this.invokeRef
         .apply(undefined, [request.handler, request.eventJson, request.invocationId], {
           result: { promise: true, copy: true },
-          timeout: request.timeoutMs,
+          // Bounds the synchronous part of the call (a `while (true)` before the first await).
+          timeout: cpuLimitMs,
         })
         .then(
           (value): Settled => ({ kind: 'value', value }),
@@ -164,29 +160,68 @@ export class IsolateSandbox implements PluginSandbox {
         );
       const expired = new Promise<Settled>((r) => (deadline = setTimeout(() => r({ kind: 'deadline' }), request.timeoutMs)));
       const dead = this.died.then((death): Settled => ({ kind: 'dead', death }));
-      const settled = await Promise.race([call, expired, dead]);
+      const settled = await Promise.race([call, cpuHit, expired, dead]);
       switch (settled.kind) {
         case 'value': {
-          const envelope = parseEnvelope(settled.value, isBoolean);
+          const envelope = this.checkedEnvelope(settled.value, isBoolean);
           if (envelope.ok) return { outcome: envelope.value ? 'succeeded' : 'failed' };
           return { outcome: 'error', error: envelope.error };
         }
         case 'deadline':
           void this.checkResponsive();
           return { outcome: 'timeout', error: errorInfo('SANDBOX_TIMEOUT', `the handler did not finish within ${request.timeoutMs} ms`, 'SandboxTimeoutError') };
+        case 'cpu':
+          return {
+            outcome: 'timeout',
+            error: errorInfo('SANDBOX_CPU_LIMIT', `the handler used more than ${cpuLimitMs} ms of CPU time and its isolate was disposed`, 'SandboxTimeoutError'),
+          };
         case 'dead':
           return { outcome: 'crashed', error: settled.death };
         case 'thrown': {
           const info = this.classify(settled.error);
           if (info.code === 'SANDBOX_TIMEOUT') {
-            return { outcome: 'timeout', error: { ...info, message: `the handler ran synchronously past ${request.timeoutMs} ms and was stopped` } };
+            return { outcome: 'timeout', error: { ...info, message: `the handler ran synchronously past ${cpuLimitMs} ms and was stopped` } };
           }
           return { outcome: this.state === 'ready' ? 'error' : 'crashed', error: this.death ?? info };
         }
+        default:
+          return settled satisfies never;
       }
     } finally {
       clearTimeout(deadline);
+      this.cpu?.end(key);
+      this.cpuExceeded.delete(key);
       this.inFlight--;
+    }
+  }
+
+  /** Parses an answer of the runtime, refusing one larger than the host accepts. */
+  private checkedEnvelope<T>(raw: unknown, isValue: (v: unknown) => v is T) {
+    if (typeof raw === 'string' && raw.length > this.limits.maxResultBytes) {
+      return {
+        ok: false as const,
+        error: errorInfo('SANDBOX_RESULT_TOO_LARGE', `the sandbox answered ${raw.length} characters, over the limit of ${this.limits.maxResultBytes}`),
+      };
+    }
+    return parseEnvelope(raw, isValue);
+  }
+
+  private onCpuExceeded(key: string, usedMs: number): void {
+    this.cpuExceeded.get(key)?.();
+    this.die({
+      name: 'SandboxCrash',
+      code: 'SANDBOX_CPU_LIMIT',
+      message: `an invocation used ${usedMs} ms of CPU time, over the limit, and the plugin's isolate was disposed`,
+    });
+  }
+
+  private readCpuTime(): bigint | undefined {
+    const isolate = this.isolate;
+    if (!isolate || isolate.isDisposed) return undefined;
+    try {
+      return isolate.cpuTime;
+    } catch {
+      return undefined;
     }
   }
 
@@ -194,11 +229,14 @@ export class IsolateSandbox implements PluginSandbox {
   private classify(e: unknown): ErrorInfo {
     const message = (e as Error)?.message ?? String(e);
     if (/timed out/i.test(message)) return errorInfo('SANDBOX_TIMEOUT', message, 'SandboxTimeoutError');
-    if (/memory limit/i.test(message)) {
+    if (this.death) return this.death;
+    if (/memory limit/i.test(message) || this.isolate?.isDisposed) {
+      // isolated-vm disposes an isolate on its own only when it passes its memory limit; a pending
+      // call then rejects with "Promise was abandoned" or "Isolate is disposed".
       this.die({ name: 'SandboxCrash', code: 'ISOLATE_MEMORY_LIMIT', message: 'the plugin exceeded its memory limit and its isolate was disposed' });
       return this.death!;
     }
-    if (this.isolate?.isDisposed || /disposed/i.test(message)) {
+    if (/disposed|abandoned/i.test(message)) {
       this.die({ name: 'SandboxCrash', code: 'ISOLATE_DISPOSED', message: `the isolate was disposed: ${message}` });
       return this.death!;
     }
@@ -222,6 +260,11 @@ export class IsolateSandbox implements PluginSandbox {
     if (!answered && this.state === 'ready') {
       this.die({ name: 'SandboxCrash', code: 'SANDBOX_UNRESPONSIVE', message: 'the plugin kept running after its deadline (a loop after an await) and its isolate was disposed' });
     }
+  }
+
+  /** Ends the sandbox with `death` (a limit decided outside, e.g. its process's memory watch). */
+  terminate(death: SandboxDeath): void {
+    this.die(death);
   }
 
   private die(death: SandboxDeath): void {
@@ -255,8 +298,15 @@ export class IsolateSandbox implements PluginSandbox {
     };
   }
 
+  /** The plugin this sandbox holds (empty before `load`). */
+  get plugin(): string {
+    return this.pluginId;
+  }
+
   // Order matters (isolated-vm #23, #302): stop host timers, release References, then dispose.
   private release(): void {
+    this.cpu?.stop();
+    this.bridge?.flush();
     this.timers.dispose();
     for (const ref of this.references.splice(0).reverse()) {
       try {
@@ -276,7 +326,10 @@ export class IsolateSandbox implements PluginSandbox {
         // disposing an isolate that V8 already tore down
       }
     }
-    if (isolate) this.onReleased();
+    if (!this.released) {
+      this.released = true;
+      this.hooks.onReleased?.();
+    }
   }
 
   async dispose(): Promise<void> {

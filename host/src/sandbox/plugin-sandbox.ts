@@ -43,6 +43,11 @@ export interface SandboxDeath {
   readonly name: string;
   readonly code: string;
   readonly message: string;
+  /**
+   * True when the sandbox died only because something it shared failed (its sandbox process died
+   * while it ran nothing): it should be restarted, but the death is not held against the plugin.
+   */
+  readonly collateral?: boolean;
 }
 
 /** A log line a plugin wrote, tagged by the sandbox with the invocation it belongs to. */

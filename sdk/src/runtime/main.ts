@@ -8,7 +8,7 @@ import { handlerRegistrations, type HandlerClass, type JobCompleteHandler } from
 import { HttpClient } from '../http-client.js';
 import { JobContext, Logger, PluginOptions } from '../tokens.js';
 import { BridgeHttpClient } from './http-client.js';
-import { BridgeLogger, makeConsole } from './plugin-logger.js';
+import { BridgeLogger, LogBudget, makeConsole } from './plugin-logger.js';
 import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
 import { installTimers } from './timers.js';
 import { RuntimeError, toErrorInfo } from './error-info.js';
@@ -56,6 +56,29 @@ function explainResolveError(e: unknown, name: string, phase: string): RuntimeEr
   return new RuntimeError('HANDLER_CONSTRUCTION_FAILED', `handler '${name}' could not be ${phase}: ${info.message}`);
 }
 
+/** Bounds the host hands the runtime at boot (JSON); the host enforces its own copy of each. */
+interface RuntimeLimits {
+  readonly maxPendingTimers: number;
+  readonly logLinesPerSecond: number;
+  readonly logBurst: number;
+}
+
+const DEFAULT_LIMITS: RuntimeLimits = { maxPendingTimers: 1000, logLinesPerSecond: 200, logBurst: 400 };
+
+function readLimits(json: unknown): RuntimeLimits {
+  let raw: Record<string, unknown> = {};
+  try {
+    if (typeof json === 'string') raw = parse(json) as Record<string, unknown>;
+  } catch {
+    // defaults below
+  }
+  const pick = (key: keyof RuntimeLimits): number => {
+    const v = raw?.[key];
+    return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : DEFAULT_LIMITS[key];
+  };
+  return { maxPendingTimers: pick('maxPendingTimers'), logLinesPerSecond: pick('logLinesPerSecond'), logBurst: pick('logBurst') };
+}
+
 interface LoadedState {
   readonly options: Readonly<Record<string, unknown>>;
   readonly handlers: ReadonlyMap<string, HandlerClass>;
@@ -65,14 +88,19 @@ interface LoadedState {
  * Boots the runtime with the host's bridge (a log Callback, References to the async host functions)
  * and answers the API the host calls. The bridge stays in this closure, never on `globalThis`.
  */
-export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference): RuntimeApi {
+export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference, limitsJson?: string): RuntimeApi {
   const settle = { result: { promise: true, copy: true } } as const;
   const http: RuntimeBridge['http'] = (requestJson, invocationId) => httpRef.apply(undefined, [requestJson, invocationId], settle) as Promise<string>;
   const sleep: RuntimeBridge['sleep'] = (ms) => sleepRef.apply(undefined, [ms], settle).then(() => undefined);
+  const limits = readLimits(limitsJson);
+  // One budget for every logger of this isolate, the timers' error reports included.
+  const budget = new LogBudget(limits.logLinesPerSecond, limits.logBurst);
+  const newLogger = (invocationId: string | null): BridgeLogger => new BridgeLogger(log, invocationId, stringify, budget);
   const global = globalThis as unknown as Record<string, unknown>;
-  const report = (e: unknown): void => log('error', 'uncaught error in a timer callback', stringify({ error: toErrorInfo(e) }), null);
-  installTimers(global, sleep, report);
-  global.console = makeConsole(new BridgeLogger(log, null, stringify));
+  const timerLog = newLogger(null);
+  const report = (e: unknown): void => timerLog.error('uncaught error in a timer callback', { error: toErrorInfo(e) });
+  installTimers(global, sleep, report, limits.maxPendingTimers);
+  global.console = makeConsole(newLogger(null));
 
   const modules: Readonly<Record<string, unknown>> = freeze({ '@jobhook/sdk': sdk, tsyringe, 'reflect-metadata': {} });
   const requireForPlugin = (id: unknown): unknown => {
@@ -117,7 +145,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
         // Construct once at load: reads jobTypes and proves the dependency graph resolves before routing.
         const scope = container.createChildContainer();
         const client = new BridgeHttpClient(null, null);
-        registerServices(scope, createLoadTimeContext(client), new BridgeLogger(log, null, stringify), options);
+        registerServices(scope, createLoadTimeContext(client), newLogger(null), options);
         let instance: JobCompleteHandler;
         try {
           instance = scope.resolve(target as unknown as new () => JobCompleteHandler);
@@ -150,7 +178,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
       const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
       const scope = container.createChildContainer();
-      registerServices(scope, context, new BridgeLogger(log, invocationId, stringify), state.options);
+      registerServices(scope, context, newLogger(invocationId), state.options);
       let handler: JobCompleteHandler;
       try {
         handler = scope.resolve(target as unknown as new () => JobCompleteHandler);

@@ -2,6 +2,8 @@ import { Logger, type LogFields } from '../tokens.js';
 import type { RuntimeBridge, RuntimeLogLevel } from './protocol.js';
 
 const MAX_MESSAGE = 8192;
+// Captured when the runtime is evaluated, before any plugin code can replace it.
+const now = Date.now;
 
 /** Serialises fields defensively: a cyclic or hostile object becomes a note, never an exception. */
 function fieldsToJson(fields: unknown, stringify: typeof JSON.stringify): string {
@@ -14,16 +16,51 @@ function fieldsToJson(fields: unknown, stringify: typeof JSON.stringify): string
   }
 }
 
-/** The `Logger` a plugin receives: every call becomes one host log line tagged with the invocation. */
-export class BridgeLogger extends Logger {
+/**
+ * A token bucket shared by every logger of one isolate. It is only the first bound on a log flood:
+ * it keeps a `for` loop of log calls from queueing unbounded work on the host, which applies its own,
+ * authoritative rate limit (and reports what it drops). Its state lives in private fields.
+ */
+export class LogBudget {
+  #tokens: number;
+  #last: number;
   constructor(
-    private readonly bridgeLog: RuntimeBridge['log'],
-    private readonly invocationId: string | null,
-    private readonly stringify: typeof JSON.stringify,
+    private readonly perSecond: number,
+    private readonly burst: number,
   ) {
-    super();
+    this.#tokens = burst;
+    this.#last = now();
   }
-  private write(level: RuntimeLogLevel, message: unknown, fields: unknown): void {
+  /** True when one more line may go to the host. */
+  take(): boolean {
+    const t = now();
+    const refill = ((t - this.#last) / 1000) * this.perSecond;
+    this.#last = t;
+    this.#tokens = this.#tokens + refill > this.burst ? this.burst : this.#tokens + refill;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * The `Logger` a plugin receives: every call becomes one host log line tagged with the invocation.
+ * The bridge function is held in a private field, so plugin code cannot call it around the budget.
+ */
+export class BridgeLogger extends Logger {
+  readonly #bridgeLog: RuntimeBridge['log'];
+  readonly #invocationId: string | null;
+  readonly #stringify: typeof JSON.stringify;
+  readonly #budget: LogBudget | null;
+  constructor(bridgeLog: RuntimeBridge['log'], invocationId: string | null, stringify: typeof JSON.stringify, budget: LogBudget | null = null) {
+    super();
+    this.#bridgeLog = bridgeLog;
+    this.#invocationId = invocationId;
+    this.#stringify = stringify;
+    this.#budget = budget;
+  }
+  #write(level: RuntimeLogLevel, message: unknown, fields: unknown): void {
+    if (this.#budget !== null && !this.#budget.take()) return;
     let text: string;
     try {
       text = String(message);
@@ -31,19 +68,19 @@ export class BridgeLogger extends Logger {
       text = '[unprintable message]';
     }
     if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}…`;
-    this.bridgeLog(level, text, fieldsToJson(fields, this.stringify), this.invocationId);
+    this.#bridgeLog(level, text, fieldsToJson(fields, this.#stringify), this.#invocationId);
   }
   debug(message: string, fields?: LogFields): void {
-    this.write('debug', message, fields);
+    this.#write('debug', message, fields);
   }
   info(message: string, fields?: LogFields): void {
-    this.write('info', message, fields);
+    this.#write('info', message, fields);
   }
   warn(message: string, fields?: LogFields): void {
-    this.write('warn', message, fields);
+    this.#write('warn', message, fields);
   }
   error(message: string, fields?: LogFields): void {
-    this.write('error', message, fields);
+    this.#write('error', message, fields);
   }
 }
 

@@ -1,0 +1,88 @@
+import ivm from 'isolated-vm';
+import type { RuntimeLogLevel } from '@jobhook/sdk/protocol';
+import { LogRateLimiter } from './log-rate-limiter.js';
+import type { PluginLogRecord, SandboxHostServices } from './plugin-sandbox.js';
+import { errorInfo } from './sandbox-error.js';
+import type { SandboxLimits } from './sandbox-limits.js';
+import type { SleepTimers } from './sleep-timers.js';
+
+const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+const MAX_LOG_MESSAGE = 8192;
+
+function parseFields(json: unknown, maxBytes: number): Record<string, unknown> {
+  if (typeof json !== 'string') return {};
+  if (json.length > maxBytes) return { fieldsDropped: `log fields of ${json.length} characters exceed the limit of ${maxBytes}` };
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The host functions one isolate's runtime is booted with, and what releases them. */
+export interface IsolateBridge {
+  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON. */
+  readonly bootArgs: ReadonlyArray<ivm.Callback | ivm.Reference<unknown> | string>;
+  /** The References to release before the isolate is disposed. */
+  readonly references: ReadonlyArray<ivm.Reference<unknown>>;
+  /** Writes the count of log lines the rate limit dropped, if any. */
+  flush(): void;
+}
+
+/**
+ * Builds the bridge (design §4: only the runtime's closure holds these). Every value a plugin hands
+ * in is checked on the host: type, size, and the log rate. The runtime bounds the same things first,
+ * but plugin code shares its isolate, so only the host's checks are trusted.
+ */
+export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits): IsolateBridge {
+  const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst);
+  const write = (record: PluginLogRecord): void => {
+    try {
+      services.log(record);
+    } catch {
+      // A log line must never fail the plugin; the host logger reports its own problems.
+    }
+  };
+  const log = new ivm.Callback(
+    (level: unknown, message: unknown, fieldsJson: unknown, invocationId: unknown) => {
+      let text = typeof message === 'string' ? message : String(message);
+      if (text.length > MAX_LOG_MESSAGE) text = `${text.slice(0, MAX_LOG_MESSAGE)}…`;
+      limiter.admit(
+        {
+          level: (typeof level === 'string' && LEVELS.has(level) ? level : 'info') as RuntimeLogLevel,
+          message: text,
+          fields: parseFields(fieldsJson, Math.min(limits.maxBridgeBytes, 64 * 1024)),
+          invocationId: typeof invocationId === 'string' && invocationId.length <= 128 ? invocationId : null,
+        },
+        write,
+      );
+    },
+    { ignored: true },
+  );
+  // Host functions that return promises must never throw synchronously (isolated-vm #417, #314).
+  const http = new ivm.Reference((requestJson: unknown, invocationId: unknown): Promise<string> => {
+    if (typeof requestJson !== 'string' || typeof invocationId !== 'string') {
+      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_BAD_REQUEST', 'malformed request from the sandbox') }));
+    }
+    if (requestJson.length > limits.maxBridgeBytes) {
+      const message = `the request description is ${requestJson.length} characters, over the limit of ${limits.maxBridgeBytes}: send a smaller body`;
+      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_REQUEST_TOO_LARGE', message, 'EgressError') }));
+    }
+    try {
+      return services
+        .http(requestJson, invocationId)
+        .catch((e: unknown) => JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
+    } catch (e) {
+      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
+    }
+  });
+  const sleep = new ivm.Reference((ms: unknown) => timers.sleep(ms));
+  const runtimeLimits = JSON.stringify({
+    maxPendingTimers: limits.maxPendingTimers,
+    // Twice the host's rate: the runtime's budget guards the queue, the host's is the one that reports.
+    logLinesPerSecond: limits.logLinesPerSecond * 2,
+    logBurst: limits.logBurst * 2,
+  });
+  return { bootArgs: [log, http, sleep, runtimeLimits], references: [http, sleep], flush: () => limiter.flush(write) };
+}

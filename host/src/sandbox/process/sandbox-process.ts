@@ -1,0 +1,304 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { HostLogger } from '../../logging/logger.js';
+import type { PluginLogRecord, SandboxDeath } from '../plugin-sandbox.js';
+import { SandboxError } from '../sandbox-error.js';
+import type { SandboxLimits } from '../sandbox-limits.js';
+import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
+
+/** The worker entry, beside this file in the build. */
+export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
+
+/** How the host supervises one worker. */
+export interface SandboxProcessOptions {
+  readonly limits: SandboxLimits;
+  readonly heartbeatIntervalMs: number;
+  /** No answer to heartbeats for this long: the process is killed and replaced. */
+  readonly heartbeatTimeoutMs: number;
+  /** The process's resident memory above which its largest isolate is shed. */
+  readonly processMemoryMb: number;
+  readonly logger: HostLogger;
+}
+
+/** A sandbox living in a worker: receives what the worker says about it. */
+export interface ProcessEndpoint {
+  log(record: PluginLogRecord): void;
+  http(requestJson: string, invocationId: string): Promise<string>;
+  /** Its isolate died in the worker (a limit, OOM). */
+  died(death: SandboxDeath): void;
+  /** The whole process is gone. */
+  processExited(death: SandboxDeath): void;
+  /** The process is being retired: move elsewhere, then let go of it. */
+  relocate(): void;
+}
+
+/** A live worker as the census shows it. */
+export interface SandboxProcessInfo {
+  readonly pid: number;
+  readonly role: 'pool' | 'dedicated';
+  readonly state: SandboxProcess['state'];
+  readonly sandboxes: number;
+  /** From the last heartbeat answer. */
+  readonly isolates: number | null;
+  readonly rssBytes: number | null;
+}
+
+/** The worker died; every request to it ends with this. */
+export class ProcessExitedError extends SandboxError {
+  override readonly name = 'SandboxProcessExitedError';
+}
+
+// A scrubbed environment: the worker must not inherit the host's secrets (platform credentials,
+// API token), even though no plugin can read it.
+function workerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'TZ', 'LANG', 'LC_ALL', 'NODE_ENV', 'SYSTEMROOT', 'TMPDIR', 'TEMP', 'TMP']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  return env;
+}
+
+const MAX_STDERR_LINES = 200;
+
+/**
+ * The host's handle on one sandbox worker process: requests and their answers, heartbeats, the
+ * memory watch, and what happens when it dies. Owned by the process pool.
+ */
+export class SandboxProcess {
+  state: 'starting' | 'ready' | 'retiring' | 'exited' = 'starting';
+  readonly ready: Promise<void>;
+  readonly exited: Promise<SandboxDeath>;
+  readonly startedAt = performance.now();
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
+  private readonly endpoints = new Map<string, ProcessEndpoint>();
+  private nextId = 1;
+  private nextSid = 1;
+  private reserved = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastAnswerAt = performance.now();
+  private lastShedAt = 0;
+  private health: WorkerHealth | null = null;
+  private resolveExited!: (d: SandboxDeath) => void;
+
+  constructor(
+    readonly role: 'pool' | 'dedicated',
+    private readonly options: SandboxProcessOptions,
+    private readonly onRetire: (proc: SandboxProcess) => void,
+  ) {
+    this.exited = new Promise((r) => (this.resolveExited = r));
+    this.child = fork(WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
+      execArgv: ['--no-node-snapshot'],
+      env: workerEnv(),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.forwardStderr();
+    let markReady!: () => void;
+    let failReady!: (e: unknown) => void;
+    this.ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
+    this.ready.catch(() => {});
+    this.child.on('message', (m: unknown) => {
+      this.lastAnswerAt = performance.now();
+      if (!isWorkerMessage(m)) {
+        this.options.logger.error({ pid: this.pid }, 'sandbox process sent a malformed message; killing it');
+        this.kill();
+        return;
+      }
+      if (m.type === 'ready' && this.state === 'starting') {
+        this.state = 'ready';
+        this.startHeartbeat();
+        markReady();
+      } else this.onMessage(m);
+    });
+    this.child.on('error', (e) => this.options.logger.warn({ pid: this.pid, err: e.message }, 'sandbox process error'));
+    this.child.on('exit', (code, signal) => {
+      const death: SandboxDeath = {
+        name: 'SandboxCrash',
+        code: 'SANDBOX_PROCESS_EXITED',
+        message: `the sandbox process (pid ${this.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
+      };
+      failReady(new ProcessExitedError(death.code, death.message));
+      this.onExit(death);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get sandboxCount(): number {
+    return this.endpoints.size;
+  }
+
+  /** Sandboxes here plus those on their way (placed, not yet attached): what placement balances. */
+  get load(): number {
+    return this.endpoints.size + this.reserved;
+  }
+
+  /** Holds a place for a sandbox about to attach, so concurrent placements spread out. */
+  reserve(): void {
+    this.reserved++;
+  }
+
+  unreserve(): void {
+    if (this.reserved > 0) this.reserved--;
+  }
+
+  /** Sends a request and waits (at most `timeoutMs`) for its answer. */
+  request<T extends RequestType>(type: T, body: Omit<WorkerRequests[T], 'answer'>, timeoutMs: number): Promise<WorkerRequests[T]['answer']> {
+    if (this.state === 'exited') return Promise.reject(new ProcessExitedError('SANDBOX_PROCESS_EXITED', `the sandbox process (pid ${this.pid}) has exited`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new SandboxError('SANDBOX_PROCESS_NO_ANSWER', `the sandbox process (pid ${this.pid}) did not answer '${type}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.send({ type, id, ...body } as HostMessage);
+    });
+  }
+
+  /** Registers a sandbox living in this process; answers its id here. */
+  attach(endpoint: ProcessEndpoint): string {
+    this.unreserve();
+    const sid = `s${this.nextSid++}`;
+    this.endpoints.set(sid, endpoint);
+    return sid;
+  }
+
+  detach(sid: string): void {
+    this.endpoints.delete(sid);
+  }
+
+  /** Stops placing sandboxes here and asks each to move; the pool ends the process once empty. */
+  retire(reason: string): void {
+    if (this.state !== 'ready' && this.state !== 'starting') return;
+    this.state = 'retiring';
+    this.options.logger.warn({ pid: this.pid, reason }, 'retiring sandbox process');
+    this.onRetire(this);
+    for (const endpoint of [...this.endpoints.values()]) endpoint.relocate();
+  }
+
+  /** Ends the process at once. */
+  kill(): void {
+    if (this.state !== 'exited') this.child.kill('SIGKILL');
+  }
+
+  /** Ends the process: closes the channel (the worker disposes its isolates and exits), then kills. */
+  async shutdown(graceMs = 1000): Promise<void> {
+    if (this.state === 'exited') return;
+    if (this.child.connected) this.child.disconnect();
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  info(): SandboxProcessInfo {
+    return { pid: this.pid, role: this.role, state: this.state, sandboxes: this.endpoints.size, isolates: this.health?.isolates ?? null, rssBytes: this.health?.rssBytes ?? null };
+  }
+
+  /** Pings now and answers the worker's health. */
+  async probe(timeoutMs = 2000): Promise<WorkerHealth> {
+    this.health = await this.request('ping', {}, timeoutMs);
+    return this.health;
+  }
+
+  private send(message: HostMessage): void {
+    if (!this.child.connected) return;
+    this.child.send(message, (e) => {
+      if (e) this.options.logger.debug({ pid: this.pid, err: e.message }, 'sending to the sandbox process failed');
+    });
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    switch (m.type) {
+      case 'reply': {
+        const waiter = this.pending.get(m.id);
+        if (!waiter) return;
+        this.pending.delete(m.id);
+        clearTimeout(waiter.timer);
+        if (m.ok) waiter.resolve(m.value);
+        else waiter.reject(new SandboxError(m.error.code, m.error.message));
+        return;
+      }
+      case 'log':
+        this.endpoints.get(m.sid)?.log(m.record);
+        return;
+      case 'http': {
+        const endpoint = this.endpoints.get(m.sid);
+        const answer = endpoint
+          ? endpoint.http(m.requestJson, m.invocationId)
+          : Promise.resolve(JSON.stringify({ ok: false, error: { name: 'EgressError', code: 'EGRESS_NO_INVOCATION', message: 'the sandbox is gone' } }));
+        void answer.then((responseJson) => this.send({ type: 'http-result', callId: m.callId, responseJson }));
+        return;
+      }
+      case 'death': {
+        const endpoint = this.endpoints.get(m.sid);
+        this.endpoints.delete(m.sid);
+        endpoint?.died(m.death);
+        return;
+      }
+      case 'poisoned':
+        this.options.logger.error({ pid: this.pid, plugin: m.pluginId, reason: m.message }, 'V8 lost control of an isolate; the sandbox process will be replaced');
+        this.retire(`catastrophic error in plugin '${m.pluginId}'`);
+        return;
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.state === 'exited') return;
+    if (performance.now() - this.lastAnswerAt > this.options.heartbeatTimeoutMs) {
+      this.options.logger.warn({ pid: this.pid, silentMs: Math.round(performance.now() - this.lastAnswerAt) }, 'sandbox process stopped answering heartbeats; killing it');
+      this.kill();
+      return;
+    }
+    let health: WorkerHealth;
+    try {
+      health = await this.probe(this.options.heartbeatTimeoutMs);
+    } catch {
+      return; // the next beat judges the silence
+    }
+    await this.watchMemory(health);
+  }
+
+  // isolated-vm's memory limits are soft (an isolate can pass its own 2-3x): the process total is
+  // watched too. Over it, the largest isolate goes; if there is none to shed, the process is retired.
+  private async watchMemory(health: WorkerHealth): Promise<void> {
+    const limit = this.options.processMemoryMb * 1024 * 1024;
+    if (health.rssBytes <= limit || performance.now() - this.lastShedAt < Math.max(1000, 2 * this.options.heartbeatIntervalMs)) return;
+    this.lastShedAt = performance.now();
+    const reason = `${Math.round(health.rssBytes / 1048576)} MiB resident, limit ${this.options.processMemoryMb} MiB`;
+    const shed = await this.request('shed', { reason }, this.options.heartbeatTimeoutMs).catch(() => null);
+    this.options.logger.warn({ pid: this.pid, plugin: shed ?? undefined, rssBytes: health.rssBytes }, `sandbox process over its memory total (${reason})`);
+    if (shed === null) this.retire(`over its memory total with no isolate to shed (${reason})`);
+  }
+
+  private onExit(death: SandboxDeath): void {
+    this.state = 'exited';
+    clearInterval(this.heartbeat);
+    for (const [id, waiter] of this.pending) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new ProcessExitedError(death.code, death.message));
+      this.pending.delete(id);
+    }
+    const endpoints = [...this.endpoints.values()];
+    this.endpoints.clear();
+    for (const endpoint of endpoints) endpoint.processExited(death);
+    this.resolveExited(death);
+  }
+
+  // A V8 fatal error prints its report on stderr: keep it, as structured lines, bounded.
+  private forwardStderr(): void {
+    const stderr = this.child.stderr;
+    if (!stderr) return;
+    let lines = 0;
+    createInterface({ input: stderr }).on('line', (line) => {
+      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger.warn({ pid: this.pid, source: 'sandbox-process' }, line);
+    });
+  }
+}

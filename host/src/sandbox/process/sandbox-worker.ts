@@ -1,0 +1,122 @@
+// Entry of a sandbox worker process, forked by the host with --no-node-snapshot. It hosts plugin
+// isolates (IsolateSandbox) and speaks worker-protocol.ts to the host over IPC. It holds no
+// credentials and no event data beyond the invocation in hand: log lines and HTTP requests are
+// forwarded to the host, which applies policy and adds credentials.
+import type { ErrorInfo } from '@jobhook/sdk/protocol';
+import { IsolateSandboxFactory } from '../isolate-sandbox-factory.js';
+import type { IsolateSandbox } from '../isolate-sandbox.js';
+import type { SandboxHostServices } from '../plugin-sandbox.js';
+import type { HostMessage, HostRequest, WorkerMessage, WorkerOptions } from './worker-protocol.js';
+
+const options = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+const sandboxes = new Map<string, IsolateSandbox>();
+const httpCalls = new Map<number, (responseJson: string) => void>();
+let nextCallId = 1;
+
+function send(message: WorkerMessage): void {
+  try {
+    process.send?.(message);
+  } catch {
+    // The channel closed: the host is gone and 'disconnect' ends this process.
+  }
+}
+
+const factory = new IsolateSandboxFactory(options.limits, {
+  onCatastrophic: (message, pluginId) => send({ type: 'poisoned', pluginId, message }),
+});
+
+function servicesFor(sid: string): SandboxHostServices {
+  return {
+    log: (record) => send({ type: 'log', sid, record }),
+    http: (requestJson, invocationId) =>
+      new Promise<string>((resolve) => {
+        const callId = nextCallId++;
+        httpCalls.set(callId, resolve);
+        send({ type: 'http', sid, callId, requestJson, invocationId });
+      }),
+  };
+}
+
+function toInfo(e: unknown): ErrorInfo {
+  const err = e as { name?: unknown; code?: unknown; message?: unknown };
+  return {
+    name: typeof err?.name === 'string' ? err.name : 'SandboxError',
+    code: typeof err?.code === 'string' ? err.code : 'SANDBOX_WORKER_ERROR',
+    message: typeof err?.message === 'string' ? err.message : String(e),
+  };
+}
+
+async function answer(request: HostRequest): Promise<unknown> {
+  switch (request.type) {
+    case 'load': {
+      const sandbox = factory.create(servicesFor(request.sid));
+      sandboxes.set(request.sid, sandbox);
+      sandbox.onDeath((death) => {
+        sandboxes.delete(request.sid);
+        send({ type: 'death', sid: request.sid, death });
+      });
+      try {
+        return await sandbox.load(request.spec);
+      } catch (e) {
+        sandboxes.delete(request.sid);
+        throw e;
+      }
+    }
+    case 'invoke': {
+      const sandbox = sandboxes.get(request.sid);
+      if (!sandbox) return { outcome: 'crashed', error: { name: 'SandboxError', code: 'SANDBOX_NOT_READY', message: 'the sandbox is not loaded in this process' } };
+      return sandbox.invoke(request.request);
+    }
+    case 'stats': {
+      const sandbox = sandboxes.get(request.sid);
+      return sandbox ? sandbox.stats() : { heapUsedBytes: 0, heapLimitBytes: 0, cpuTimeMs: 0, inFlight: 0 };
+    }
+    case 'dispose': {
+      const sandbox = sandboxes.get(request.sid);
+      sandboxes.delete(request.sid);
+      await sandbox?.dispose();
+      return null;
+    }
+    case 'ping':
+      return { rssBytes: process.memoryUsage.rss(), isolates: factory.census().live };
+    case 'shed':
+      return shedLargest(request.reason);
+  }
+}
+
+// The process is over its memory total: the isolate holding the most is the one to go.
+async function shedLargest(reason: string): Promise<string | null> {
+  let largest: { sandbox: IsolateSandbox; bytes: number } | undefined;
+  for (const sandbox of sandboxes.values()) {
+    const { heapUsedBytes } = await sandbox.stats().catch(() => ({ heapUsedBytes: 0 }));
+    if (!largest || heapUsedBytes > largest.bytes) largest = { sandbox, bytes: heapUsedBytes };
+  }
+  if (!largest) return null;
+  largest.sandbox.terminate({
+    name: 'SandboxCrash',
+    code: 'SANDBOX_PROCESS_MEMORY',
+    message: `the plugin held the most memory (${Math.round(largest.bytes / 1048576)} MiB) when its sandbox process passed its memory total (${reason}); its isolate was disposed`,
+  });
+  return largest.sandbox.plugin;
+}
+
+process.on('message', (raw: HostMessage) => {
+  if (raw.type === 'http-result') {
+    const resolve = httpCalls.get(raw.callId);
+    httpCalls.delete(raw.callId);
+    resolve?.(raw.responseJson);
+    return;
+  }
+  answer(raw).then(
+    (value) => send({ type: 'reply', id: raw.id, ok: true, value: value ?? null }),
+    (e: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: toInfo(e) }),
+  );
+});
+
+// Without its host this process has no purpose (and must not outlive it).
+process.on('disconnect', () => {
+  void factory.dispose().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+});
+
+send({ type: 'ready' });

@@ -1,0 +1,88 @@
+// The messages between the host and a sandbox worker process (over Node's IPC channel, JSON). Every
+// request carries an `id` the worker answers with one `reply`; the worker also sends unsolicited
+// messages: plugin log lines, HTTP requests for the host to perform, isolate deaths, heartbeats.
+import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
+import type { PluginLogRecord, SandboxDeath, SandboxInvokeRequest, SandboxInvokeResult, SandboxLoadSpec, SandboxStats } from '../plugin-sandbox.js';
+import type { SandboxLimits } from '../sandbox-limits.js';
+
+/** What a worker is started with (as its one command-line argument, JSON). */
+export interface WorkerOptions {
+  readonly limits: SandboxLimits;
+}
+
+/** Requests the host sends, and the value each is answered with. */
+export interface WorkerRequests {
+  load: { readonly sid: string; readonly spec: SandboxLoadSpec; readonly answer: LoadedPlugin };
+  invoke: { readonly sid: string; readonly request: SandboxInvokeRequest; readonly answer: SandboxInvokeResult };
+  stats: { readonly sid: string; readonly answer: SandboxStats };
+  dispose: { readonly sid: string; readonly answer: null };
+  ping: { readonly answer: WorkerHealth };
+  /** Dispose the isolate using the most memory (the process is over its total); answers its plugin id. */
+  shed: { readonly reason: string; readonly answer: string | null };
+}
+
+export type RequestType = keyof WorkerRequests;
+type RequestBody<T extends RequestType> = Omit<WorkerRequests[T], 'answer'>;
+
+/** A request as sent. */
+export type HostRequest = { [T in RequestType]: { readonly type: T; readonly id: number } & RequestBody<T> }[RequestType];
+
+/** Host → worker. */
+export type HostMessage = HostRequest | { readonly type: 'http-result'; readonly callId: number; readonly responseJson: string };
+
+/** A worker's answer to a ping. */
+export interface WorkerHealth {
+  readonly rssBytes: number;
+  /** Isolates alive in the worker. */
+  readonly isolates: number;
+}
+
+/** Worker → host. */
+export type WorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: ErrorInfo }
+  | { readonly type: 'log'; readonly sid: string; readonly record: PluginLogRecord }
+  | { readonly type: 'http'; readonly sid: string; readonly callId: number; readonly requestJson: string; readonly invocationId: string }
+  | { readonly type: 'death'; readonly sid: string; readonly death: SandboxDeath }
+  /** V8 lost control of an isolate: the process must stop serving and be replaced. */
+  | { readonly type: 'poisoned'; readonly pluginId: string; readonly message: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+function isErrorInfo(v: unknown): v is ErrorInfo {
+  return isObject(v) && isString(v.name) && isString(v.code) && isString(v.message);
+}
+
+/**
+ * Checks the shape of a message from a worker. Workers run host code, but they also run plugin code
+ * in V8: if a V8 flaw ever let a plugin take over its worker, the host still reads nothing unchecked.
+ */
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  if (!isObject(m) || !isString(m.type)) return false;
+  switch (m.type) {
+    case 'ready':
+      return true;
+    case 'reply':
+      return typeof m.id === 'number' && (m.ok === true || (m.ok === false && isErrorInfo(m.error)));
+    case 'log':
+      return isString(m.sid) && isObject(m.record) && isString(m.record.level) && isString(m.record.message) && isObject(m.record.fields);
+    case 'http':
+      return isString(m.sid) && typeof m.callId === 'number' && isString(m.requestJson) && isString(m.invocationId);
+    case 'death':
+      return isString(m.sid) && isErrorInfo(m.death);
+    case 'poisoned':
+      return isString(m.pluginId) && isString(m.message);
+    default:
+      return false;
+  }
+}
+
+const OUTCOMES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'error', 'timeout', 'crashed']);
+
+/** Checks an invoke answer before it becomes an outcome. */
+export function isInvokeResult(v: unknown): v is SandboxInvokeResult {
+  if (!isObject(v) || !isString(v.outcome) || !OUTCOMES.has(v.outcome)) return false;
+  return v.outcome === 'succeeded' || v.outcome === 'failed' || isErrorInfo(v.error);
+}
