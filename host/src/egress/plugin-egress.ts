@@ -23,6 +23,8 @@ export interface PluginEgressDeps {
   readonly logger: HostLogger;
 }
 
+const DEADLINE_BACKSTOP_MS = 250;
+
 // Reused: decoding without `stream` starts afresh each call. `fatal` tells text from bytes exactly,
 // and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -83,7 +85,7 @@ export class PlatformPluginEgress implements PluginEgress {
       bytesOut = body?.byteLength ?? 0;
 
       controller = this.track(scope.invocationId);
-      const result = await this.perform(controller, scope, request.timeoutMs, url, () =>
+      const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
         this.deps.client.perform({ method, url: url!, headers: filtered.headers, body }, controller!.signal, (m, u) => this.deps.policy.check(m, u)),
       );
       const { headers, withheld } = redactHeaders(result.headers, this.deps.credentials.secrets);
@@ -142,14 +144,18 @@ export class PlatformPluginEgress implements PluginEgress {
   }
 
   /** Runs `work` within a slot and a timer: the request's timeout, capped by the invocation's deadline. */
-  private async perform<T>(controller: AbortController, scope: InvocationScope, requested: number | false | null, url: URL, work: () => Promise<T>): Promise<T> {
+  private async perform<T>(controller: AbortController, scope: InvocationScope, requested: number | false | null, method: string, url: URL, work: () => Promise<T>): Promise<T> {
     const wanted = requested === null ? this.deps.limits.defaultTimeoutMs : requested === false ? Infinity : requested;
-    const remaining = scope.deadlineAt - Date.now();
-    const ms = Math.max(0, Math.min(wanted, remaining));
+    const remaining = Math.max(0, scope.deadlineAt - Date.now());
+    // A request cannot outlive its invocation: at the deadline the invocation ends (outcome `timeout`)
+    // and `endInvocation` aborts it. The timer is then only a backstop, a little later, so the outcome
+    // does not depend on which of two timers set for the same instant fires first.
     const byDeadline = remaining <= wanted;
+    const ms = byDeadline ? remaining + DEADLINE_BACKSTOP_MS : wanted;
     const timer = setTimeout(() => {
-      const why = byDeadline ? `the invocation's deadline (${ms} ms left)` : `its timeout of ${ms} ms`;
-      controller.abort(new EgressTimeoutError(`Request timed out: ${url.href} did not complete within ${why}`, url.href));
+      // ky's wording first, so plugin code and log searches written for ky keep working.
+      const why = byDeadline ? " (the invocation's deadline passed)" : '';
+      controller.abort(new EgressTimeoutError(`Request timed out: ${method} ${url.href}${why}`, url.href));
     }, ms);
     let release: (() => void) | undefined;
     try {
