@@ -74,6 +74,8 @@ export interface FakePlatform {
   certificate(id: number): FakeCertificate | undefined;
   /** Serves `method route` (exact path under the base, or a RegExp on it) with `handler`, before the built-ins. Returns its removal. */
   route(method: string, route: string | RegExp, handler: RouteHandler): () => void;
+  /** Forgets the recorded requests only. */
+  clearRequests(): void;
   /** Forgets recorded requests, data and custom routes. */
   reset(): void;
   /** Stops listening and drops every open connection; idempotent. */
@@ -344,6 +346,9 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
         const i = custom.indexOf(entry);
         if (i >= 0) custom.splice(i, 1);
       };
+    },
+    clearRequests() {
+      requests.length = 0;
     },
     reset() {
       requests.length = 0;

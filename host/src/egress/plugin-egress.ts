@@ -150,6 +150,7 @@ export class PlatformPluginEgress implements PluginEgress {
     // A request cannot outlive its invocation: at the deadline the invocation ends (outcome `timeout`)
     // and `endInvocation` aborts it. The timer is then only a backstop, a little later, so the outcome
     // does not depend on which of two timers set for the same instant fires first.
+    if (remaining === 0) throw new EgressTimeoutError(`Request timed out: ${method} ${url.href} (the invocation's deadline passed)`, url.href);
     const byDeadline = remaining <= wanted;
     const ms = byDeadline ? remaining + DEADLINE_BACKSTOP_MS : wanted;
     const timer = setTimeout(() => {

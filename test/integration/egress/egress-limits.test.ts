@@ -15,7 +15,7 @@ describe('egress limits, through a real isolate and real HTTP', function () {
     });
     after(() => rig?.close());
     beforeEach(() => {
-      rig.platform.requests.length = 0;
+      rig.platform.clearRequests();
     });
 
     it('refuses a request body over 1 MiB before sending anything', async () => {

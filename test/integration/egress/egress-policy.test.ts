@@ -22,8 +22,8 @@ describe('egress policy, through a real isolate and real HTTP', function () {
     await other?.close();
   });
   beforeEach(() => {
-    rig.platform.requests.length = 0;
-    other.requests.length = 0;
+    rig.platform.clearRequests();
+    other.clearRequests();
   });
 
   it('performs an allowed request with the host credentials and the API client header', async () => {
