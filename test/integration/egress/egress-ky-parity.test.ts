@@ -6,7 +6,7 @@ import { startRig, eventually, type EgressRig } from './egress-rig.js';
 
 type Scenario = (client: unknown, errors: { HTTPError: unknown; TimeoutError: unknown }) => Promise<unknown>;
 
-const bundle = fileURLToPath(new URL('../../fixtures/plugins/egress-ky-parity/dist/plugin.js', import.meta.url));
+const bundle = fileURLToPath(new URL('../../fixtures/plugins/egress-ky-parity/bundle.js', import.meta.url));
 
 /** The fixture's scenarios, loaded in Node with a stand-in for the SDK's registration calls. */
 async function loadScenarios(): Promise<Record<string, Scenario>> {
