@@ -29,6 +29,7 @@ export interface EventPumpOptions {
  */
 export class EventPump {
   private readonly concurrency: number;
+  private readonly claimBatch: number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly doneWaiters = new Map<string, Set<(done: boolean) => void>>();
   private wakeUp: (() => void) | null = null;
@@ -40,6 +41,7 @@ export class EventPump {
 
   constructor(private readonly options: EventPumpOptions) {
     this.concurrency = options.concurrency ?? 64;
+    this.claimBatch = Math.max(1, Math.floor(this.concurrency / 4));
   }
 
   /** Returns events a previous run left in flight to the queue, then starts the loop. */
@@ -107,7 +109,8 @@ export class EventPump {
     while (!this.stopping) {
       this.woken = false;
       const room = this.concurrency - this.inFlight.size;
-      if (room > 0) {
+      // Claims go in batches: one claim per finished event would cost a commit per event.
+      if (room >= this.claimBatch || (room > 0 && this.inFlight.size === 0)) {
         let claimed: ClaimedEvent[];
         try {
           claimed = await this.options.store.claim(room);

@@ -7,7 +7,8 @@ import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
-import { GroupCommit } from './group-commit.js';
+import type { ClaimedRow, WriteOp } from './sqlite-writes.js';
+import { WriterThread } from './writer-thread.js';
 import { migrate } from './sqlite-schema.js';
 import { StoreError } from './store-error.js';
 
@@ -63,11 +64,12 @@ function toOutcome(r: OutcomeRow): OutcomeRecord {
 
 /**
  * The embedded EventStore: SQLite (better-sqlite3) in WAL mode with synchronous=FULL, so a committed
- * event survives a kill -9 and a power cut. Writes share commits through GroupCommit; reads run
- * directly on the one connection (better-sqlite3 is synchronous, so they see every committed write).
+ * event survives a kill -9 and a power cut. Writes go to a writer thread that groups them into
+ * commits (WriterThread); reads run on this thread's own connection, which WAL lets read while the
+ * writer writes, and which sees every commit a write's promise has reported.
  */
 export class SqliteEventStore implements EventStore {
-  private readonly writes: GroupCommit;
+  private writer: WriterThread | null = null;
   private closed = false;
   private readonly sql;
 
@@ -76,37 +78,12 @@ export class SqliteEventStore implements EventStore {
     /** The database file. */
     readonly file: string,
   ) {
-    this.writes = new GroupCommit(db);
     const prepare = <P extends unknown[], R = unknown>(s: string) => db.prepare<P, R>(s);
     this.sql = {
-      insert: prepare<[string, string | null, string, string, string, number]>(
-        `INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
-      ),
-      byKey: prepare<[string], { id: string; event_json: string }>('SELECT id, event_json FROM events WHERE idempotency_key = ?'),
-      claim: prepare<[number], EventRow>(
-        `UPDATE events SET status = 'dispatching', attempts = attempts + 1
-         WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?)
-         RETURNING seq, id, event_json, attempts`,
-      ),
-      recordedHandlers: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ?'),
-      insertOutcome: prepare<[string, string, string, string, string, number, string, string | null, string | null, number, number]>(
-        `INSERT OR IGNORE INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      complete: prepare<[number, string]>(`UPDATE events SET status = 'done', completed_at = ? WHERE id = ?`),
-      requeue: prepare<[]>(`UPDATE events SET status = 'pending' WHERE status = 'dispatching'`),
       get: prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
       outcomesOf: prepare<[string], OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ? ORDER BY plugin, handler'),
       countPending: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`),
       countDispatching: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dispatching'`),
-      expired: prepare<[number, number], { seq: number; id: string }>(`SELECT seq, id FROM events WHERE status = 'done' AND completed_at < ? LIMIT ?`),
-      deleteOutcomes: prepare<[string]>('DELETE FROM outcomes WHERE event_id = ?'),
-      deleteEvent: prepare<[number]>('DELETE FROM events WHERE seq = ?'),
-      setFlag: prepare<[string, number, number]>(
-        `INSERT INTO plugin_flags (plugin_id, disabled, updated_at) VALUES (?, ?, ?)
-         ON CONFLICT (plugin_id) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at`,
-      ),
       disabled: prepare<[], { plugin_id: string }>('SELECT plugin_id FROM plugin_flags WHERE disabled = 1 ORDER BY plugin_id'),
     };
   }
@@ -119,8 +96,6 @@ export class SqliteEventStore implements EventStore {
       if (!options.mustExist) mkdirSync(path.dirname(file), { recursive: true });
       db = new Database(file, { fileMustExist: options.mustExist === true, timeout: 5000 });
       db.pragma('journal_mode = WAL');
-      // FULL: each commit is on disk before its callers hear "committed" (the durable 202).
-      db.pragma('synchronous = FULL');
       migrate(db);
       return new SqliteEventStore(db, file);
     } catch (e) {
@@ -131,53 +106,44 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
-    const json = JSON.stringify(event);
-    const id = randomUUID();
-    return this.writes.enqueue(() => {
-      const { changes } = this.sql.insert.run(id, idempotencyKey, event.jobId, event.jobTypeId, json, Date.now());
-      if (changes === 1) return { id, created: true };
-      const first = this.sql.byKey.get(idempotencyKey!)!;
-      if (first.event_json !== json) {
-        throw new StoreError('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${idempotencyKey}' was already used for a different event (${first.id}); use a new key for a new event`);
-      }
-      return { id: first.id, created: false };
-    });
+    return this.write({ kind: 'append', id: randomUUID(), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at: Date.now() });
   }
 
   async claim(limit: number): Promise<ClaimedEvent[]> {
-    this.assertOpen();
-    if (limit <= 0) return [];
-    let rows: EventRow[];
-    try {
-      rows = this.sql.claim.all(limit);
-    } catch (e) {
-      throw new StoreError('STORE_WRITE_FAILED', `claiming pending events failed: ${(e as Error).message}`, undefined, { cause: e });
+    if (limit <= 0) {
+      this.assertOpen();
+      return [];
     }
+    // A claim is a write too: it shares its commit (and fsync) with the writes around it.
+    const rows = await this.write<ClaimedRow[]>({ kind: 'claim', limit });
     return rows
       .sort((a, b) => a.seq - b.seq)
-      .map((r) => ({
-        id: r.id,
-        event: JSON.parse(r.event_json) as WireEventData,
-        attempts: r.attempts,
-        // Only a re-dispatch can have outcomes already; the first claim skips the query.
-        recorded: new Set(r.attempts > 1 ? this.sql.recordedHandlers.all(r.id).map((o) => outcomeKey(o.plugin, o.handler)) : []),
-      }));
+      .map((r) => ({ id: r.id, event: JSON.parse(r.eventJson) as WireEventData, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number): Promise<void> {
-    return this.writes.enqueue(() => {
-      this.sql.insertOutcome.run(eventId, o.plugin, o.handler, o.version, o.outcome, o.durationMs, o.invocationId, o.error?.code ?? null, o.error?.message ?? null, attempt, Date.now());
+    return this.write({
+      kind: 'outcome',
+      eventId,
+      plugin: o.plugin,
+      handler: o.handler,
+      version: o.version,
+      outcome: o.outcome,
+      durationMs: o.durationMs,
+      invocationId: o.invocationId,
+      errorCode: o.error?.code ?? null,
+      errorMessage: o.error?.message ?? null,
+      attempt,
+      at: Date.now(),
     });
   }
 
   complete(eventId: string): Promise<void> {
-    return this.writes.enqueue(() => {
-      this.sql.complete.run(Date.now(), eventId);
-    });
+    return this.write({ kind: 'complete', eventId, at: Date.now() });
   }
 
   requeueInFlight(): Promise<number> {
-    return this.writes.enqueue(() => this.sql.requeue.run().changes);
+    return this.write({ kind: 'requeue' });
   }
 
   async get(id: string): Promise<EventRecord | undefined> {
@@ -219,25 +185,16 @@ export class SqliteEventStore implements EventStore {
 
   async prune(cutoff: Date): Promise<number> {
     let total = 0;
-    // Chunks, each its own commit, so a large backlog never blocks intake for long.
+    // Chunks, each in its own batch, so a large backlog never holds up the writes of new events.
     for (;;) {
-      const n = await this.writes.enqueue(() => {
-        const rows = this.sql.expired.all(cutoff.getTime(), 500);
-        for (const r of rows) {
-          this.sql.deleteOutcomes.run(r.id);
-          this.sql.deleteEvent.run(r.seq);
-        }
-        return rows.length;
-      });
+      const n = await this.write<number>({ kind: 'prune', cutoff: cutoff.getTime(), limit: 500 });
       total += n;
       if (n < 500) return total;
     }
   }
 
   setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {
-    return this.writes.enqueue(() => {
-      this.sql.setFlag.run(pluginId, disabled ? 1 : 0, Date.now());
-    });
+    return this.write({ kind: 'flag', pluginId, disabled, at: Date.now() });
   }
 
   async disabledPlugins(): Promise<string[]> {
@@ -245,11 +202,19 @@ export class SqliteEventStore implements EventStore {
     return this.sql.disabled.all().map((r) => r.plugin_id);
   }
 
+  /** Commits what is queued, stops the writer thread, closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.writes.close();
+    await this.writer?.close();
     this.db.close();
+  }
+
+  // The writer thread starts with the first write: a reader (the events CLI) never starts one.
+  private write<T>(op: WriteOp): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('STORE_CLOSED', 'the event store is closed'));
+    this.writer ??= new WriterThread(this.file);
+    return this.writer.enqueue<T>(op);
   }
 
   private toRecord(row: EventRow): EventRecord {

@@ -1,0 +1,144 @@
+import type { Database } from 'better-sqlite3';
+
+/** One write the writer thread runs; every timestamp is taken by the caller (epoch ms). */
+export type WriteOp =
+  | { readonly kind: 'append'; readonly id: string; readonly key: string | null; readonly jobId: string; readonly jobTypeId: string; readonly json: string; readonly at: number }
+  | { readonly kind: 'claim'; readonly limit: number }
+  | {
+      readonly kind: 'outcome';
+      readonly eventId: string;
+      readonly plugin: string;
+      readonly handler: string;
+      readonly version: string;
+      readonly outcome: string;
+      readonly durationMs: number;
+      readonly invocationId: string;
+      readonly errorCode: string | null;
+      readonly errorMessage: string | null;
+      readonly attempt: number;
+      readonly at: number;
+    }
+  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
+  | { readonly kind: 'requeue' }
+  | { readonly kind: 'prune'; readonly cutoff: number; readonly limit: number }
+  | { readonly kind: 'flag'; readonly pluginId: string; readonly disabled: boolean; readonly at: number };
+
+/** A claimed row as it crosses back from the writer thread. */
+export interface ClaimedRow {
+  readonly seq: number;
+  readonly id: string;
+  readonly eventJson: string;
+  readonly attempts: number;
+  /** [plugin, handler] of outcomes already recorded (only looked up on a re-dispatch). */
+  readonly recorded: ReadonlyArray<readonly [string, string]>;
+}
+
+/** What one write answered: its value, or a refusal that fails only its own caller. */
+export type WriteResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** Refusal of one write, thrown before it wrote anything; the rest of the batch still commits. */
+class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs batches of writes, each batch in one transaction (one fsync with synchronous=FULL). Lives in
+ * the writer thread; kept free of thread plumbing so the SQL reads as one piece.
+ */
+export class SqliteWrites {
+  private readonly sql;
+  private readonly commit: (ops: readonly WriteOp[]) => WriteResult[];
+
+  constructor(db: Database) {
+    const prepare = <P extends unknown[], R = unknown>(s: string) => db.prepare<P, R>(s);
+    this.sql = {
+      insert: prepare<[string, string | null, string, string, string, number]>(
+        `INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+      ),
+      byKey: prepare<[string], { id: string; event_json: string }>('SELECT id, event_json FROM events WHERE idempotency_key = ?'),
+      claim: prepare<[number], { seq: number; id: string; event_json: string; attempts: number }>(
+        `UPDATE events SET status = 'dispatching', attempts = attempts + 1
+         WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?)
+         RETURNING seq, id, event_json, attempts`,
+      ),
+      recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ?'),
+      outcome: prepare<[string, string, string, string, string, number, string, string | null, string | null, number, number]>(
+        `INSERT OR IGNORE INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      complete: prepare<[number, string]>(`UPDATE events SET status = 'done', completed_at = ? WHERE id = ?`),
+      requeue: prepare<[]>(`UPDATE events SET status = 'pending' WHERE status = 'dispatching'`),
+      expired: prepare<[number, number], { seq: number; id: string }>(`SELECT seq, id FROM events WHERE status = 'done' AND completed_at < ? LIMIT ?`),
+      deleteOutcomes: prepare<[string]>('DELETE FROM outcomes WHERE event_id = ?'),
+      deleteEvent: prepare<[number]>('DELETE FROM events WHERE seq = ?'),
+      flag: prepare<[string, number, number]>(
+        `INSERT INTO plugin_flags (plugin_id, disabled, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (plugin_id) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at`,
+      ),
+    };
+    this.commit = db.transaction((ops: readonly WriteOp[]) =>
+      ops.map((op): WriteResult => {
+        try {
+          return { ok: true, value: this.run(op) };
+        } catch (e) {
+          if (e instanceof Refusal) return { ok: false, code: e.code, message: e.message };
+          throw e;
+        }
+      }),
+    );
+  }
+
+  /** Runs `ops` in one transaction; throws (rolling back all) on anything but a refusal. */
+  runBatch(ops: readonly WriteOp[]): WriteResult[] {
+    return this.commit(ops);
+  }
+
+  private run(op: WriteOp): unknown {
+    const s = this.sql;
+    switch (op.kind) {
+      case 'append': {
+        if (s.insert.run(op.id, op.key, op.jobId, op.jobTypeId, op.json, op.at).changes === 1) return { id: op.id, created: true };
+        const first = s.byKey.get(op.key!)!;
+        if (first.event_json !== op.json) {
+          throw new Refusal('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${op.key}' was already used for a different event (${first.id}); use a new key for a new event`);
+        }
+        return { id: first.id, created: false };
+      }
+      case 'claim':
+        return s.claim.all(op.limit).map(
+          (r): ClaimedRow => ({
+            seq: r.seq,
+            id: r.id,
+            eventJson: r.event_json,
+            attempts: r.attempts,
+            recorded: r.attempts > 1 ? s.recorded.all(r.id).map((o) => [o.plugin, o.handler] as const) : [],
+          }),
+        );
+      case 'outcome':
+        s.outcome.run(op.eventId, op.plugin, op.handler, op.version, op.outcome, op.durationMs, op.invocationId, op.errorCode, op.errorMessage, op.attempt, op.at);
+        return undefined;
+      case 'complete':
+        s.complete.run(op.at, op.eventId);
+        return undefined;
+      case 'requeue':
+        return s.requeue.run().changes;
+      case 'prune': {
+        const rows = s.expired.all(op.cutoff, op.limit);
+        for (const r of rows) {
+          s.deleteOutcomes.run(r.id);
+          s.deleteEvent.run(r.seq);
+        }
+        return rows.length;
+      }
+      case 'flag':
+        s.flag.run(op.pluginId, op.disabled ? 1 : 0, op.at);
+        return undefined;
+    }
+  }
+}
