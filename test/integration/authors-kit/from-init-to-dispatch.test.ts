@@ -20,6 +20,7 @@ async function installFromWorkspace(pluginDir: string): Promise<'npm' | 'linked'
   const install = await run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], pluginDir);
   if (install.code === 0) return 'npm';
   // No npm cache for mocha/tsx on this machine: the workspace's own node_modules holds the same packages.
+  process.stderr.write(`      (npm install --offline failed, so node_modules is linked to the workspace instead: ${install.stderr.trim().split('\n').pop() ?? ''})\n`);
   await linkWorkspaceModules(pluginDir);
   return 'linked';
 }

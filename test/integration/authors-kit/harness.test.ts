@@ -77,6 +77,7 @@ describe('authors kit: the @jobhook/sdk/testing harness', function () {
     expect(message).to.match(/error: \S+: .*503/);
     expect(message).to.contain('GET OrchestratorJobs/JobHistory?pq.queryString=JobID+-eq+');
     expect(message).to.contain('→ 503');
+    expect(message).to.contain('plugin logs (0):');
   });
 
   it('shows requests the host denied, which never reach the platform', async () => {
