@@ -21,7 +21,7 @@ export function refusalReason(specifier: string): string | null {
   for (const provided of PROVIDED) {
     if (specifier.startsWith(`${provided}/`)) {
       return specifier.startsWith('@jobhook/sdk/')
-        ? `not available in the sandbox: only '@jobhook/sdk' itself is (subpaths such as '@jobhook/sdk/testing' are for tests and tools)`
+        ? `not in the sandbox, which provides '@jobhook/sdk' itself only; subpaths such as '@jobhook/sdk/testing' are for tests and tools`
         : `a subpath of '${provided}', which the sandbox provides only as a whole`;
     }
   }
