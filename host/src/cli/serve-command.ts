@@ -6,7 +6,7 @@ import { HOST_FLAGS, configFromCli } from './cli-config.js';
 import { logPluginChange } from './log-plugin-change.js';
 import { ServiceMetrics } from '../ingest/service-metrics.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
-import { SERVICE_FLAGS, startServeRuntime, type ServeRuntime } from './serve-service.js';
+import { SERVICE_FLAGS, countedEgress, startServeRuntime, type ServeRuntime } from './serve-service.js';
 
 /** `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all. */
 export async function serveCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
@@ -28,7 +28,7 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
     logger = createHostLogger({ level: config.logLevel });
     const log = logger;
     // The startup state is logged below, one line per plugin; changes are logged from then on.
-    host = await createHost({ config, logger, onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)), watch: true });
+    host = await createHost({ config, logger, egress: countedEgress(config, metrics), onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)), watch: true });
     started = true;
     try {
       runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: parsed.values.insecure === true });

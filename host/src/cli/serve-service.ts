@@ -1,4 +1,8 @@
+import type { HostConfig } from '../config.js';
+import { UnconfiguredEgressGateway, type EgressGateway } from '../egress/egress-gateway.js';
+import { PlatformEgressGateway } from '../egress/platform-egress-gateway.js';
 import type { Host } from '../host.js';
+import { countEgress } from '../ingest/egress-metrics.js';
 import { startService } from '../ingest/service.js';
 import type { ServiceMetrics } from '../ingest/service-metrics.js';
 import type { HostLogger } from '../logging/logger.js';
@@ -9,6 +13,15 @@ export const SERVICE_FLAGS = {
   retention: { type: 'string' },
   insecure: { type: 'boolean' },
 } as const;
+
+/**
+ * The egress gateway `createHost` would make from `config` (platform URL or none), counted in the
+ * service's metrics. Passed to `createHost({ egress })`, which then owns and disposes it.
+ */
+export function countedEgress(config: HostConfig, metrics: ServiceMetrics): EgressGateway {
+  const inner = config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway();
+  return countEgress(inner, metrics);
+}
 
 /** What `serve` runs besides the host: the event store and the HTTP API over it. */
 export interface ServeRuntime {
