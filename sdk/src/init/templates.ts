@@ -45,6 +45,8 @@ function packageJson(t: TemplateInput): string {
       '@types/node': '^20.19.0',
       mocha: '^11.7.0',
       tsx: '^4.20.0',
+      // The editor's and `npx tsc -p test`'s compiler; builds use the SDK's own.
+      typescript: '^5.9.0',
     },
   });
 }
