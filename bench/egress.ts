@@ -1,0 +1,189 @@
+// The cost of the egress proxy: the same GET against the same local server, made (a) with ky directly
+// from the host process — the floor — and (b) by a handler inside an isolate through the proxy
+// (bridge → policy → credentials hook → ky → limits → back), in both sandbox modes, in one run.
+// Each request's latency is the time between consecutive arrivals at the server of a serial loop,
+// measured the same way for both, so loop and parse costs count on both sides.
+// Run: node --no-node-snapshot --import tsx bench/egress.ts [--quick]
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { openSync, closeSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import ky from 'ky';
+import { createHost, createHostLogger, type Host } from '@jobhook/host';
+import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
+import { summarize, type Summary } from './support/stats.js';
+
+const quick = isQuick();
+const PER_ROUND = quick ? 200 : 2000;
+const WARMUP = quick ? 50 : 500;
+const ROUNDS = quick ? 1 : 5;
+const JOB_TYPE = 'e0000000-0000-4000-8000-000000000001';
+const TOKEN = 'bench-token-0123456789';
+const CERT = JSON.stringify({ Id: 42, Thumbprint: '6C3023D7635A464B9E0EC31AF5C1176C', IssuedCN: 'cert-42.example.com', Metadata: { Owner: 'pki-team' } });
+const MODES = [
+  { key: 'in-process', label: 'in-process isolates' },
+  { key: 'process', label: 'process sandboxes' },
+] as const;
+
+/** The local server: one small JSON resource, and the arrival time (ns) of every request. */
+class ArrivalServer {
+  private arrivals: bigint[] = [];
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+  static async start(): Promise<ArrivalServer> {
+    let self: ArrivalServer | undefined;
+    const server = http.createServer((req, res) => {
+      self?.arrivals.push(process.hrtime.bigint());
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(CERT) }).end(CERT);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    self = new ArrivalServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/KeyfactorAPI/`);
+    return self;
+  }
+  /** Runs `loop` and returns the µs between consecutive arrivals it caused. */
+  async measure(loop: () => Promise<void>): Promise<number[]> {
+    this.arrivals = [];
+    await loop();
+    const a = this.arrivals;
+    return a.slice(1).map((t, i) => Number(t - a[i]!) / 1000);
+  }
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+/** A plugin package whose handler makes `count` serial GETs (count from its options). */
+async function writeBenchPlugin(root: string): Promise<void> {
+  const dir = path.join(root, 'egress-bench');
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, 'plugin.json'),
+    JSON.stringify({
+      id: 'bench.egress',
+      name: 'Egress bench',
+      version: '1.0.0',
+      engine: '^0.1.0',
+      main: 'bundle.js',
+      handlers: [{ name: 'Get', jobTypes: [JOB_TYPE] }],
+      permissions: { http: [{ url: 'Certificates/*', methods: ['GET'] }] },
+      limits: { timeoutMs: 300_000 },
+      config: { count: 1 },
+    }),
+  );
+  await writeFile(
+    path.join(dir, 'bundle.js'),
+    `'use strict';
+const sdk = require('@jobhook/sdk');
+class Get {
+  constructor(options) { this.options = options; this.jobTypes = ${JSON.stringify(JOB_TYPE)}; }
+  async runHandler(ctx) {
+    for (let i = 0; i < this.options.count; i++) {
+      const cert = await ctx.client.get('Certificates/42').json();
+      if (cert.Id !== 42) return false;
+    }
+    return true;
+  }
+}
+sdk.inject(sdk.PluginOptions)(Get, undefined, 0);
+sdk.jobCompleteHandler('Get')(Get);
+`,
+  );
+}
+
+const event = {
+  agentId: '7f1c2b9e-3d4a-4e5f-8a6b-1c2d3e4f5a6b',
+  jobId: '5d9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a',
+  jobTypeId: JOB_TYPE,
+  jobType: 'PEMManagement',
+  jobResult: 2,
+  operationType: 2,
+  certificateId: 42,
+  clientMachine: 'orch-01',
+  username: null,
+  requestTimestamp: null,
+  currentRetryCount: 0,
+};
+
+async function main(): Promise<void> {
+  const server = await ArrivalServer.start();
+  const root = await mkdtemp(path.join(os.tmpdir(), 'jobhook-bench-egress-'));
+  // Request log lines are part of the proxy's cost: written, at info, to /dev/null.
+  const devNull = openSync('/dev/null', 'w');
+  const hosts: Host[] = [];
+  try {
+    await writeBenchPlugin(root);
+    const direct = ky.create({ prefixUrl: server.url, retry: 0, headers: { authorization: `Bearer ${TOKEN}`, 'x-keyfactor-requested-with': 'APIClient' } });
+    const kyLoop = (n: number) => async (): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const cert = await direct.get('Certificates/42').json<{ Id: number }>();
+        if (cert.Id !== 42) throw new Error('ky: unexpected body');
+      }
+    };
+    const proxied = new Map<string, (n: number) => () => Promise<void>>();
+    for (const mode of MODES) {
+      const hostFor = async (count: number): Promise<Host> => {
+        const host = await createHost({
+          config: {
+            pluginsDir: root,
+            platform: { url: server.url, auth: { type: 'bearer', token: TOKEN } },
+            sandbox: { mode: mode.key },
+            plugins: { 'bench.egress': { options: { count } } },
+          } as never,
+          logger: createHostLogger({ level: 'info', destination: devNull }),
+        });
+        hosts.push(host);
+        return host;
+      };
+      const warm = await hostFor(WARMUP);
+      const measured = await hostFor(PER_ROUND);
+      const run = (host: Host) => async (): Promise<void> => {
+        const { outcomes } = await host.dispatch(event);
+        if (outcomes[0]?.outcome !== 'succeeded') throw new Error(`proxied loop failed: ${JSON.stringify(outcomes)}`);
+      };
+      proxied.set(mode.key, (n) => run(n === WARMUP ? warm : measured));
+    }
+
+    const samples = new Map<string, number[]>([['ky', []], ...MODES.map((m) => [m.key, []] as [string, number[]])]);
+    await server.measure(kyLoop(WARMUP));
+    for (const mode of MODES) await server.measure(proxied.get(mode.key)!(WARMUP));
+    // Rounds interleave floor and proxy, so a burst of load from elsewhere hits both alike.
+    for (let r = 0; r < ROUNDS; r++) {
+      samples.get('ky')!.push(...(await server.measure(kyLoop(PER_ROUND))));
+      for (const mode of MODES) samples.get(mode.key)!.push(...(await server.measure(proxied.get(mode.key)!(PER_ROUND))));
+    }
+
+    const ky50: Summary = summarize(samples.get('ky')!);
+    const rows: BenchRow[] = [
+      row('floor: ky GET from the host p50', ky50.p50, 'µs'),
+      row('floor: ky GET from the host p99', ky50.p99, 'µs'),
+    ];
+    for (const mode of MODES) {
+      const s = summarize(samples.get(mode.key)!);
+      const added = s.p50 - ky50.p50;
+      rows.push(row(`proxied GET p50, ${mode.label}`, s.p50, 'µs', { label: 'ky direct p50', value: ky50.p50 }));
+      rows.push(row(`proxied GET p99, ${mode.label}`, s.p99, 'µs', { label: 'ky direct p99', value: ky50.p99 }));
+      rows.push(
+        row(`added by the proxy p50, ${mode.label}`, added, 'µs', null, {
+          text: '≤ 150 µs',
+          met: (v) => v <= 150,
+        }),
+      );
+    }
+    emitSummary({ bench: 'egress', quick, rows });
+  } finally {
+    for (const h of hosts) await h.close();
+    await server.close();
+    closeSync(devNull);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();
