@@ -20,6 +20,8 @@ import type { DeclaredHandler, HostFunctionReference, LoadedPlugin, RuntimeApi, 
 const stringify = JSON.stringify;
 const parse = JSON.parse;
 const freeze = Object.freeze;
+const assign = Object.assign;
+const create = Object.create;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -89,7 +91,11 @@ interface LoadedState {
  * and answers the API the host calls. The bridge stays in this closure, never on `globalThis`.
  */
 export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference, limitsJson?: string): RuntimeApi {
-  const settle = { result: { promise: true, copy: true } } as const;
+  // isolated-vm reads these options inside the host call: without a prototype, no getter a plugin
+  // put on Object.prototype can run there (and look at the call's stack frames).
+  const settle = freeze(assign(create(null), { result: freeze(assign(create(null), { promise: true, copy: true })) })) as {
+    readonly result: { readonly promise: true; readonly copy: true };
+  };
   const http: RuntimeBridge['http'] = (requestJson, invocationId) => httpRef.apply(undefined, [requestJson, invocationId], settle) as Promise<string>;
   const sleep: RuntimeBridge['sleep'] = (ms) => sleepRef.apply(undefined, [ms], settle).then(() => undefined);
   const limits = readLimits(limitsJson);

@@ -72,10 +72,16 @@ export class ProcessPool {
     throw new SandboxError('SANDBOX_PROCESS_UNAVAILABLE', `no sandbox process became ready within ${ACQUIRE_TIMEOUT_MS} ms to load '${pluginId}'`, pluginId);
   }
 
-  /** A sandbox let go of `proc`: a dedicated or retiring process with nothing left in it ends. */
+  /**
+   * A sandbox let go of `proc`: a dedicated or retiring process with nothing left in it ends, once
+   * the answers it still owes (an invocation's outcome after its isolate died) have arrived.
+   */
   release(proc: SandboxProcess): void {
-    if (proc.sandboxCount > 0) return;
-    if (proc.role === 'dedicated' || proc.state === 'retiring') void proc.shutdown();
+    const ends = (): boolean => proc.sandboxCount === 0 && (proc.role === 'dedicated' || proc.state === 'retiring');
+    if (!ends()) return;
+    void proc.idle().then(() => {
+      if (ends()) return proc.shutdown();
+    });
   }
 
   /** Every live process, pool first. */

@@ -74,6 +74,7 @@ export class SandboxProcess {
   private nextId = 1;
   private nextSid = 1;
   private reserved = 0;
+  private idleWaiters: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private lastAnswerAt = performance.now();
   private lastShedAt = 0;
@@ -150,12 +151,18 @@ export class SandboxProcess {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.settled(id);
         reject(new SandboxError('SANDBOX_PROCESS_NO_ANSWER', `the sandbox process (pid ${this.pid}) did not answer '${type}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.send({ type, id, ...body } as HostMessage);
     });
+  }
+
+  /** Resolves once no request to this process awaits an answer (at once if none does). */
+  idle(): Promise<void> {
+    if (this.pending.size === 0 || this.state === 'exited') return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Registers a sandbox living in this process; answers its id here. */
@@ -215,7 +222,7 @@ export class SandboxProcess {
       case 'reply': {
         const waiter = this.pending.get(m.id);
         if (!waiter) return;
-        this.pending.delete(m.id);
+        this.settled(m.id);
         clearTimeout(waiter.timer);
         if (m.ok) waiter.resolve(m.value);
         else waiter.reject(new SandboxError(m.error.code, m.error.message));
@@ -243,6 +250,11 @@ export class SandboxProcess {
         this.retire(`catastrophic error in plugin '${m.pluginId}'`);
         return;
     }
+  }
+
+  private settled(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private startHeartbeat(): void {
@@ -284,8 +296,9 @@ export class SandboxProcess {
     for (const [id, waiter] of this.pending) {
       clearTimeout(waiter.timer);
       waiter.reject(new ProcessExitedError(death.code, death.message));
-      this.pending.delete(id);
+      this.settled(id);
     }
+    for (const wake of this.idleWaiters.splice(0)) wake();
     const endpoints = [...this.endpoints.values()];
     this.endpoints.clear();
     for (const endpoint of endpoints) endpoint.processExited(death);
