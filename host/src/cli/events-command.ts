@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CertStoreOperationType, OrchestratorJobStatusJobResult } from '@jobhook/sdk';
 import { JobHookError } from '../errors.js';
 import { EVENT_STATUSES, type EventRecord, type EventStatus } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
@@ -39,7 +40,7 @@ function describe(e: EventRecord): string {
     `  completed    ${e.completedAt ?? '-'}`,
     ...(e.idempotencyKey ? [`  idempotency  ${e.idempotencyKey}`] : []),
     `  job          ${ev.jobType} ${ev.jobId} (job type ${ev.jobTypeId})`,
-    `  result       ${ev.jobResult}, operation ${ev.operationType}, retry ${ev.currentRetryCount}, certificate ${ev.certificateId ?? '-'}`,
+    `  result       ${OrchestratorJobStatusJobResult[ev.jobResult] ?? '?'} (${ev.jobResult}), operation ${CertStoreOperationType[ev.operationType] ?? '?'} (${ev.operationType}), retry ${ev.currentRetryCount}, certificate ${ev.certificateId ?? '-'}`,
     `  agent        ${ev.agentId} on ${ev.clientMachine ?? '-'} as ${ev.username ?? '-'}`,
     `outcomes (${e.outcomes.length})`,
   ];

@@ -62,6 +62,7 @@ describe('jobhook events list|show', function () {
     expect(stdout).to.include(`event ${doneId}`);
     expect(stdout).to.match(/status\s+done \(dispatch attempts: 1\)/);
     expect(stdout).to.include('idempotency  job-1:0');
+    expect(stdout).to.include('result       Success (2), operation Unknown (0), retry 0');
     expect(stdout).to.include('acme.audit@1.2.0 Audit: succeeded in 3.2 ms');
     expect(stdout).to.include('acme.notify@2.0.0 Notify: error in 8 ms');
     expect(stdout).to.include('HANDLER_THREW: SMTP relay refused');
