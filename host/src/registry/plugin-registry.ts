@@ -185,10 +185,12 @@ export class PluginRegistry {
       return this.refuse(folder, record, id, error, version);
     }
     record.duplicateOf = null;
-    if (record.id !== null && record.id !== id) await this.release(folder, record.id);
+    // Claim the id before any await, so no other folder can take it meanwhile.
+    const formerId = record.id !== id ? record.id : null;
     record.id = id;
     const slot: Slot = owner ?? { id, folder, active: null, loading: null, orphaned: false, lastError: null, failedVersion: null, faults: [], quarantined: false, restart: null };
     this.slots.set(id, slot);
+    if (formerId !== null) this.release(folder, formerId);
     if (!force && slot.active && slot.active.pkg.contentHash === pkg.contentHash) {
       // The same files again (a touch, or a failed edit reverted): nothing to load, nothing failed.
       slot.orphaned = false;
@@ -207,7 +209,7 @@ export class PluginRegistry {
       instance = await this.load(pkg);
     } catch (e) {
       // The serving version's own folder is gone: with its successor broken, nothing may serve.
-      if (slot.orphaned) await this.unload(folder, id);
+      if (slot.orphaned) this.unload(folder, id);
       return this.refuse(folder, record, id, e, version);
     } finally {
       slot.loading = null;
@@ -264,7 +266,7 @@ export class PluginRegistry {
     if (id === null) return { kind: 'removed', id: record?.duplicateOf ?? path.basename(folder), version: null, folder };
     const slot = this.slots.get(id);
     const version = slot?.folder === folder ? (slot.active?.version ?? null) : null;
-    const heir = await this.release(folder, id);
+    const heir = this.release(folder, id);
     return heir ? { kind: 'moved', id, version, folder, to: heir } : { kind: 'removed', id, version, folder };
   }
 
@@ -273,7 +275,7 @@ export class PluginRegistry {
    * takes the id over (the current version serves until it is loaded, so events keep flowing);
    * otherwise the plugin is unloaded. Returns the heir folder, if any.
    */
-  private async release(folder: string, id: string): Promise<string | null> {
+  private release(folder: string, id: string): string | null {
     const slot = this.slots.get(id);
     if (!slot || slot.folder !== folder) return null;
     const heir = [...this.folders.entries()]
@@ -281,7 +283,7 @@ export class PluginRegistry {
       .map(([f]) => f)
       .sort()[0];
     if (heir === undefined) {
-      await this.unload(folder, id);
+      this.unload(folder, id);
       return null;
     }
     const heirRecord = this.folders.get(heir)!;
@@ -289,11 +291,13 @@ export class PluginRegistry {
     heirRecord.error = null;
     slot.folder = heir;
     slot.orphaned = slot.active !== null;
-    this.sync(heir).catch((e: unknown) => this.deps.logger.warn({ err: e, folder: heir, plugin: id }, 'taking over a plugin id failed'));
+    if (!this.closed) this.sync(heir).catch((e: unknown) => this.deps.logger.warn({ err: e, folder: heir, plugin: id }, 'taking over a plugin id failed'));
     return heir;
   }
 
-  private async unload(folder: string, id: string): Promise<void> {
+  // Routing drops the plugin at once; its last version drains and is disposed in the background
+  // (close() waits for that), so the folder's next request need not wait for the drain.
+  private unload(folder: string, id: string): void {
     const slot = this.slots.get(id);
     if (!slot || slot.folder !== folder) return;
     this.slots.delete(id);
@@ -302,7 +306,7 @@ export class PluginRegistry {
       const old = slot.active;
       slot.active = null;
       this.rebuildRouting();
-      await this.retire(old);
+      void this.retire(old);
     }
   }
 
