@@ -17,3 +17,9 @@ export type { PlatformEgressOptions } from './egress/platform-egress-gateway.js'
 export { UnconfiguredEgressGateway } from './egress/egress-gateway.js';
 export type { EgressGateway, PluginEgress, InvocationScope } from './egress/egress-gateway.js';
 export { EgressError, EgressDeniedError, EgressTimeoutError, EgressLimitError, EgressConnectionError, EgressAbortedError, EgressRuleError } from './egress/egress-error.js';
+export { startService } from './ingest/service.js';
+export type { Service, ServiceOptions } from './ingest/service.js';
+export { ServiceMetrics } from './ingest/service-metrics.js';
+export { SqliteEventStore } from './store/sqlite-event-store.js';
+export { MemoryEventStore } from './store/memory-event-store.js';
+export type { EventStore, EventRecord, EventStatus, OutcomeRecord, ClaimedEvent, AppendResult, EventQuery, QueueDepth } from './store/event-store.js';
