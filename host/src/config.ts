@@ -67,7 +67,8 @@ export type SandboxConfig = {
   readonly heartbeatTimeoutMs: number;
   /** Resident memory of one process above which its largest isolate is disposed. */
   readonly processMemoryMb: number;
-} & SandboxLimits;
+  // A mapped copy (not the interface itself), so that a partial `sandbox` block type-checks as input.
+} & { readonly [K in keyof SandboxLimits]: SandboxLimits[K] };
 
 /** A deep-partial HostConfig, the shape of the config file and of `createHost`'s argument. */
 export type HostConfigInput = {
