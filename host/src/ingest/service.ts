@@ -81,7 +81,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   if (token !== null) {
     const auth = new BearerAuth(token);
     app.addHook('onRequest', async (request, reply) => {
-      if (request.url !== '/v1' && !request.url.startsWith('/v1/')) return;
+      // By the matched route and by the raw path, so no spelling of a /v1 URL slips past.
+      const rawPath = request.url.split('?', 1)[0]!;
+      const v1 = (request.routeOptions.url ?? '').startsWith('/v1/') || rawPath === '/v1' || rawPath.startsWith('/v1/');
+      if (!v1) return;
       const result = auth.check(request.headers.authorization);
       if (result === 'ok') return;
       reply.header('www-authenticate', `Bearer realm="jobhook"${result === 'invalid' ? ', error="invalid_token"' : ''}`);
