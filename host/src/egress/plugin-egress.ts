@@ -38,6 +38,9 @@ function encodeBody(bytes: Buffer): EgressBody {
   }
 }
 
+// Causes meaning the server was never reached, as opposed to a connection that broke mid-exchange.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 /** Maps anything a request can throw to an EgressError; an aborted signal's reason wins. */
 function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): EgressError {
   if (signal?.aborted && signal.reason instanceof EgressError) return signal.reason;
@@ -45,7 +48,11 @@ function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string 
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
   if (e instanceof TypeError && cause) {
     const where = url ? new URL(url).origin : 'the server';
-    return new EgressConnectionError('EGRESS_CONNECTION_FAILED', `could not reach ${where}: ${cause.code ?? cause.message ?? 'connection failed'} (check platform.url and that the API is up)`, url, { cause: e });
+    const why = cause.code ?? cause.message ?? 'connection failed';
+    const message = UNREACHABLE.has(why)
+      ? `could not reach ${where}: ${why} (check platform.url and that the API is up)`
+      : `the connection to ${where} failed: ${why}${cause.code && cause.message ? ` (${cause.message})` : ''}`;
+    return new EgressConnectionError('EGRESS_CONNECTION_FAILED', message, url, { cause: e });
   }
   return new EgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
 }

@@ -19,6 +19,7 @@ const DROPPED = new Set([
 ]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
+const NOT_LATIN1 = /[^\x00-\xff]/;
 const MAX_HEADERS = 100;
 
 /** Plugin headers the host will send, and the names it dropped. */
@@ -38,6 +39,7 @@ export function filterRequestHeaders(input: Record<string, string>, customAuthHe
     const value = input[raw]!;
     if (!TOKEN.test(name)) throw new EgressError('EGRESS_BAD_REQUEST', `header name '${name.slice(0, 64)}' is not a valid HTTP header name`);
     if (typeof value !== 'string' || BAD_VALUE.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has a value with CR, LF or NUL, which HTTP does not allow`);
+    if (NOT_LATIN1.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has characters beyond Latin-1, which HTTP header values cannot carry; encode the value (e.g. encodeURIComponent)`);
     if (DROPPED.has(name) || name.startsWith('proxy-') || name === customAuthHeader) {
       dropped.push(name);
       continue;

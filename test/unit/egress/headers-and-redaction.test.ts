@@ -20,6 +20,7 @@ describe('request headers a plugin sets', () => {
   it('refuses header names and values HTTP does not allow, with a clear code', () => {
     expect(() => filterRequestHeaders({ 'bad name': 'x' }, null)).to.throw(/not a valid HTTP header name/).with.property('code', 'EGRESS_BAD_REQUEST');
     expect(() => filterRequestHeaders({ 'x-a': 'one\r\nInjected: yes' }, null)).to.throw(/CR, LF or NUL/);
+    expect(() => filterRequestHeaders({ 'x-owner': 'Zoë ✓' }, null)).to.throw(/beyond Latin-1/);
   });
 });
 
