@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { ManifestProblem } from '../errors.js';
 import type { PluginManifest } from './plugin-manifest.js';
 
-/** Location of `plugin-manifest.schema.json` at the repository root (shipped beside the host). */
-export const MANIFEST_SCHEMA_PATH = fileURLToPath(new URL('../../../plugin-manifest.schema.json', import.meta.url));
+/**
+ * Location of `plugin-manifest.schema.json`: the copy the SDK ships (built from the repository root's),
+ * so an installed host validates with exactly the schema plugin authors build against.
+ */
+export const MANIFEST_SCHEMA_PATH = createRequire(import.meta.url).resolve('@jobhook/sdk/plugin-manifest.schema.json');
 
 /** Turns ajv errors into pointer + sentence, naming the offending property for additionalProperties. */
 export function toProblems(errors: readonly ErrorObject[] | null | undefined): ManifestProblem[] {
@@ -31,7 +34,8 @@ export function toProblems(errors: readonly ErrorObject[] | null | undefined): M
 export class ManifestSchema {
   private readonly validateFn: ValidateFunction;
   constructor(schemaPath: string = MANIFEST_SCHEMA_PATH) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+    // verbose: ajv attaches parentSchema (whose description explains a pattern) only in this mode.
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     this.validateFn = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
   }
   /** Every problem of `value` as a manifest (empty when valid). */
