@@ -1,6 +1,6 @@
 // The writer thread of SqliteEventStore: owns the one write connection, so a commit's fsync blocks
-// this thread, never the event loop that answers HTTP. Messages: in `{ ops }` or `{ close: true }`;
-// out `{ results }`, `{ failure }` (the batch rolled back), `{ fatal }` (cannot open) or `{ closed }`.
+// this thread, never the event loop that answers HTTP. Messages: in `{ ops }` (JSON) or `{ close: true }`;
+// out `{ results }` (JSON), `{ failure }` (the batch rolled back), `{ fatal }` (cannot open) or `{ closed }`.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SqliteWrites, type WriteOp } from './sqlite-writes.js';
@@ -19,7 +19,7 @@ try {
   port.postMessage({ fatal: (e as Error).message });
 }
 
-port.on('message', (message: { ops?: WriteOp[]; close?: true }) => {
+port.on('message', (message: { ops?: string; close?: true }) => {
   if (message.close) {
     db?.close();
     port.postMessage({ closed: true });
@@ -28,7 +28,7 @@ port.on('message', (message: { ops?: WriteOp[]; close?: true }) => {
   }
   if (!writes) return;
   try {
-    port.postMessage({ results: writes.runBatch(message.ops!) });
+    port.postMessage({ results: JSON.stringify(writes.runBatch(JSON.parse(message.ops!) as WriteOp[])) });
   } catch (e) {
     port.postMessage({ failure: (e as Error).message });
   }
