@@ -1,0 +1,208 @@
+// Sandbox processes as the host supervises them: a process killed mid-invocation (a V8 catastrophe
+// simulated with SIGKILL), one that stops answering, one over its memory total, a V8 catastrophe in
+// a shared process, dedicated processes, and neighbours sharing a process with a hostile plugin.
+import { expect } from 'chai';
+import { HOSTILE_JOB_TYPE, IsolationHost, SLOW_JOB_TYPE, WELL_ID, eventually, sleep, workerPids } from './isolation-harness.js';
+
+/** The pid of the worker holding plugin `id`. */
+function pidOf(h: IsolationHost, id: string): number {
+  const sandbox = h.factory.sandboxes().find((s) => s.pluginId === id && s.pid !== null);
+  expect(sandbox, `a loaded sandbox of ${id}`).to.not.equal(undefined);
+  return sandbox!.pid!;
+}
+
+/** Resolves with the ms it took (from `since`) until a ready pool process other than `oldPid` exists. */
+async function replacedWithin(h: IsolationHost, oldPid: number, since: number): Promise<number> {
+  for (;;) {
+    const ready = h.factory.census().processes.filter((p) => p.role === 'pool' && p.state === 'ready' && p.pid !== oldPid);
+    if (ready.length === h.poolSize) return performance.now() - since;
+    if (performance.now() - since > 10_000) throw new Error('the pool was not replenished within 10 s');
+    await sleep(5);
+  }
+}
+
+describe('sandbox process supervision', function () {
+  this.timeout(30_000);
+
+  describe('in a pool of two', () => {
+    let h: IsolationHost;
+    beforeEach(async () => {
+      h = await IsolationHost.start();
+      expect((await h.load('isolation-slow')).kind).to.equal('added');
+    });
+    afterEach(async () => {
+      await h?.close();
+    });
+
+    it('costs a SIGKILL only its process: in-flight invocations crash, the process is replaced within 1 s, others keep serving', async () => {
+      const victim = pidOf(h, 'isolation.slow');
+      expect(pidOf(h, WELL_ID), 'the two plugins are placed in different processes').to.not.equal(victim);
+      const inFlight = [h.dispatchOne(SLOW_JOB_TYPE), h.dispatchOne(SLOW_JOB_TYPE), h.dispatchOne(SLOW_JOB_TYPE)];
+      await sleep(300);
+      const killedAt = performance.now();
+      process.kill(victim, 'SIGKILL');
+      const replaced = replacedWithin(h, victim, killedAt);
+      const served = [];
+      for (let i = 0; i < 10; i++) served.push(await h.dispatchWell());
+      // Recorded until the restart (100 ms backoff, then a load in the replacement) clears it.
+      await eventually(() => expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
+      const outcomes = await Promise.all(inFlight);
+      for (const o of outcomes) {
+        expect(o.outcome).to.equal('crashed');
+        expect(o.error?.code).to.equal('SANDBOX_PROCESS_EXITED');
+        expect(o.error?.message).to.match(new RegExp(`pid ${victim}\\) was killed by SIGKILL`));
+        expect(o.durationMs, 'the crash is reported at once, not at the deadline').to.be.below(1500);
+      }
+      h.expectNeighbourUnharmed(served);
+      const replacedMs = await replaced;
+      if (process.env.JOBHOOK_ISOLATION_REPORT) console.log(`      SIGKILL → ready replacement: ${replacedMs.toFixed(0)} ms`);
+      expect(replacedMs, 'ms from SIGKILL to a ready replacement').to.be.below(1000);
+      // The plugin is reloaded in the replacement and serves again.
+      await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'active' }), 5000);
+      expect(pidOf(h, 'isolation.slow')).to.not.equal(victim);
+      expect((await h.dispatchOne(SLOW_JOB_TYPE)).outcome).to.equal('succeeded');
+      expect(workerPids()).to.not.include(victim);
+      await h.expectNothingLeftBehind(2);
+    });
+
+    it('kills and replaces a process that stops answering heartbeats', async () => {
+      const victim = pidOf(h, 'isolation.slow');
+      const pending = h.dispatchOne(SLOW_JOB_TYPE);
+      await sleep(100);
+      const stoppedAt = performance.now();
+      process.kill(victim, 'SIGSTOP');
+      const served = [];
+      for (let i = 0; i < 10; i++) served.push(await h.dispatchWell());
+      const outcome = await pending;
+      expect(outcome.outcome).to.equal('crashed');
+      expect(outcome.error?.message).to.match(/was killed by SIGKILL/);
+      // Heartbeats every 200 ms, silence tolerated 1500 ms; then replaced within 1 s.
+      expect(await replacedWithin(h, victim, stoppedAt)).to.be.below(1500 + 200 + 1000);
+      h.expectNeighbourUnharmed(served);
+      expect(h.logs.lines.some((l) => l.msg === 'sandbox process stopped answering heartbeats; killing it' && l.pid === victim)).to.equal(true);
+      await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'active' }), 5000);
+      await h.expectNothingLeftBehind(2);
+    });
+
+    it('runs a plugin the admin isolated in a dedicated process, ended when the plugin is unloaded', async () => {
+      await h.close();
+      h = await IsolationHost.start({ factory: { dedicated: ['isolation.slow'] } });
+      expect((await h.load('isolation-slow')).kind).to.equal('added');
+      const dedicated = h.factory.census().processes.filter((p) => p.role === 'dedicated');
+      expect(dedicated).to.have.length(1);
+      expect(dedicated[0]).to.include({ sandboxes: 1, pid: pidOf(h, 'isolation.slow') });
+      expect((await h.dispatchOne(SLOW_JOB_TYPE)).outcome).to.equal('succeeded');
+      await h.unload('isolation-slow');
+      await eventually(() => expect(workerPids()).to.not.include(dedicated[0]!.pid));
+      await h.expectNothingLeftBehind(1);
+    });
+  });
+
+  describe('in a pool of one (every plugin shares the process)', () => {
+    let h: IsolationHost;
+    before(async () => {
+      h = await IsolationHost.start({ factory: { processes: 1, processMemoryMb: 200 }, config: { limits: { max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 } } } });
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    for (const folder of ['hostile-sync-loop', 'hostile-loop-after-await', 'hostile-heap-arrays']) {
+      it(`keeps a neighbour in the same process serving while ${folder} attacks`, async () => {
+        expect((await h.load(folder)).kind).to.equal('added');
+        expect(pidOf(h, WELL_ID)).to.equal(pidOf(h, `hostile.${folder.slice('hostile-'.length)}`));
+        const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
+        expect(['timeout', 'crashed']).to.include(result.outcome);
+        h.expectNeighbourUnharmed(neighbour);
+        await h.unload(folder);
+        await h.expectNothingLeftBehind();
+      });
+    }
+
+    it('sheds the isolate holding the most memory when its process passes its memory total', async () => {
+      expect((await h.load('hostile-memory-hog')).kind).to.equal('added');
+      const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
+      expect(result.outcome).to.equal('succeeded');
+      await eventually(() => expect(h.status('hostile.memory-hog')?.lastError?.code).to.equal('SANDBOX_PROCESS_MEMORY'), 5000);
+      expect(h.status(WELL_ID)).to.include({ state: 'active', lastError: null });
+      h.expectNeighbourUnharmed(neighbour);
+      expect((await h.dispatchWell()).outcome).to.equal('succeeded');
+      await h.unload('hostile-memory-hog');
+      await h.expectNothingLeftBehind();
+    });
+
+    it('moves the neighbours of a V8 catastrophe to a fresh process without losing an invocation', async () => {
+      const poisoned = pidOf(h, WELL_ID);
+      expect((await h.load('hostile-heap-maps')).kind).to.equal('added');
+      expect(pidOf(h, 'hostile.heap-maps')).to.equal(poisoned);
+      const { result, neighbour } = await h.underAttack(async () => {
+        const outcome = await h.dispatchHostile();
+        // Keep the neighbour busy while it moves.
+        await eventually(() => expect(pidOf(h, WELL_ID)).to.not.equal(poisoned), 5000);
+        return outcome;
+      });
+      expect(result).to.include({ outcome: 'crashed' });
+      expect(result.error?.code).to.equal('ISOLATE_CATASTROPHIC');
+      for (const o of neighbour) expect(o.outcome).to.equal('succeeded');
+      expect(h.status(WELL_ID), 'the neighbour moved without a death').to.include({ state: 'active', lastError: null });
+      await eventually(() => expect(workerPids()).to.not.include(poisoned), 5000);
+      await h.unload('hostile-heap-maps');
+      await h.expectNothingLeftBehind();
+    });
+  });
+});
+
+describe('restart and quarantine', function () {
+  this.timeout(30_000);
+  let h: IsolationHost;
+  before(async () => {
+    h = await IsolationHost.start();
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('restarts a plugin whose isolate died with growing backoff, quarantines it at the third fault in the window, and lets the admin re-enable it', async () => {
+    const id = 'hostile.heap-arrays';
+    expect((await h.load('hostile-heap-arrays')).kind).to.equal('added');
+    const backoffs: number[] = [];
+    for (let fault = 1; fault <= 2; fault++) {
+      const outcome = await h.dispatchHostile();
+      expect(outcome).to.include({ outcome: 'crashed' });
+      const diedAt = performance.now();
+      expect(h.status(id)).to.include({ state: 'failed' });
+      expect(h.status(id)?.lastError?.code).to.equal('ISOLATE_MEMORY_LIMIT');
+      await eventually(() => expect(h.status(id)).to.include({ state: 'active' }), 5000, 5);
+      backoffs.push(performance.now() - diedAt);
+    }
+    // 100 ms, then 200 ms, before each reload starts.
+    expect(backoffs[0]).to.be.at.least(100);
+    expect(backoffs[1]).to.be.at.least(200);
+    expect((await h.dispatchHostile()).outcome).to.equal('crashed');
+    await eventually(() => expect(h.status(id)).to.include({ state: 'failed' }));
+    expect(h.status(id)?.lastError?.code).to.equal('PLUGIN_QUARANTINED');
+    expect(h.status(id)?.lastError?.message).to.match(/quarantined after 3 faults within 300 s; last: ISOLATE_MEMORY_LIMIT/);
+    expect((await h.host.dispatch({ ...(await import('../../support/foundation-plugins.js')).event(HOSTILE_JOB_TYPE) })).outcomes, 'no dispatch to a quarantined plugin').to.have.length(0);
+    await sleep(500);
+    expect(h.status(id), 'no restart while quarantined').to.include({ state: 'failed' });
+    expect((await h.host.registry.enable(id)).kind).to.equal('replaced');
+    expect(h.status(id)).to.include({ state: 'active' });
+    expect((await h.dispatchHostile()).error?.code, 'routed again').to.equal('ISOLATE_MEMORY_LIMIT');
+    await h.unload('hostile-heap-arrays');
+    await h.expectNothingLeftBehind();
+  });
+
+  it('does not hold the death of a shared process against plugins that were idle in it', async () => {
+    await h.close();
+    h = await IsolationHost.start({ factory: { processes: 1 } });
+    for (let kill = 1; kill <= 3; kill++) {
+      const pid = pidOf(h, WELL_ID);
+      process.kill(pid, 'SIGKILL');
+      await eventually(() => expect(h.status(WELL_ID)?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
+      await eventually(() => expect(h.status(WELL_ID)).to.include({ state: 'active' }), 5000);
+      expect(pidOf(h, WELL_ID)).to.not.equal(pid);
+    }
+    expect((await h.dispatchWell()).outcome, 'still routed after three process deaths').to.equal('succeeded');
+    await h.expectNothingLeftBehind();
+  });
+});
