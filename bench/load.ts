@@ -12,6 +12,12 @@ const SINGLE = quick ? 5 : 60;
 const MANY = quick ? 10 : 100;
 const ROUNDS = quick ? 1 : 3;
 const silent = createHostLogger({ level: 'silent' });
+// Both sandbox modes: worker processes (the default) and isolates in the host's own process.
+const MODES = [
+  { key: 'process', label: 'process sandboxes' },
+  { key: 'in-process', label: 'in-process isolates' },
+] as const;
+type Mode = (typeof MODES)[number]['key'];
 
 /** Creates a bare isolate and its context: what every plugin load pays before any code runs. */
 async function bareIsolate(): Promise<ivm.Isolate> {
@@ -32,11 +38,11 @@ async function timeBareIsolates(count: number): Promise<number[]> {
 }
 
 /** Loads and unloads fresh plugin folders one by one through `registry.sync`; returns each load's ms. */
-async function timeSingleLoads(count: number): Promise<{ first: number; rest: number[] }> {
+async function timeSingleLoads(mode: Mode, count: number): Promise<{ first: number; rest: number[] }> {
   const folder = await noopPlugins(0);
   let host: Host | undefined;
   try {
-    host = await createHost({ config: { pluginsDir: folder.root }, logger: silent });
+    host = await createHost({ config: { pluginsDir: folder.root, sandbox: { mode } }, logger: silent });
     const times: number[] = [];
     for (let i = 0; i < count + 1; i++) {
       const dir = await folder.add(i);
@@ -54,11 +60,11 @@ async function timeSingleLoads(count: number): Promise<{ first: number; rest: nu
 }
 
 /** Starts a host on a folder of `count` plugins: config, schema, and every load, concurrently as loadAll does. */
-async function timeHostStart(count: number): Promise<number> {
+async function timeHostStart(mode: Mode, count: number): Promise<number> {
   const folder = await noopPlugins(count);
   try {
     const t = performance.now();
-    const host = await createHost({ config: { pluginsDir: folder.root }, logger: silent });
+    const host = await createHost({ config: { pluginsDir: folder.root, sandbox: { mode } }, logger: silent });
     const ms = performance.now() - t;
     const active = host.plugins().filter((p) => p.state === 'active').length;
     await host.close();
@@ -77,38 +83,47 @@ async function timeManyBareIsolates(count: number): Promise<number> {
   return ms;
 }
 
+interface ModeFigures {
+  readonly loads: number[];
+  readonly firsts: number[];
+  readonly starts: number[];
+}
+
 async function main(): Promise<void> {
   await timeBareIsolates(3); // warm the thread pool and the code paths
   const bare: number[] = [];
-  const loads: number[] = [];
-  const firsts: number[] = [];
   const manyBare: number[] = [];
-  const manyHost: number[] = [];
+  const figures = new Map<Mode, ModeFigures>(MODES.map((m) => [m.key, { loads: [], firsts: [], starts: [] }]));
   // Rounds interleave floor and host, so load from elsewhere on the machine hits both alike.
   for (let r = 0; r < ROUNDS; r++) {
     bare.push(...(await timeBareIsolates(Math.ceil(SINGLE / ROUNDS))));
-    const single = await timeSingleLoads(Math.ceil(SINGLE / ROUNDS));
-    firsts.push(single.first);
-    loads.push(...single.rest);
     manyBare.push(await timeManyBareIsolates(MANY));
-    manyHost.push(await timeHostStart(MANY));
+    for (const mode of MODES) {
+      const f = figures.get(mode.key)!;
+      const single = await timeSingleLoads(mode.key, Math.ceil(SINGLE / ROUNDS));
+      f.firsts.push(single.first);
+      f.loads.push(...single.rest);
+      f.starts.push(await timeHostStart(mode.key, MANY));
+    }
   }
   const b = summarize(bare);
-  const l = summarize(loads);
-  const rows: BenchRow[] = [
-    row('floor: bare isolate + context p50', b.p50, 'ms'),
-    row('load one plugin p50', l.p50, 'ms', { label: 'bare isolate', value: b.p50 }, { text: '≤ 5 ms', met: (v) => v <= 5 }),
-    row('load one plugin p95', l.p95, 'ms', { label: 'bare isolate p95', value: b.p95 }),
-    row('first load in a new host (code cache cold)', median(firsts), 'ms', { label: 'bare isolate', value: b.p50 }),
-    row(`floor: ${MANY} bare isolates, concurrently`, median(manyBare), 'ms'),
-    row(
-      `start a host with ${MANY} plugins`,
-      median(manyHost),
-      'ms',
-      { label: `${MANY} bare isolates`, value: median(manyBare) },
-      { text: `≤ ${MANY * 10} ms`, met: (v) => v <= MANY * 10 },
-    ),
-  ];
+  const rows: BenchRow[] = [row('floor: bare isolate + context p50', b.p50, 'ms'), row(`floor: ${MANY} bare isolates, concurrently`, median(manyBare), 'ms')];
+  for (const mode of MODES) {
+    const f = figures.get(mode.key)!;
+    const l = summarize(f.loads);
+    rows.push(
+      row(`load one plugin p50, ${mode.label}`, l.p50, 'ms', { label: 'bare isolate', value: b.p50 }, { text: '≤ 5 ms', met: (v) => v <= 5 }),
+      row(`load one plugin p95, ${mode.label}`, l.p95, 'ms', { label: 'bare isolate p95', value: b.p95 }),
+      row(`first load in a new host, ${mode.label}`, median(f.firsts), 'ms', { label: 'bare isolate', value: b.p50 }),
+      row(
+        `start a host with ${MANY} plugins, ${mode.label}`,
+        median(f.starts),
+        'ms',
+        { label: `${MANY} bare isolates`, value: median(manyBare) },
+        { text: `≤ ${MANY * 10} ms`, met: (v) => v <= MANY * 10 },
+      ),
+    );
+  }
   emitSummary({ bench: 'load', quick, rows });
 }
 
