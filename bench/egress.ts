@@ -6,8 +6,7 @@
 // Run: node --no-node-snapshot --import tsx bench/egress.ts [--quick]
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { openSync, closeSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import ky from 'ky';
@@ -27,36 +26,59 @@ const MODES = [
   { key: 'process', label: 'process sandboxes' },
 ] as const;
 
-/** The local server: one small JSON resource, and the arrival time (ns) of every request. */
+// The platform stand-in runs in its own process, as a real API does, so that neither side shares an
+// event loop with it. It records the arrival time (ns) of every request and hands them over on ask.
+const SERVER_SOURCE = `
+const http = require('node:http');
+const [cert, token] = [process.env.CERT, process.env.TOKEN];
+let arrivals = [];
+const server = http.createServer((req, res) => {
+  arrivals.push(process.hrtime.bigint());
+  if (req.headers.authorization !== 'Bearer ' + token) return void res.writeHead(401).end();
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(cert) }).end(cert);
+});
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => {
+  if (m === 'reset') { arrivals = []; process.send({ reset: true }); }
+  if (m === 'take') { const a = arrivals; arrivals = []; process.send({ deltasUs: a.slice(1).map((t, i) => Number(t - a[i]) / 1000) }); }
+  if (m === 'stop') server.close(() => process.exit(0));
+});
+`;
+
+/** The server process: one small JSON resource; measures the time between consecutive arrivals. */
 class ArrivalServer {
-  private arrivals: bigint[] = [];
   private constructor(
-    private readonly server: http.Server,
+    private readonly child: ChildProcess,
     readonly url: string,
   ) {}
   static async start(): Promise<ArrivalServer> {
-    let self: ArrivalServer | undefined;
-    const server = http.createServer((req, res) => {
-      self?.arrivals.push(process.hrtime.bigint());
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(CERT) }).end(CERT);
+    const child = spawn(process.execPath, ['-e', SERVER_SOURCE], { env: { ...process.env, CERT, TOKEN }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const { port } = await ArrivalServer.next<{ port: number }>(child);
+    return new ArrivalServer(child, `http://127.0.0.1:${port}/KeyfactorAPI/`);
+  }
+  private static next<T>(child: ChildProcess): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the bench server exited (${code})`));
+      child.once('exit', onExit);
+      child.once('message', (m) => {
+        child.off('exit', onExit);
+        resolve(m as T);
+      });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    self = new ArrivalServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/KeyfactorAPI/`);
-    return self;
   }
   /** Runs `loop` and returns the µs between consecutive arrivals it caused. */
   async measure(loop: () => Promise<void>): Promise<number[]> {
-    this.arrivals = [];
+    this.child.send('reset');
+    await ArrivalServer.next(this.child);
     await loop();
-    const a = this.arrivals;
-    return a.slice(1).map((t, i) => Number(t - a[i]!) / 1000);
+    this.child.send('take');
+    return (await ArrivalServer.next<{ deltasUs: number[] }>(this.child)).deltasUs;
   }
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.send('stop');
+    await exited;
   }
 }
 

@@ -57,13 +57,9 @@ export class PlatformEgressGateway implements EgressGateway {
       client: this.client,
       limits: this.options.limits,
       logger,
+      onDisposed: () => this.channels.delete(channel),
     });
     this.channels.add(channel);
-    const dispose = channel.dispose.bind(channel);
-    channel.dispose = () => {
-      dispose();
-      this.channels.delete(channel);
-    };
     return channel;
   }
 

@@ -21,6 +21,8 @@ export interface PluginEgressDeps {
   readonly client: EgressClient;
   readonly limits: EgressLimits;
   readonly logger: HostLogger;
+  /** Called once when the channel is disposed (the gateway forgets it). */
+  readonly onDisposed?: () => void;
 }
 
 const DEADLINE_BACKSTOP_MS = 250;
@@ -211,5 +213,6 @@ export class PlatformPluginEgress implements PluginEgress {
       for (const controller of this.inFlight.get(id) ?? []) controller.abort(new EgressAbortedError('EGRESS_ABORTED', 'the plugin version was unloaded'));
     }
     this.inFlight.clear();
+    this.deps.onDisposed?.();
   }
 }
