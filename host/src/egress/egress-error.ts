@@ -56,3 +56,23 @@ export class EgressAbortedError extends EgressError {
 export class EgressRuleError extends JobHookError {
   override readonly name = 'EgressRuleError';
 }
+
+// Causes meaning the server was never reached, as opposed to a connection that broke mid-exchange.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Maps anything a request can throw to an EgressError; the reason of an aborted signal wins. */
+export function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): EgressError {
+  if (signal?.aborted && signal.reason instanceof EgressError) return signal.reason;
+  if (e instanceof EgressError) return e;
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  if (e instanceof TypeError && cause) {
+    // fetch fails with TypeError('fetch failed') and the socket error as its cause.
+    const where = url ? new URL(url).origin : 'the server';
+    const why = cause.code ?? cause.message ?? 'connection failed';
+    const message = UNREACHABLE.has(why)
+      ? `could not reach ${where}: ${why} (check platform.url and that the API is up)`
+      : `the connection to ${where} failed: ${why}${cause.code && cause.message ? ` (${cause.message})` : ''}`;
+    return new EgressConnectionError('EGRESS_CONNECTION_FAILED', message, url, { cause: e });
+  }
+  return new EgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
+}

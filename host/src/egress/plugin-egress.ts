@@ -1,15 +1,16 @@
-import type { EgressBody, EgressResponseData } from '@jobhook/sdk/protocol';
+import type { EgressResponseData } from '@jobhook/sdk/protocol';
 import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
-import { EgressAbortedError, EgressConnectionError, EgressDeniedError, EgressError, EgressTimeoutError } from './egress-error.js';
+import { EgressAbortedError, EgressTimeoutError, toEgressError } from './egress-error.js';
 import type { EgressClient } from './egress-client.js';
 import type { InvocationScope, PluginEgress } from './egress-gateway.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
 import type { PlatformCredentials } from './platform-credentials.js';
-import { loggableUrl, resolveRequestUrl } from './platform-url.js';
+import { resolveRequestUrl } from './platform-url.js';
 import { redactBody, redactHeaders } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
+import { encodeResponseBody, RequestRecord } from './request-record.js';
 import { RequestSlots } from './request-slots.js';
 
 /** What a plugin's egress channel shares with the gateway. */
@@ -25,39 +26,8 @@ export interface PluginEgressDeps {
   readonly onDisposed?: () => void;
 }
 
+// Past the deadline, `endInvocation` aborts a request; its own timer is a backstop this much later.
 const DEADLINE_BACKSTOP_MS = 250;
-
-// Reused: decoding without `stream` starts afresh each call. `fatal` tells text from bytes exactly,
-// and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-function encodeBody(bytes: Buffer): EgressBody {
-  if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
-  try {
-    return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
-  } catch {
-    return { encoding: 'base64', data: bytes.toString('base64') };
-  }
-}
-
-// Causes meaning the server was never reached, as opposed to a connection that broke mid-exchange.
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** Maps anything a request can throw to an EgressError; an aborted signal's reason wins. */
-function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): EgressError {
-  if (signal?.aborted && signal.reason instanceof EgressError) return signal.reason;
-  if (e instanceof EgressError) return e;
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  if (e instanceof TypeError && cause) {
-    const where = url ? new URL(url).origin : 'the server';
-    const why = cause.code ?? cause.message ?? 'connection failed';
-    const message = UNREACHABLE.has(why)
-      ? `could not reach ${where}: ${why} (check platform.url and that the API is up)`
-      : `the connection to ${where} failed: ${why}${cause.code && cause.message ? ` (${cause.message})` : ''}`;
-    return new EgressConnectionError('EGRESS_CONNECTION_FAILED', message, url, { cause: e });
-  }
-  return new EgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
-}
 
 /**
  * One plugin version's channel to the platform API (design §3.3): parse and check the request,
@@ -75,77 +45,40 @@ export class PlatformPluginEgress implements PluginEgress {
   }
 
   async request(requestJson: string, scope: InvocationScope): Promise<string> {
-    const started = performance.now();
-    const { limits, logger } = this.deps;
-    let method = '?';
-    let url: URL | undefined;
+    const { limits, policy, credentials } = this.deps;
+    const record = new RequestRecord(this.deps.logger, scope);
     let controller: AbortController | undefined;
-    let dropped: readonly string[] = [];
-    let bytesOut = 0;
     try {
       if (this.disposed) throw new EgressAbortedError('EGRESS_ABORTED', 'the plugin version was unloaded');
       const request = parseEgressRequest(requestJson, limits.maxRequestBytes);
-      method = request.method;
-      url = resolveRequestUrl(request.url, this.deps.platform);
-      this.deps.policy.check(method, url);
-      const filtered = filterRequestHeaders(request.headers, this.deps.credentials.customHeader);
-      dropped = filtered.dropped;
+      const method = (record.method = request.method);
+      const url = (record.url = resolveRequestUrl(request.url, this.deps.platform));
+      policy.check(method, url);
+      const { headers, dropped } = filterRequestHeaders(request.headers, credentials.customHeader);
+      record.droppedHeaders = dropped;
       const body = decodeBody(request.body, limits.maxRequestBytes, url.href);
-      bytesOut = body?.byteLength ?? 0;
+      record.bytesOut = body?.byteLength ?? 0;
 
-      controller = this.track(scope.invocationId);
+      const signal = (controller = this.track(scope.invocationId)).signal;
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
-        this.deps.client.perform({ method, url: url!, headers: filtered.headers, body }, controller!.signal, (m, u) => this.deps.policy.check(m, u)),
+        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u)),
       );
-      const { headers, withheld } = redactHeaders(result.headers, this.deps.credentials.secrets);
-      const { body: safeBody, occurrences } = redactBody(result.body, this.deps.credentials.secrets);
+      const shown = redactHeaders(result.headers, credentials.secrets);
+      const safe = redactBody(result.body, credentials.secrets);
       const value: EgressResponseData = {
         status: result.status,
         statusText: result.statusText,
         requestUrl: url.href,
         url: result.url.href,
         redirected: result.redirects > 0,
-        headers,
-        body: encodeBody(safeBody),
+        headers: shown.headers,
+        body: encodeResponseBody(safe.body),
       };
-      logger.info(
-        {
-          source: 'egress',
-          handler: scope.handler,
-          jobId: scope.jobId,
-          invocationId: scope.invocationId,
-          method,
-          url: loggableUrl(url),
-          status: result.status,
-          bytesOut,
-          bytesIn: result.body.byteLength,
-          redirects: result.redirects,
-          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(dropped.length > 0 ? { droppedHeaders: dropped } : {}),
-          ...(withheld.length > 0 ? { withheldHeaders: withheld } : {}),
-          ...(occurrences > 0 ? { redactedInBody: occurrences } : {}),
-        },
-        'platform request',
-      );
+      record.succeeded({ status: result.status, bytesIn: result.body.byteLength, redirects: result.redirects, withheldHeaders: shown.withheld, redactedInBody: safe.occurrences });
       return JSON.stringify({ ok: true, value });
     } catch (e) {
-      const error = toEgressError(e, controller?.signal, url?.href);
-      logger.warn(
-        {
-          source: 'egress',
-          handler: scope.handler,
-          jobId: scope.jobId,
-          invocationId: scope.invocationId,
-          method,
-          url: url ? loggableUrl(url) : undefined,
-          code: error.code,
-          error: error.message,
-          bytesOut,
-          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(dropped.length > 0 ? { droppedHeaders: dropped } : {}),
-        },
-        error instanceof EgressDeniedError ? 'platform request denied' : 'platform request failed',
-      );
+      const error = toEgressError(e, controller?.signal, record.url?.href);
+      record.failed(error);
       return JSON.stringify({ ok: false, error: error.toFailure() });
     } finally {
       if (controller) this.untrack(scope.invocationId, controller);

@@ -1,0 +1,69 @@
+import type { EgressBody } from '@jobhook/sdk/protocol';
+import type { HostLogger } from '../logging/logger.js';
+import type { InvocationScope } from './egress-gateway.js';
+import { EgressDeniedError, type EgressError } from './egress-error.js';
+import { loggableUrl } from './platform-url.js';
+
+// Reused: decoding without `stream` starts afresh each call. `fatal` tells text from bytes exactly,
+// and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A response body for the bridge: as text when it is valid UTF-8 (no work in the isolate), else base64. */
+export function encodeResponseBody(bytes: Buffer): EgressBody {
+  if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
+  try {
+    return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
+  } catch {
+    return { encoding: 'base64', data: bytes.toString('base64') };
+  }
+}
+
+/**
+ * The one log line of a request (design §4: structured, attributed): who asked, what, how it went.
+ * The URL's query values are hidden and no header value is ever written, so no credential can be.
+ */
+export class RequestRecord {
+  private readonly started = performance.now();
+  method = '?';
+  url: URL | undefined;
+  bytesOut = 0;
+  droppedHeaders: readonly string[] = [];
+
+  constructor(
+    private readonly logger: HostLogger,
+    private readonly scope: InvocationScope,
+  ) {}
+
+  private fields(): Record<string, unknown> {
+    return {
+      source: 'egress',
+      handler: this.scope.handler,
+      jobId: this.scope.jobId,
+      invocationId: this.scope.invocationId,
+      method: this.method,
+      url: this.url ? loggableUrl(this.url) : undefined,
+      bytesOut: this.bytesOut,
+      durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
+      ...(this.droppedHeaders.length > 0 ? { droppedHeaders: this.droppedHeaders } : {}),
+    };
+  }
+
+  succeeded(outcome: { status: number; bytesIn: number; redirects: number; withheldHeaders: readonly string[]; redactedInBody: number }): void {
+    const { status, bytesIn, redirects, withheldHeaders, redactedInBody } = outcome;
+    this.logger.info(
+      {
+        ...this.fields(),
+        status,
+        bytesIn,
+        redirects,
+        ...(withheldHeaders.length > 0 ? { withheldHeaders } : {}),
+        ...(redactedInBody > 0 ? { redactedInBody } : {}),
+      },
+      'platform request',
+    );
+  }
+
+  failed(error: EgressError): void {
+    this.logger.warn({ ...this.fields(), code: error.code, error: error.message }, error instanceof EgressDeniedError ? 'platform request denied' : 'platform request failed');
+  }
+}
