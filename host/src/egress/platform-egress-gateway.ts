@@ -50,7 +50,6 @@ export class PlatformEgressGateway implements EgressGateway {
     if (this.disposed) throw new Error('the egress gateway is disposed');
     const policy = new ManifestEgressPolicy(manifest.id, manifest.permissions?.http ?? [], this.platform);
     const channel = new PlatformPluginEgress({
-      pluginId: manifest.id,
       platform: this.platform,
       policy,
       credentials: this.credentials,

@@ -15,7 +15,6 @@ import { RequestSlots } from './request-slots.js';
 
 /** What a plugin's egress channel shares with the gateway. */
 export interface PluginEgressDeps {
-  readonly pluginId: string;
   readonly platform: URL;
   readonly policy: EgressPolicy;
   readonly credentials: PlatformCredentials;
