@@ -87,8 +87,8 @@ export class CpuWatch {
 
   private check(id: string, t: Tracked): void {
     const usedNs = this.last - t.startNs;
-    // One sample of slack: a synchronous run is stopped by isolated-vm's own timeout at the
-    // limit, which keeps the isolate; this watch is for CPU spread across awaits.
+    // Two samples of slack: the budget is checked on a timer, so a verdict is never earlier than
+    // the CPU actually used, whatever the timer's jitter.
     if (!t.reported && t.limitNs !== null && usedNs > t.limitNs + this.graceNs) {
       t.reported = true;
       this.events.invocationExceeded(id, Number(usedNs / NS_PER_MS));

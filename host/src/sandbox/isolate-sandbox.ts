@@ -157,8 +157,9 @@ export class IsolateSandbox implements PluginSandbox {
       const call = this.invokeRef
         .apply(undefined, [request.handler, request.eventJson, request.invocationId], {
           result: { promise: true, copy: true },
-          // Bounds the synchronous part of the call (a `while (true)` before the first await).
-          timeout: cpuLimitMs,
+          // Bounds the synchronous part of the call (a `while (true)` before the first await) by the
+          // deadline; CPU time, which contention makes smaller than wall time, is the watch's to bound.
+          timeout: request.timeoutMs,
         })
         .then(
           (value): Settled => ({ kind: 'value', value }),
@@ -186,7 +187,7 @@ export class IsolateSandbox implements PluginSandbox {
         case 'thrown': {
           const info = this.classify(settled.error);
           if (info.code === 'SANDBOX_TIMEOUT') {
-            return { outcome: 'timeout', error: { ...info, message: `the handler ran synchronously past ${cpuLimitMs} ms and was stopped` } };
+            return { outcome: 'timeout', error: { ...info, message: `the handler ran synchronously past its ${request.timeoutMs} ms deadline and was stopped` } };
           }
           return { outcome: this.state === 'ready' ? 'error' : 'crashed', error: this.death ?? info };
         }

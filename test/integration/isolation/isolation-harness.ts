@@ -84,7 +84,7 @@ export class IsolationHost {
       heartbeatIntervalMs: 200,
       heartbeatTimeoutMs: 1500,
       ...options.factory,
-      limits: { cpuTimeMs: 1000, logLinesPerSecond: 50, logBurst: 100, maxPendingTimers: 100, ...options.factory?.limits },
+      limits: { cpuTimeMs: 2000, logLinesPerSecond: 50, logBurst: 100, maxPendingTimers: 100, ...options.factory?.limits },
     });
     const host = await createHost({ config: { pluginsDir: tmp.path, ...options.config }, logger: logs.logger, sandboxFactory: factory });
     const h = new IsolationHost(host, factory, logs, tmp, poolSize);

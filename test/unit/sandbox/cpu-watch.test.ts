@@ -32,7 +32,7 @@ describe('CpuWatch', () => {
     }
   };
 
-  it('reports an invocation past its CPU budget (with one sample of slack), once', () => {
+  it('reports an invocation past its CPU budget (with two samples of slack), once', () => {
     watch.begin('a', 300);
     run(400, 100);
     expect(events).to.deep.equal([]);
