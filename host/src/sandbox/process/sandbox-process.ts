@@ -147,7 +147,9 @@ export class SandboxProcess {
 
   /** Sends a request and waits (at most `timeoutMs`) for its answer. */
   request<T extends RequestType>(type: T, body: Omit<WorkerRequests[T], 'answer'>, timeoutMs: number): Promise<WorkerRequests[T]['answer']> {
-    if (this.state === 'exited') return Promise.reject(new ProcessExitedError('SANDBOX_PROCESS_EXITED', `the sandbox process (pid ${this.pid}) has exited`));
+    if (this.state === 'exited' || !this.child.connected) {
+      return Promise.reject(new ProcessExitedError('SANDBOX_PROCESS_EXITED', `the sandbox process (pid ${this.pid}) has exited or is shutting down`));
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -233,10 +235,12 @@ export class SandboxProcess {
         return;
       case 'http': {
         const endpoint = this.endpoints.get(m.sid);
-        const answer = endpoint
-          ? endpoint.http(m.requestJson, m.invocationId)
-          : Promise.resolve(JSON.stringify({ ok: false, error: { name: 'EgressError', code: 'EGRESS_NO_INVOCATION', message: 'the sandbox is gone' } }));
-        void answer.then((responseJson) => this.send({ type: 'http-result', callId: m.callId, responseJson }));
+        const failed = (code: string, message: string): string => JSON.stringify({ ok: false, error: { name: 'EgressError', code, message } });
+        const answer = endpoint ? Promise.resolve().then(() => endpoint.http(m.requestJson, m.invocationId)) : Promise.resolve(failed('EGRESS_NO_INVOCATION', 'the sandbox is gone'));
+        // The worker waits for every answer: a failure here must still produce one.
+        void answer
+          .catch((e: unknown) => failed('EGRESS_FAILED', (e as Error)?.message ?? String(e)))
+          .then((responseJson) => this.send({ type: 'http-result', callId: m.callId, responseJson }));
         return;
       }
       case 'death': {
