@@ -70,6 +70,7 @@ interface Figures {
   p50AtTarget: number[];
   p99AtTarget: number[];
   drainMs: number[];
+  cpuPerEvent: number[];
   accepted: number;
 }
 
@@ -79,8 +80,13 @@ async function round(mode: Mode, host: Host, bodies: readonly string[], figures:
   const logger = createHostLogger({ level: 'warn' });
   const service = await startService({ host, store, logger, listen: '127.0.0.1:0', token: null });
   try {
+    const cpu = process.cpuUsage();
     const max = await load(service.url, bodies, CONNECTIONS, SECONDS);
     figures.drainMs.push(await drain(store));
+    // CPU of this process (every thread: HTTP, store writer, dispatch) per event, intake to outcome
+    // recorded; the figure the shared machine's contention does not bend much.
+    const used = process.cpuUsage(cpu);
+    figures.cpuPerEvent.push((used.user + used.system) / max.requests.total);
     const fixed = await load(service.url, bodies, 2 * CONNECTIONS, SECONDS, TARGET_RATE);
     figures.drainMs.push(await drain(store));
     figures.rate.push(max.requests.total / max.duration);
@@ -110,8 +116,8 @@ async function main(): Promise<void> {
     // Events cycle through the 5 plugins' job types: each event is dispatched to one loaded plugin.
     const bodies = Array.from({ length: PLUGINS }, (_, i) => JSON.stringify(benchEvent(jobTypeOf(i))));
     const figures: Record<Mode, Figures> = {
-      durable: { rate: [], p50AtMax: [], p99AtMax: [], p50AtTarget: [], p99AtTarget: [], drainMs: [], accepted: 0 },
-      memory: { rate: [], p50AtMax: [], p99AtMax: [], p50AtTarget: [], p99AtTarget: [], drainMs: [], accepted: 0 },
+      durable: { rate: [], p50AtMax: [], p99AtMax: [], p50AtTarget: [], p99AtTarget: [], drainMs: [], cpuPerEvent: [], accepted: 0 },
+      memory: { rate: [], p50AtMax: [], p99AtMax: [], p50AtTarget: [], p99AtTarget: [], drainMs: [], cpuPerEvent: [], accepted: 0 },
     };
     // Alternating the two, so drift on a shared machine hits both alike.
     for (let r = 0; r < ROUNDS; r++) {
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
       row('ack p50 at max rate, durable', median(d.p50AtMax), 'ms', floor('not persisted', m.p50AtMax)),
       row('ack p99 at max rate, durable', median(d.p99AtMax), 'ms', floor('not persisted', m.p99AtMax)),
       row('dispatch backlog left after a run', median(d.drainMs), 'ms', floor('not persisted', m.drainMs)),
+      row('host CPU per event, accept to outcome recorded', median(d.cpuPerEvent), 'µs', floor('not persisted', m.cpuPerEvent)),
     ];
     process.stdout.write(`${d.accepted} durable and ${m.accepted} in-memory events accepted over ${ROUNDS} round(s) of ${SECONDS} s per load phase, ${PLUGINS} no-op plugins loaded\n`);
     emitSummary({ bench: 'intake', quick, rows });
