@@ -53,7 +53,10 @@ const retryCount: Reader = (v, problems, pointer) => {
 };
 const timestamp: Reader = (v, problems, pointer) => {
   if (v === null) return null;
-  if (typeof v === 'string' && !Number.isNaN(Date.parse(v))) return new Date(v).toISOString();
+  if (typeof v === 'string') {
+    const ms = Date.parse(v);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
   problems.push({ pointer, message: `must be an ISO-8601 date-time string or null; got ${JSON.stringify(v)}` });
   return undefined;
 };
@@ -73,6 +76,9 @@ const FIELDS: ReadonlyArray<[keyof WireEventData, Reader, unknown]> = [
   ['currentRetryCount', retryCount, 0],
 ];
 const KNOWN = new Map(FIELDS.map(([name]) => [name.toLowerCase(), name]));
+// The names as the platform and the docs spell them (camelCase, PascalCase): found without lower-casing.
+const EXACT = new Map<string, keyof WireEventData>(FIELDS.flatMap(([name]) => [[name, name] as const, [`${name[0]!.toUpperCase()}${name.slice(1)}`, name] as const]));
+const POINTERS = new Map(FIELDS.map(([name]) => [name, `/${name}`]));
 
 /**
  * Validates a job-completion event (design §3.5) and normalises it: camelCase or Keyfactor's
@@ -84,26 +90,28 @@ export function normalizeEvent(input: unknown): WireEventData {
     throw new EventValidationError([{ pointer: '', message: 'the event must be a JSON object' }]);
   }
   const problems: ManifestProblem[] = [];
-  const values = new Map<string, unknown>();
-  for (const [key, value] of Object.entries(input)) {
-    const field = KNOWN.get(key.toLowerCase());
+  // Every event passes here (bench/dispatch): keys and a prototype-less record, no entry arrays.
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const source = input as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const field = EXACT.get(key) ?? KNOWN.get(key.toLowerCase());
     if (field === undefined) {
       problems.push({ pointer: `/${key}`, message: `unknown field '${key}' (expected one of ${FIELDS.map(([n]) => n).join(', ')})` });
-    } else if (values.has(field)) {
+    } else if (field in values) {
       problems.push({ pointer: `/${key}`, message: `'${field}' is given twice (in different letter case)` });
     } else {
-      values.set(field, value);
+      values[field] = source[key];
     }
   }
   const out: Record<string, unknown> = {};
   for (const [name, read, fallback] of FIELDS) {
-    const pointer = `/${name}`;
-    if (!values.has(name) || values.get(name) === undefined) {
-      if (fallback === undefined) problems.push({ pointer, message: 'is required' });
+    const value = values[name];
+    if (value === undefined) {
+      if (fallback === undefined) problems.push({ pointer: POINTERS.get(name)!, message: 'is required' });
       else out[name] = fallback;
       continue;
     }
-    out[name] = read(values.get(name), problems, pointer);
+    out[name] = read(value, problems, POINTERS.get(name)!);
   }
   if (problems.length > 0) throw new EventValidationError(problems);
   return out as unknown as WireEventData;
