@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, JobHookError } from '../errors.js';
@@ -58,6 +59,17 @@ export function isIgnoredEntry(name: string): boolean {
   return name.startsWith('.') || name === 'node_modules' || name.endsWith('~') || /\.(swp|swx|tmp|partial|crdownload)$/i.test(name);
 }
 
+/**
+ * The error for a plugin folder that is a symbolic link. Links are not followed: a link can be
+ * re-pointed under a running plugin without any event in the plugins folder itself.
+ */
+export function linkedFolderError(folder: string): JobHookError {
+  return new JobHookError(
+    'PLUGIN_FOLDER_IS_LINK',
+    `'${folder}' is a symbolic link; JobHook does not follow links in the plugins folder — copy or move the package folder in instead`,
+  );
+}
+
 // Loads beyond this many at once only compete for the same cores (a load is mostly V8 compiling).
 const LOAD_CONCURRENCY = Math.max(2, availableParallelism());
 
@@ -94,14 +106,19 @@ export class PluginRegistry {
 
   /** Loads every plugin folder under `pluginsDir` (failures are recorded, not thrown). */
   async loadAll(pluginsDir: string): Promise<PluginChange[]> {
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = (await readdir(pluginsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !isIgnoredEntry(d.name)).map((d) => d.name);
+      entries = (await readdir(pluginsDir, { withFileTypes: true })).filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !isIgnoredEntry(d.name));
     } catch (e) {
       throw new JobHookError('PLUGINS_DIR_UNREADABLE', `the plugins folder '${pluginsDir}' cannot be read: ${(e as Error).message}`, undefined, { cause: e });
     }
-    const folders = names.sort().map((name) => path.resolve(pluginsDir, name));
-    const read = await Promise.all(folders.map((f) => readPluginPackage(f, this.deps.schema).catch((e: unknown) => e as Error)));
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const folders = entries.map((d) => path.resolve(pluginsDir, d.name));
+    const read = await Promise.all(
+      entries.map((d, i) =>
+        d.isSymbolicLink() ? linkedFolderError(folders[i]!) : readPluginPackage(folders[i]!, this.deps.schema).catch((e: unknown) => e as Error),
+      ),
+    );
     // Requests start in call order and claim their id before their first await, so of two folders
     // with the same id the first in name order wins, every time; the loads then run in parallel.
     return Promise.all(folders.map((f, i) => this.sync(f, read[i])));

@@ -1,8 +1,9 @@
-import { lstat, readFile, stat } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobHookError, ManifestProblem } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
+import { linkedFolderError } from '../registry/plugin-registry.js';
 
 /** What a plugin folder holds right now, as the watcher sees it. */
 export type PackageProbe =
@@ -56,7 +57,9 @@ async function incompleteReason(folder: string, e: unknown): Promise<string | nu
  */
 export async function probePackage(folder: string, schema: ManifestSchema): Promise<PackageProbe> {
   try {
-    if (!(await stat(folder)).isDirectory()) return { kind: 'missing' };
+    const entry = await lstat(folder);
+    if (entry.isSymbolicLink()) return { kind: 'invalid', error: linkedFolderError(folder) };
+    if (!entry.isDirectory()) return { kind: 'missing' };
   } catch {
     return { kind: 'missing' };
   }

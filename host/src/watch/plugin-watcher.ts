@@ -71,6 +71,8 @@ export class PluginWatcher {
       ignoreInitial: true,
       // Our own settle/unlink grace replaces chokidar's atomic-write guess (which delays unlinks).
       atomic: false,
+      // Plugin folders that are links are refused, not followed (see linkedFolderError).
+      followSymlinks: false,
       depth: WATCH_DEPTH,
       ignored: (p, stats) => this.isIgnored(p, stats?.isFile() ?? false),
     });
@@ -80,7 +82,7 @@ export class PluginWatcher {
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     // What changed between the initial load and `ready` produced no event: look at everything once.
     const onDisk = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.filter((d) => d.isDirectory() && !isIgnoredEntry(d.name)).map((d) => path.join(this.root, d.name))]);
+    const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !isIgnoredEntry(d.name)).map((d) => path.join(this.root, d.name))]);
     for (const folder of folders) {
       const known = this.options.sink.folderState(folder);
       const st = this.folder(folder);

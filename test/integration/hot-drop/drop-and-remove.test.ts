@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GUID_A } from '../../support/foundation-plugins.js';
 import { startHotHost, keepDispatching, TEST_TIMINGS, type HotHost } from '../../support/hot-host.js';
@@ -92,6 +92,15 @@ describe('hot drop: plugin folders added, replaced and removed while the host ru
       await hot.waitServing('t.late', '1.0.0');
       expect(hot.host.plugins().filter((p) => p.folder === dir)).to.have.length(1);
       expect(hot.host.plugins().find((p) => p.folder === dir)).to.include({ state: 'active', lastError: null });
+    });
+
+    it('refuses a plugin folder that is a symbolic link, saying to copy or move the package in', async () => {
+      await writePackage(path.join(hot.staging, 'release-1'), { id: 't.linked' });
+      await symlink(path.join(hot.staging, 'release-1'), path.join(hot.plugins, 'linked'));
+      const refused = await hot.changes.next((c) => c.kind === 'refused');
+      expect(refused.kind === 'refused' && refused.error.code).to.equal('PLUGIN_FOLDER_IS_LINK');
+      expect(refused.kind === 'refused' && refused.error.message).to.contain('copy or move the package folder in');
+      expect((await hot.dispatch()).outcomes).to.deep.equal([]);
     });
 
     it('ignores dot folders, node_modules and editor temp folders', async () => {

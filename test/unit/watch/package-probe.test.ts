@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestSchema, readPluginPackage } from '@jobhook/host';
 import { probePackage } from '../../../host/dist/watch/package-probe.js';
@@ -68,6 +68,15 @@ describe('probePackage: how complete a plugin folder is right now', () => {
     const manifest = JSON.parse(hotPluginFiles({ id: 't.escape' }).manifest) as Record<string, unknown>;
     await writeFile(path.join(dir, 'plugin.json'), JSON.stringify({ ...manifest, main: '../elsewhere.js' }));
     expect((await probePackage(dir, schema)).kind).to.equal('invalid');
+  });
+
+  it('calls a plugin folder that is a symbolic link invalid: links are not followed', async () => {
+    const target = folder();
+    await writePackage(target, { id: 't.linked' });
+    const link = path.join(tmp.path, 'link');
+    await symlink(target, link);
+    const probe = await probePackage(link, schema);
+    expect(probe.kind === 'invalid' && (probe.error as { code?: string }).code).to.equal('PLUGIN_FOLDER_IS_LINK');
   });
 
   it('reads a complete package once, exactly as the registry would', async () => {
