@@ -114,7 +114,8 @@ describe('hostile plugins', function () {
   const report: Array<Record<string, string | number>> = [];
 
   before(async () => {
-    h = await IsolationHost.start();
+    // A short queue, so the invocation flood below reaches it quickly.
+    h = await IsolationHost.start({ config: { limits: { queueDepth: 4 } } });
   });
   after(async () => {
     await h?.close();
@@ -161,6 +162,24 @@ describe('hostile plugins', function () {
       await h.expectNothingLeftBehind();
     });
   }
+
+  it('runs an invocation flood at the plugin\'s concurrency, queues a bounded number, and turns the rest away', async () => {
+    current = 'hostile-async-never';
+    expect((await h.load('hostile-async-never')).kind).to.equal('added');
+    // Concurrency 4 (the host default), queue 4: of 12 at once, 8 end by their deadline, 4 at once.
+    const { result, neighbour } = await h.underAttack(() => Promise.all(Array.from({ length: 12 }, () => h.dispatchHostile())));
+    const rejected = result.filter((o) => o.outcome === 'rejected');
+    expect(rejected).to.have.length(4);
+    for (const o of rejected) {
+      expect(o.error?.code).to.equal('PLUGIN_AT_CAPACITY');
+      expect(o.durationMs, 'turned away at once').to.be.below(100);
+    }
+    expect(result.filter((o) => o.outcome === 'timeout')).to.have.length(8);
+    const during = h.expectNeighbourUnharmed(neighbour);
+    report.push({ attack: 'hostile-async-never ×12', outcome: '8 timeout, 4 rejected', code: 'PLUGIN_AT_CAPACITY', neighbourSoloMs: h.soloMedianMs, neighbourDuringMs: during, samples: neighbour.length });
+    await h.unload('hostile-async-never');
+    await h.expectNothingLeftBehind();
+  });
 
   it('keeps the well-behaved plugin loaded and serving throughout', async () => {
     expect(h.status(WELL_ID)).to.include({ state: 'active', lastError: null });

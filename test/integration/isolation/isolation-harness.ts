@@ -114,7 +114,7 @@ export class IsolationHost {
   }
 
   /**
-   * Runs `attack` while dispatching the neighbour back to back (at least 5 times, and for as long as
+   * Runs `attack` while dispatching the neighbour back to back (at least 9 times, and for as long as
    * the attack lasts); answers the attack's result and the neighbour's outcomes.
    */
   async underAttack<T>(attack: () => Promise<T>): Promise<{ result: T; neighbour: HandlerOutcome[] }> {
@@ -126,7 +126,7 @@ export class IsolationHost {
     let settled = false;
     const running = attack().finally(() => (settled = true));
     const neighbour: HandlerOutcome[] = [];
-    while ((!settled || neighbour.length < 5) && neighbour.length < 400) neighbour.push(await this.dispatchWell());
+    while ((!settled || neighbour.length < 9) && neighbour.length < 400) neighbour.push(await this.dispatchWell());
     return { result: await running, neighbour };
   }
 
