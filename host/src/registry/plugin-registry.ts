@@ -13,9 +13,12 @@ import { loadPluginInstance, type PluginLoaderDeps } from './load-plugin-instanc
 import type { PluginChange } from './plugin-change.js';
 import type { PluginInstance } from './plugin-instance.js';
 import type { PluginErrorRecord, PluginStatus } from './plugin-state.js';
+import { isIgnoredEntry, linkedFolderError } from './plugin-folder-entry.js';
+import { listStatus, type FolderRecord, type Slot } from './registry-records.js';
 import { buildRoutingTable, type Route, type RoutingTable } from './routing-table.js';
 
 export type { PluginChange } from './plugin-change.js';
+export { isIgnoredEntry, linkedFolderError } from './plugin-folder-entry.js';
 
 /** Restart and quarantine policy for versions whose sandbox dies (design §4). */
 export interface FaultPolicy {
@@ -24,50 +27,9 @@ export interface FaultPolicy {
   readonly baseBackoffMs: number;
 }
 
-interface Slot {
-  readonly id: string;
-  folder: string;
-  active: PluginInstance | null;
-  /** Version being loaded while no version serves (status `loading`). */
-  loading: string | null;
-  /** The active version's folder is gone; the folder that took the id over has not loaded yet. */
-  orphaned: boolean;
-  lastError: PluginErrorRecord | null;
-  failedVersion: string | null;
-  faults: number[];
-  quarantined: boolean;
-  restart: NodeJS.Timeout | null;
-}
-
-interface FolderRecord {
-  /** The plugin id this folder provides (owns the slot of), once it has claimed one. */
-  id: string | null;
-  error: PluginErrorRecord | null;
-  /** Content hash of the package last read from the folder (loaded or not); null if unreadable. */
-  hash: string | null;
-  /** Set while the folder is refused because another folder provides this id. */
-  duplicateOf: string | null;
-}
-
 function errorRecord(e: unknown, version?: string): PluginErrorRecord {
   const { code, message } = describeError(e);
   return { code, message, at: new Date().toISOString(), ...(version ? { version } : {}) };
-}
-
-/** Folder names under the plugins directory that are never plugin packages. */
-export function isIgnoredEntry(name: string): boolean {
-  return name.startsWith('.') || name === 'node_modules' || name.endsWith('~') || /\.(swp|swx|tmp|partial|crdownload)$/i.test(name);
-}
-
-/**
- * The error for a plugin folder that is a symbolic link. Links are not followed: a link can be
- * re-pointed under a running plugin without any event in the plugins folder itself.
- */
-export function linkedFolderError(folder: string): JobHookError {
-  return new JobHookError(
-    'PLUGIN_FOLDER_IS_LINK',
-    `'${folder}' is a symbolic link; JobHook does not follow links in the plugins folder — copy or move the package folder in instead`,
-  );
 }
 
 // Loads beyond this many at once only compete for the same cores (a load is mostly V8 compiling).
@@ -410,39 +372,7 @@ export class PluginRegistry {
 
   /** Status of every plugin and of every folder that could not be loaded. */
   list(): PluginStatus[] {
-    const out: PluginStatus[] = [];
-    for (const slot of this.slots.values()) {
-      const a = slot.active;
-      const state = slot.quarantined ? 'failed' : a ? a.state : slot.loading ? 'loading' : 'failed';
-      out.push({
-        id: slot.id,
-        folder: slot.folder,
-        state,
-        version: a?.version ?? slot.loading ?? slot.failedVersion,
-        contentHash: a?.pkg.contentHash ?? null,
-        loadedAt: a ? a.loadedAt.toISOString() : null,
-        handlers: a ? [...a.handlers].map(([name, jobTypes]) => ({ name, jobTypes })) : [],
-        limits: a?.limits ?? null,
-        lastError: slot.lastError,
-      });
-    }
-    for (const [folder, rec] of this.folders) {
-      const owns = rec.id !== null && this.slots.get(rec.id)?.folder === folder;
-      if (!owns && rec.error) {
-        out.push({
-          id: rec.duplicateOf ?? rec.id ?? path.basename(folder),
-          folder,
-          state: 'failed',
-          version: rec.error.version ?? null,
-          contentHash: null,
-          loadedAt: null,
-          handlers: [],
-          limits: null,
-          lastError: rec.error,
-        });
-      }
-    }
-    return out.sort((x, y) => x.id.localeCompare(y.id) || x.folder.localeCompare(y.folder));
+    return listStatus(this.slots, this.folders);
   }
 
   /** Refuses new work, waits for loads under way, then drains and disposes every version. Idempotent. */

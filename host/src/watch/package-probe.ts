@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { JobHookError, ManifestProblem } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
-import { linkedFolderError } from '../registry/plugin-registry.js';
+import { linkedFolderError } from '../registry/plugin-folder-entry.js';
 
 /** What a plugin folder holds right now, as the watcher sees it. */
 export type PackageProbe =

@@ -6,7 +6,7 @@ import type { HostLogger } from '../logging/logger.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginChange } from '../registry/plugin-change.js';
-import { isIgnoredEntry } from '../registry/plugin-registry.js';
+import { isIgnoredEntry } from '../registry/plugin-folder-entry.js';
 import type { PluginErrorRecord } from '../registry/plugin-state.js';
 import { probePackage } from './package-probe.js';
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from './watch-timings.js';
@@ -78,7 +78,7 @@ export class PluginWatcher {
     });
     this.watcher = watcher;
     watcher.on('all', (_event, p) => this.onPath(p));
-    watcher.on('error', (e) => this.options.logger.warn({ err: e, pluginsDir: this.root }, 'watching the plugins folder reported an error'));
+    watcher.on('error', (e) => this.onError(e as NodeJS.ErrnoException));
     await new Promise<void>((resolve) => watcher.once('ready', resolve));
     // What changed between the initial load and `ready` produced no event: look at everything once.
     const onDisk = await readdir(this.root, { withFileTypes: true }).catch(() => []);
@@ -100,6 +100,14 @@ export class PluginWatcher {
     await this.watcher?.close();
     this.watcher = undefined;
     await Promise.allSettled([...this.settling]);
+  }
+
+  private onError(e: NodeJS.ErrnoException): void {
+    const advice =
+      e.code === 'ENOSPC'
+        ? 'the system limit on file watches is reached: changes may go unnoticed until it is raised (sysctl fs.inotify.max_user_watches)'
+        : `watching the plugins folder reported an error: ${e.message}`;
+    this.options.logger.error({ code: e.code, err: e.message, pluginsDir: this.root }, advice);
   }
 
   private isIgnored(p: string, isFile: boolean): boolean {
