@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
+import { newEventId } from './event-id.js';
 import { StoreError } from './store-error.js';
 
 interface MemoryEvent {
@@ -34,7 +34,7 @@ export class MemoryEventStore implements EventStore {
       }
       return { id: firstId, created: false };
     }
-    const id = randomUUID();
+    const id = newEventId();
     const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date().toISOString(), completedAt: null, idempotencyKey, event, outcomes: [] };
     this.events.set(id, { seq: ++this.seq, record, json });
     this.pending.add(id);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,6 +6,7 @@ import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
+import { newEventId } from './event-id.js';
 import type { ClaimedRow, WriteOp } from './sqlite-writes.js';
 import { WriterThread } from './writer-thread.js';
 import { migrate } from './sqlite-schema.js';
@@ -106,7 +106,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
-    return this.write({ kind: 'append', id: randomUUID(), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at: Date.now() });
+    const at = Date.now();
+    return this.write({ kind: 'append', id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at });
   }
 
   async claim(limit: number): Promise<ClaimedEvent[]> {

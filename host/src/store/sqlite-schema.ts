@@ -5,7 +5,7 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      id TEXT NOT NULL UNIQUE,
-     idempotency_key TEXT UNIQUE,
+     idempotency_key TEXT,
      job_id TEXT NOT NULL,
      job_type_id TEXT NOT NULL,
      event_json TEXT NOT NULL,
@@ -14,7 +14,9 @@ const MIGRATIONS: readonly string[] = [
      accepted_at INTEGER NOT NULL,
      completed_at INTEGER
    );
-   -- Partial indexes keep the work queue small however many done events retention keeps.
+   -- Partial indexes: only keys actually given, and a work queue that stays small however many
+   -- done events retention keeps.
+   CREATE UNIQUE INDEX events_idempotency ON events(idempotency_key) WHERE idempotency_key IS NOT NULL;
    CREATE INDEX events_pending ON events(seq) WHERE status = 'pending';
    CREATE INDEX events_dispatching ON events(seq) WHERE status = 'dispatching';
    CREATE INDEX events_done ON events(completed_at) WHERE status = 'done';

@@ -59,7 +59,7 @@ export class SqliteWrites {
     this.sql = {
       insert: prepare<[string, string | null, string, string, string, number]>(
         `INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
       ),
       byKey: prepare<[string], { id: string; event_json: string }>('SELECT id, event_json FROM events WHERE idempotency_key = ?'),
       claim: prepare<[number], { seq: number; id: string; event_json: string; attempts: number }>(
