@@ -8,7 +8,7 @@ import ivm from 'isolated-vm';
 import { createHost, createHostLogger } from '@jobhook/host';
 import { noopPlugins } from './support/noop-plugins.js';
 import { treeRssBytes } from './support/process-tree.js';
-import { emitSummary, isQuick, row } from './support/report.js';
+import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
 import { collectGarbage } from './support/stats.js';
 
 const quick = isQuick();
@@ -19,7 +19,16 @@ const MB = 1024 * 1024;
 interface PhaseResult {
   readonly rssPerUnit: number;
   readonly heapPerUnit: number;
+  /** What the host with its first plugin costs before any more are loaded (sandbox processes included). */
+  readonly fixed?: number;
 }
+
+// Both sandbox modes: worker processes (the default; their RSS counts) and isolates in the host's process.
+const MODES = [
+  { key: 'process', label: 'process sandboxes' },
+  { key: 'in-process', label: 'in-process isolates' },
+] as const;
+type Mode = (typeof MODES)[number]['key'];
 
 async function settledRss(): Promise<number> {
   await collectGarbage();
@@ -49,37 +58,37 @@ async function phaseBare(count: number): Promise<PhaseResult> {
   return { rssPerUnit: (after - before) / count, heapPerUnit: heap / count };
 }
 
-async function phaseHost(count: number): Promise<PhaseResult> {
+async function phaseHost(mode: Mode, count: number): Promise<PhaseResult> {
   const logger = createHostLogger({ level: 'silent' });
-  // A host with one plugin first, so host code, the schema and the code cache are in "before".
-  const warmFolder = await noopPlugins(1);
-  const warm = await createHost({ config: { pluginsDir: warmFolder.root }, logger });
-  const folder = await noopPlugins(count);
+  const folder = await noopPlugins(1);
   try {
-    const before = await settledRss();
-    const host = await createHost({ config: { pluginsDir: folder.root }, logger });
+    const start = await settledRss();
+    // One plugin first, so host code, the schema, the code cache and the sandbox processes are in "before".
+    const host = await createHost({ config: { pluginsDir: folder.root, sandbox: { mode } }, logger });
     try {
+      const before = await settledRss();
+      const dirs = await Promise.all(Array.from({ length: count }, (_, i) => folder.add(i + 1)));
+      const changes = await Promise.all(dirs.map((d) => host.registry.sync(d)));
+      const refused = changes.find((c) => c.kind !== 'added');
+      if (refused) throw new Error(`a plugin did not load: ${JSON.stringify(refused)}`);
       const after = await settledRss();
       let heap = 0;
       for (const p of host.plugins()) {
         const instance = host.registry.instance(p.id);
         if (!instance) throw new Error(`plugin ${p.id} is not loaded: ${JSON.stringify(p.lastError)}`);
-        heap += (await instance.stats()).heapUsedBytes;
+        if (p.id !== 'bench.noop-0') heap += (await instance.stats()).heapUsedBytes;
       }
-      // The warm host's second runtime code cache is part of "after" too; it is ~one cache, negligible per plugin.
-      return { rssPerUnit: (after - before) / count, heapPerUnit: heap / count };
+      return { rssPerUnit: (after - before) / count, heapPerUnit: heap / count, fixed: before - start };
     } finally {
       await host.close();
     }
   } finally {
-    await warm.close();
-    await warmFolder.dispose();
     await folder.dispose();
   }
 }
 
 /** Runs one phase in a fresh process (this script with --phase) and reads its JSON answer. */
-function runPhase(phase: 'bare' | 'host'): Promise<PhaseResult> {
+function runPhase(phase: 'bare' | Mode): Promise<PhaseResult> {
   const args = [...process.execArgv, fileURLToPath(import.meta.url), `--phase=${phase}`, ...(quick ? ['--quick'] : [])];
   const execArgv = args.includes('--expose-gc') ? args : ['--expose-gc', ...args];
   const child = spawn(process.execPath, execArgv, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -95,26 +104,20 @@ function runPhase(phase: 'bare' | 'host'): Promise<PhaseResult> {
 }
 
 const phaseArg = process.argv.find((a) => a.startsWith('--phase='))?.slice('--phase='.length);
-if (phaseArg === 'bare' || phaseArg === 'host') {
-  const result = phaseArg === 'bare' ? await phaseBare(COUNT) : await phaseHost(COUNT);
+if (phaseArg !== undefined) {
+  const mode = MODES.find((m) => m.key === phaseArg)?.key;
+  const result = mode ? await phaseHost(mode, COUNT) : await phaseBare(COUNT);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   const bare = await runPhase('bare');
-  const host = await runPhase('host');
-  emitSummary({
-    bench: 'memory',
-    quick,
-    rows: [
-      row(`floor: RSS per bare isolate + context (${COUNT})`, bare.rssPerUnit / MB, 'MB'),
-      row(
-        `RSS per idle plugin (${COUNT} loaded)`,
-        host.rssPerUnit / MB,
-        'MB',
-        { label: 'bare isolate', value: bare.rssPerUnit / MB },
-        { text: '≤ 3 MB', met: (v) => v <= 3 },
-      ),
-      row('floor: heap per bare isolate', bare.heapPerUnit / MB, 'MB'),
-      row('isolate heap per idle plugin', host.heapPerUnit / MB, 'MB', { label: 'bare isolate', value: bare.heapPerUnit / MB }),
-    ],
-  });
+  const rows: BenchRow[] = [row(`floor: RSS per bare isolate + context (${COUNT})`, bare.rssPerUnit / MB, 'MB'), row('floor: heap per bare isolate', bare.heapPerUnit / MB, 'MB')];
+  for (const mode of MODES) {
+    const host = await runPhase(mode.key);
+    rows.push(
+      row(`RSS per idle plugin (${COUNT} loaded), ${mode.label}`, host.rssPerUnit / MB, 'MB', { label: 'bare isolate', value: bare.rssPerUnit / MB }, { text: '≤ 3 MB', met: (v) => v <= 3 }),
+      row(`isolate heap per idle plugin, ${mode.label}`, host.heapPerUnit / MB, 'MB', { label: 'bare isolate', value: bare.heapPerUnit / MB }),
+      row(`host with its first plugin (fixed cost), ${mode.label}`, (host.fixed ?? 0) / MB, 'MB'),
+    );
+  }
+  emitSummary({ bench: 'memory', quick, rows });
 }
