@@ -32,7 +32,7 @@ type Mode = (typeof MODES)[number]['key'];
 
 async function settledRss(): Promise<number> {
   await collectGarbage();
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, quick ? 50 : 200));
   await collectGarbage();
   return treeRssBytes();
 }
