@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DispatchResult } from '@jobhook/host';
 import { startHotHost, type HotHost } from '../../support/hot-host.js';
-import { dropByCopy, dropByRename, replaceBySwap, writePackage, type HotPluginSpec } from '../../support/plugin-folders.js';
+import { dropByCopy, dropByRename, replaceBySwap, waitFor, writePackage, type HotPluginSpec } from '../../support/plugin-folders.js';
 
 interface Sent {
   readonly at: number;
@@ -11,7 +11,7 @@ interface Sent {
 }
 
 /** Dispatches events at `perSecond` (open loop: not waiting for answers) until stopped. */
-function dispatchAtRate(hot: HotHost, perSecond: number): { stop(): Sent[] } {
+function dispatchAtRate(hot: HotHost, perSecond: number): { count(): number; stop(): Sent[] } {
   const sent: Sent[] = [];
   const start = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -30,6 +30,7 @@ function dispatchAtRate(hot: HotHost, perSecond: number): { stop(): Sent[] } {
   };
   tick();
   return {
+    count: () => sent.length,
     stop: () => {
       clearTimeout(timer);
       return sent;
@@ -62,6 +63,9 @@ describe('hot drop under load', function () {
         else if (n % 3 === 1) await replaceBySwap(hot.plugins, 'swap', spec);
         else await dropByCopy(hot.plugins, 'swap', spec, hot.staging);
         await hot.changes.next((c) => c.kind === 'replaced' && c.id === 't.swap' && c.to === semverOf(n), from, 10_000);
+        // Routing switched before the change was reported: let some events meet this version.
+        const seen = load.count();
+        await waitFor('events for the new version', () => load.count() >= seen + 5);
         if (n === 6) {
           flipRemovedAt = performance.now();
           await rm(path.join(hot.plugins, 'flip'), { recursive: true, force: true });
