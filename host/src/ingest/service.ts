@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HostConfig } from '../config.js';
-import { describeError } from '../errors.js';
+import { describeError, JobHookError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_RETENTION_MS, RetentionSweeper } from '../store/retention.js';
@@ -100,7 +100,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   try {
     await pump.start();
     sweeper.start();
-    await app.listen({ host: address.host, port: address.port });
+    try {
+      await app.listen({ host: address.host, port: address.port });
+    } catch (e) {
+      const hint = (e as { code?: string }).code === 'EADDRINUSE' ? ' (is another jobhook serve running? choose another --listen)' : '';
+      throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
+    }
   } catch (e) {
     await pump.stop(0);
     await sweeper.dispose();

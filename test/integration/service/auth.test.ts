@@ -79,6 +79,26 @@ describe('API security: bearer token, listen address, error answers', function (
     });
   });
 
+  describe('listen failures', () => {
+    it('says when the port is taken (SERVE_LISTEN_FAILED), while the service that has it keeps serving', async () => {
+      const first = await startTestService(plugins, path.join(tmp.path, 'data-port-1'));
+      try {
+        let error: unknown;
+        try {
+          const second = await startTestService(plugins, path.join(tmp.path, 'data-port-2'), { listen: `127.0.0.1:${first.service.port}` });
+          await second.close();
+        } catch (e) {
+          error = e;
+        }
+        expect((error as { code?: string }).code).to.equal('SERVE_LISTEN_FAILED');
+        expect((error as Error).message).to.match(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*another jobhook serve/);
+        expect((await request(`${first.url}/healthz`)).status).to.equal(200);
+      } finally {
+        await first.close();
+      }
+    });
+  });
+
   describe('error answers', () => {
     it('answers an internal failure with 500 INTERNAL_ERROR and a request id, never a stack trace or the cause', async () => {
       const real = SqliteEventStore.open(path.join(tmp.path, 'data-broken'));
