@@ -20,6 +20,8 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     const list = plugins.list();
     const summary = { active: list.filter((p) => p.state === 'active').length, failed: list.filter((p) => p.state === 'failed').length, total: list.length };
     if (!accepting()) return reply.code(503).send({ status: 'stopping', plugins: summary });
+    const writeError = store.writeError();
+    if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
       return { status: 'ready', store: 'open', queue, plugins: summary };

@@ -85,6 +85,8 @@ export interface EventStore {
   requeueInFlight(): Promise<number>;
   get(id: string): Promise<EventRecord | undefined>;
   list(query?: EventQuery): Promise<EventRecord[]>;
+  /** Why the store can no longer commit (its writer failed), or null while it can. */
+  writeError(): string | null;
   /** Events waiting and events being dispatched (the queue depth; `done` ones are not counted). */
   queueDepth(): Promise<QueueDepth>;
   /** Deletes `done` events completed before `cutoff`, with their outcomes; returns how many. */

@@ -91,6 +91,10 @@ export class MemoryEventStore implements EventStore {
       .map((e) => e.record);
   }
 
+  writeError(): string | null {
+    return null;
+  }
+
   async queueDepth(): Promise<QueueDepth> {
     this.assertOpen();
     let dispatching = 0;

@@ -179,6 +179,10 @@ export class SqliteEventStore implements EventStore {
       .map((r) => this.toRecord(r));
   }
 
+  writeError(): string | null {
+    return this.writer?.error ?? null;
+  }
+
   async queueDepth(): Promise<QueueDepth> {
     this.assertOpen();
     return { pending: this.sql.countPending.get()!.n, dispatching: this.sql.countDispatching.get()!.n };

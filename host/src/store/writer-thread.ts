@@ -53,6 +53,11 @@ export class WriterThread {
     });
   }
 
+  /** Why writes fail from now on, or null. */
+  get error(): string | null {
+    return this.failure?.message ?? null;
+  }
+
   /** Commits what is queued, then stops the thread; later writes are refused. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {

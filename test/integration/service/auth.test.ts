@@ -99,6 +99,29 @@ describe('API security: bearer token, listen address, error answers', function (
     });
   });
 
+  describe('readiness', () => {
+    it('answers 503 on /readyz while the store cannot commit, saying why', async () => {
+      const real = SqliteEventStore.open(path.join(tmp.path, 'data-unwritable'));
+      const failing: EventStore = new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop === 'writeError') return () => 'the event store could not commit 1 write(s): database or disk is full';
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const svc = await startTestService(plugins, path.join(tmp.path, 'data-unwritable'), { store: failing });
+      try {
+        const res = await request(`${svc.url}/readyz`);
+        expect(res.status).to.equal(503);
+        expect(res.body).to.include({ status: 'unavailable', store: 'STORE_WRITE_FAILED' });
+        expect(res.body.reason).to.match(/disk is full/);
+        expect((await request(`${svc.url}/healthz`)).status).to.equal(200);
+      } finally {
+        await svc.close();
+      }
+    });
+  });
+
   describe('error answers', () => {
     it('answers an internal failure with 500 INTERNAL_ERROR and a request id, never a stack trace or the cause', async () => {
       const real = SqliteEventStore.open(path.join(tmp.path, 'data-broken'));
@@ -118,6 +141,8 @@ describe('API security: bearer token, listen address, error answers', function (
         expect(res.body.error.message).to.match(/reqId \S+/);
         const text = JSON.stringify(res.body);
         expect(text).to.not.match(/secret|TypeError|\bat \S+:\d+/);
+        const ready = await request(`${svc.url}/readyz`);
+        expect(ready.status).to.equal(200);
         const logged = svc.logs.lines.find((l) => l.msg === 'request failed with an internal error') as { err?: { stack?: string } } | undefined;
         expect(logged?.err?.stack).to.match(/TypeError: cannot read properties/);
       } finally {
