@@ -6,7 +6,7 @@ import { HOST_FLAGS, configFromCli } from './cli-config.js';
 import { logPluginChange } from './log-plugin-change.js';
 import { ServiceMetrics } from '../ingest/service-metrics.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
-import { SERVICE_FLAGS, countedEgress, startServeRuntime, type ServeRuntime } from './serve-service.js';
+import { SERVICE_FLAGS, countedEgress, preflightServe, startServeRuntime, type ServeRuntime } from './serve-service.js';
 
 /** `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all. */
 export async function serveCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
@@ -25,6 +25,7 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   try {
     const config = configFromCli(parsed.values);
     const retentionMs = parsed.values.retention ? parseRetention(parsed.values.retention) : DEFAULT_RETENTION_MS;
+    preflightServe(config, parsed.values.insecure === true);
     logger = createHostLogger({ level: config.logLevel });
     const log = logger;
     // The startup state is logged below, one line per plugin; changes are logged from then on.

@@ -3,6 +3,7 @@ import { UnconfiguredEgressGateway, type EgressGateway } from '../egress/egress-
 import { PlatformEgressGateway } from '../egress/platform-egress-gateway.js';
 import type { Host } from '../host.js';
 import { countEgress } from '../ingest/egress-metrics.js';
+import { assertSafeListen, parseListen } from '../ingest/listen-address.js';
 import { startService } from '../ingest/service.js';
 import type { ServiceMetrics } from '../ingest/service-metrics.js';
 import type { HostLogger } from '../logging/logger.js';
@@ -13,6 +14,11 @@ export const SERVICE_FLAGS = {
   retention: { type: 'string' },
   insecure: { type: 'boolean' },
 } as const;
+
+/** Checks what `serve` can check before loading any plugin: the listen address and the token rule. */
+export function preflightServe(config: HostConfig, insecure: boolean): void {
+  assertSafeListen(parseListen(config.listen), config.apiToken, insecure);
+}
 
 /**
  * The egress gateway `createHost` would make from `config` (platform URL or none), counted in the
