@@ -1,4 +1,4 @@
-import type { KyInstance } from 'ky';
+import ky, { type BeforeRequestHook, type KyInstance, type Options } from 'ky';
 import { EgressDeniedError, EgressLimitError } from './egress-error.js';
 import { readLimitedBody } from './read-limited-body.js';
 
@@ -32,25 +32,36 @@ function redirected(previous: OutgoingRequest, status: number, location: URL): O
 }
 
 /**
+ * The fetch ky calls. ky merges a `signal` option with its own through AbortSignal.any, which is slow
+ * and leak-prone on Node 20 (nodejs/node#48419, nodejs/node#54614) and cost more than the rest of the
+ * proxy; so the abort signal travels beside ky's options (ky hands options it does not know to fetch)
+ * and is given to fetch here, which builds its own Request from ky's and follows this signal.
+ */
+function fetchWithAbort(input: Parameters<typeof fetch>[0], init?: RequestInit & { abortWith?: AbortSignal }): Promise<Response> {
+  if (!init?.abortWith) return fetch(input, init);
+  const { abortWith, ...rest } = init;
+  return fetch(input, { ...rest, signal: abortWith });
+}
+
+/**
  * Performs requests with ky (no retries: the platform retries handlers itself; no ky timeout: the
  * caller's signal bounds the whole exchange, body included). Redirects are followed here, one by
  * one, so each hop is checked against the plugin's policy before it is requested.
  */
 export class EgressClient {
+  private readonly ky: KyInstance;
+
   constructor(
-    private readonly ky: KyInstance,
     private readonly limits: { readonly maxResponseBytes: number; readonly maxRedirects: number },
-  ) {}
+    beforeRequest: readonly BeforeRequestHook[],
+  ) {
+    this.ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: 'manual', fetch: fetchWithAbort, hooks: { beforeRequest: [...beforeRequest] } });
+  }
 
   async perform(first: OutgoingRequest, signal: AbortSignal, checkHop: (method: string, url: URL) => void): Promise<ExchangeResult> {
     let request = first;
     for (let redirects = 0; ; redirects++) {
-      const response = await this.ky(request.url.href, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body,
-        signal,
-      });
+      const response = await this.ky(request.url.href, { method: request.method, headers: request.headers, body: request.body, abortWith: signal } as Options);
       const location = response.headers.get('location');
       if (REDIRECT_STATUSES.has(response.status) && location !== null) {
         await response.body?.cancel().catch(() => undefined);

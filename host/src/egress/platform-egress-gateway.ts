@@ -1,4 +1,3 @@
-import ky from 'ky';
 import type { EgressLimits, PlatformAuth } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { PluginManifest } from '../manifest/plugin-manifest.js';
@@ -16,7 +15,7 @@ export interface PlatformEgressOptions {
 }
 
 /**
- * The host's egress gateway to the platform API: one ky instance (credentials hook, no retries, no
+ * The host's egress gateway to the platform API: one ky client (credentials hook, no retries, no
  * automatic redirects) shared by every plugin; each plugin version gets its own policy, concurrency
  * slots and in-flight book. Disposing it aborts everything still in flight.
  */
@@ -30,14 +29,7 @@ export class PlatformEgressGateway implements EgressGateway {
   constructor(private readonly options: PlatformEgressOptions) {
     this.platform = parsePlatformUrl(options.platform.url);
     this.credentials = new PlatformCredentials(options.platform.auth);
-    const instance = ky.create({
-      retry: 0,
-      timeout: false,
-      throwHttpErrors: false,
-      redirect: 'manual',
-      hooks: { beforeRequest: [this.credentials.hook(this.platform.origin)] },
-    });
-    this.client = new EgressClient(instance, options.limits);
+    this.client = new EgressClient(options.limits, [this.credentials.hook(this.platform.origin)]);
   }
 
   /** The normalised platform API base URL (ends with '/'). */
