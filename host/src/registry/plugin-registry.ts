@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,8 +31,10 @@ function errorRecord(e: unknown, version?: string): PluginErrorRecord {
   return { code, message, at: new Date().toISOString(), ...(version ? { version } : {}) };
 }
 
-// Loads beyond this many at once only compete for the same cores (a load is mostly V8 compiling).
-const LOAD_CONCURRENCY = Math.max(2, availableParallelism());
+// Loads in flight at once. Sandbox processes overlap the IPC and compile steps of many loads (a
+// 50-plugin start took ~30% less with 64 in flight than with 2, bench/hot-reload); in-process
+// isolates are indifferent. The bound keeps a start with hundreds of plugins from spiking memory.
+const LOAD_CONCURRENCY = 64;
 
 /**
  * The loaded plugins (design §2 `registry/`): per id, the active version; the routing table; and the
