@@ -72,12 +72,14 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await sandboxFactory.dispose();
   };
   try {
-    await registry.loadAll(path.resolve(config.pluginsDir));
+    const loading = registry.loadAll(path.resolve(config.pluginsDir));
     if (options.watch) {
       const timings = typeof options.watch === 'object' ? options.watch : undefined;
       watcher = new PluginWatcher({ pluginsDir: path.resolve(config.pluginsDir), sink: registry, schema, logger, timings });
-      await watcher.start();
+      // The watcher's initial scan runs while the plugins load; it looks at every folder once both are done.
+      await watcher.start(loading);
     }
+    await loading;
   } catch (e) {
     await close();
     throw e;

@@ -64,8 +64,12 @@ export class PluginWatcher {
     this.timings = { ...DEFAULT_WATCH_TIMINGS, ...options.timings };
   }
 
-  /** Starts watching; resolves once chokidar's initial scan is done and every folder is re-checked. */
-  async start(): Promise<void> {
+  /**
+   * Starts watching; resolves once chokidar's initial scan is done and every folder is re-checked.
+   * `loaded` is the registry's initial load, if still under way: the scan runs beside it, and the
+   * re-check waits for it (a failed load fails the start).
+   */
+  async start(loaded: Promise<unknown> = Promise.resolve()): Promise<void> {
     if (this.watcher || this.closed) return;
     const watcher = watch(this.root, {
       ignoreInitial: true,
@@ -79,7 +83,7 @@ export class PluginWatcher {
     this.watcher = watcher;
     watcher.on('all', (_event, p) => this.onPath(p));
     watcher.on('error', (e) => this.onError(e as NodeJS.ErrnoException));
-    await new Promise<void>((resolve) => watcher.once('ready', resolve));
+    await Promise.all([new Promise<void>((resolve) => watcher.once('ready', resolve)), loaded]);
     // What changed between the initial load and `ready` produced no event: look at everything once.
     const onDisk = await readdir(this.root, { withFileTypes: true }).catch(() => []);
     const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !isIgnoredEntry(d.name)).map((d) => path.join(this.root, d.name))]);
