@@ -54,10 +54,20 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const logger = options.logger ?? createHostLogger({ level: config.logLevel });
   // Isolates run in sandbox worker processes (forked with the flag) unless the admin chose in-process.
   if (!options.sandboxFactory && config.sandbox.mode === 'in-process') assertNoNodeSnapshot();
-  const sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(config.sandbox, logger));
+  // The gateway first: it validates the platform URL, and nothing is left to dispose if it throws.
   const egress =
     options.egress ??
     (config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway());
+  // A request body as large as egress allows must fit across the bridge (base64 and JSON framing).
+  const bridgeFloor = Math.ceil((config.egress.maxRequestBytes * 4) / 3) + 64 * 1024;
+  const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, bridgeFloor) };
+  let sandboxFactory: SandboxFactory;
+  try {
+    sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(sandboxConfig, logger));
+  } catch (e) {
+    await egress.dispose();
+    throw e;
+  }
   const schema = new ManifestSchema();
   const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
