@@ -28,24 +28,31 @@ function close(): void {
   port.close();
 }
 
-port.on('message', (first: Inbound) => {
-  if (first.close) return close();
-  if (!writes) return;
+// Writes only the dispatcher loop waits for (claims, outcomes, completions) may wait this long for
+// company: they then share a commit with other writes instead of paying an fsync of their own. A
+// write someone outside waits for (an accepted event's 202) is committed at once.
+const LAZY_MS = 2;
+const EAGER: ReadonlySet<WriteOp['kind']> = new Set(['append', 'flag', 'requeue', 'prune']);
+
+let waiting: WriteOp[][] = [];
+let closeAfter = false;
+let timer: NodeJS.Timeout | null = null;
+
+function take(message: Inbound): void {
+  if (message.close) closeAfter = true;
+  else waiting.push(JSON.parse(message.ops!) as WriteOp[]);
+}
+
+function commit(): void {
+  timer = null;
   // Every batch that arrived while the last commit synced joins this one transaction.
-  const batches: WriteOp[][] = [JSON.parse(first.ops!) as WriteOp[]];
-  let closeAfter = false;
-  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
-    const message = next.message as Inbound;
-    if (message.close) {
-      closeAfter = true;
-      break;
-    }
-    batches.push(JSON.parse(message.ops!) as WriteOp[]);
-  }
+  for (let next = receiveMessageOnPort(port); next && !closeAfter; next = receiveMessageOnPort(port)) take(next.message as Inbound);
+  const batches = waiting;
+  waiting = [];
   let results: WriteResult[] | undefined;
   let failure: string | undefined;
   try {
-    results = writes.runBatch(batches.flat());
+    results = writes!.runBatch(batches.flat());
   } catch (e) {
     failure = (e as Error).message;
   }
@@ -55,4 +62,15 @@ port.on('message', (first: Inbound) => {
     at += batch.length;
   }
   if (closeAfter) close();
+}
+
+port.on('message', (message: Inbound) => {
+  if (!writes) return message.close ? close() : undefined;
+  take(message);
+  if (closeAfter || waiting.some((batch) => batch.some((op) => EAGER.has(op.kind)))) {
+    if (timer) clearTimeout(timer);
+    commit();
+  } else {
+    timer ??= setTimeout(commit, LAZY_MS);
+  }
 });
