@@ -3,7 +3,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHost, type Host } from '@jobhook/host';
+import { createHost, type Host, type HostConfigInput } from '@jobhook/host';
 import { startService, type Service, type ServiceOptions } from '../../host/dist/ingest/service.js';
 import { ServiceMetrics } from '../../host/dist/ingest/service-metrics.js';
 import type { EventStore } from '../../host/dist/store/event-store.js';
@@ -27,15 +27,17 @@ export interface TestService {
 export async function startTestService(
   pluginsDir: string,
   dataDir: string,
-  extra: Partial<Omit<ServiceOptions, 'host' | 'store' | 'logger'>> & { store?: EventStore } = {},
+  extra: Partial<Omit<ServiceOptions, 'host' | 'store' | 'logger'>> & { store?: EventStore; hostConfig?: HostConfigInput } = {},
 ): Promise<TestService> {
   const logs = captureLogs('info');
   const metrics = extra.metrics ?? new ServiceMetrics();
-  const host = await createHost({ config: { pluginsDir, dataDir, listen: '127.0.0.1:0' }, logger: logs.logger, onPluginChange: (c) => metrics.pluginChanged(c) });
+  const config = { ...extra.hostConfig, pluginsDir, dataDir, listen: '127.0.0.1:0' };
+  const host = await createHost({ config, logger: logs.logger, onPluginChange: (c) => metrics.pluginChanged(c) });
   const store = extra.store ?? SqliteEventStore.open(dataDir);
   let service: Service;
   try {
-    service = await startService({ shutdownDeadlineMs: 2000, ...extra, metrics, host, store, logger: logs.logger });
+    const { hostConfig: _hostConfig, ...serviceOptions } = extra;
+    service = await startService({ shutdownDeadlineMs: 2000, ...serviceOptions, metrics, host, store, logger: logs.logger });
   } catch (e) {
     await host.close();
     await store.close();

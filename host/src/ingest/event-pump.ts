@@ -5,6 +5,9 @@ import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../registry/routing-table.js';
 import { outcomeKey, type ClaimedEvent, type EventStore } from '../store/event-store.js';
 
+// Tries of a handler whose plugin is at capacity before `rejected` is recorded (about 6 s in all).
+const REJECTED_RETRIES = 10;
+
 /** What the pump tells about its work (the service turns it into metrics and counters). */
 export interface EventPumpObserver {
   outcome?(outcome: HandlerOutcome): void;
@@ -165,8 +168,16 @@ export class EventPump {
   private async runRoute(claimed: ClaimedEvent, route: Route): Promise<void> {
     // A one-route Dispatcher runs this handler alone, so its outcome is recorded as soon as it ends
     // and a crash later does not make it run again.
-    const [outcome] = await new Dispatcher({ routes: () => [route] }, this.options.logger).dispatchValid(claimed.event);
-    if (!outcome || !this.recording) return;
+    const dispatcher = new Dispatcher({ routes: () => [route] }, this.options.logger);
+    let outcome: HandlerOutcome | undefined;
+    for (let retry = 0; ; retry++) {
+      [outcome] = await dispatcher.dispatchValid(claimed.event);
+      // A full plugin queue is back-pressure, not the handler's answer: the event is stored, so the
+      // handler is tried again a little later rather than recorded as never run.
+      if (outcome?.outcome !== 'rejected' || retry >= REJECTED_RETRIES || this.stopping) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
+    }
+    if (!outcome || !this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
     await this.options.store.recordOutcome(claimed.id, outcome, claimed.attempts);
   }
