@@ -19,7 +19,7 @@ describe('back-pressure from a plugin at capacity', function () {
 
   it('runs every stored event once the plugin has room, instead of recording it rejected', async () => {
     // One running and one waiting at most: the burst below overflows the plugin's queue many times.
-    const svc = await startTestService(path.join(tmp.path, 'plugins'), path.join(tmp.path, 'data'), { hostConfig: { limits: { queueDepth: 1 } } as never });
+    const svc = await startTestService(path.join(tmp.path, 'plugins'), path.join(tmp.path, 'data'), { hostConfig: { limits: { queueDepth: 1 } } });
     try {
       const ids = await Promise.all(Array.from({ length: 12 }, async (_, i) => (await request(`${svc.url}/v1/job-completions`, { body: event(GUID_A, { currentRetryCount: i }) })).body.id as string));
       for (const id of ids) {
