@@ -10,8 +10,21 @@ export interface HostLoggerOptions {
   readonly destination?: DestinationStream | number;
 }
 
-// Fields that may carry secrets in admin config or requests; pino replaces them before writing.
-const REDACT = ['*.password', '*.token', '*.authorization', '*.Authorization', 'platform.auth', '*.secret', '*.cookie'];
+// Where host code could put a secret on a line; pino replaces them before writing. Exact paths only:
+// wildcard paths cost 10–35 µs per line (bench/dispatch), and credentials never reach plugin code.
+const REDACT = [
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'cookie',
+  'auth',
+  'platform.auth',
+  'config.platform.auth',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["proxy-authorization"]',
+];
 
 /** Creates the host logger. */
 export function createHostLogger(options: HostLoggerOptions = {}): HostLogger {
