@@ -1,9 +1,7 @@
 #!/usr/bin/env -S node --no-node-snapshot
 // `jobhook`: the host's command line. isolated-vm needs --no-node-snapshot, hence the shebang.
-import { dispatchCommand } from './cli/dispatch-command.js';
-import { eventsCommand } from './cli/events-command.js';
-import { serveCommand } from './cli/serve-command.js';
-import { validateCommand } from './cli/validate-command.js';
+// Each command is imported only when run: loading all of them (Fastify, SQLite, the sandbox) costs
+// about a second that `validate` or `events` should not pay.
 
 const USAGE = `usage:
   jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
@@ -16,13 +14,13 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serveCommand(rest, process.stderr);
+      return (await import('./cli/serve-command.js')).serveCommand(rest, process.stderr);
     case 'dispatch':
-      return dispatchCommand(rest, process.stdout, process.stderr);
+      return (await import('./cli/dispatch-command.js')).dispatchCommand(rest, process.stdout, process.stderr);
     case 'events':
-      return eventsCommand(rest, process.stdout, process.stderr);
+      return (await import('./cli/events-command.js')).eventsCommand(rest, process.stdout, process.stderr);
     case 'validate':
-      return validateCommand(rest, process.stdout, process.stderr);
+      return (await import('./cli/validate-command.js')).validateCommand(rest, process.stdout, process.stderr);
     case '-h':
     case '--help':
       process.stdout.write(`${USAGE}\n`);
