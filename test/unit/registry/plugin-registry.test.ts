@@ -73,7 +73,7 @@ describe('PluginRegistry: versions, swaps and folders', function () {
   });
 
   it('shows a plugin loading for the first time as loading, then active', async () => {
-    const dir = await fakePlugin(root, 'slow', 't.slow', '1.0.0', { loadMs: 100 });
+    const dir = await fakePlugin(root, 'slow', 't.slow', '1.0.0', { loadMs: 400 });
     const done = registry.sync(dir);
     await new Promise((r) => setTimeout(r, 30));
     expect(registry.list()).to.have.length(1);
@@ -83,7 +83,7 @@ describe('PluginRegistry: versions, swaps and folders', function () {
   });
 
   it('merges a burst of requests for one folder into one more load of the newest files', async () => {
-    const dir = await fakePlugin(root, 'p', 't.p', '1.0.0', { loadMs: 50 });
+    const dir = await fakePlugin(root, 'p', 't.p', '1.0.0', { loadMs: 400 });
     const first = registry.sync(dir);
     await new Promise((r) => setTimeout(r, 10));
     await fakePlugin(root, 'p', 't.p', '2.0.0', { loadMs: 50 });
@@ -157,7 +157,7 @@ describe('PluginRegistry: versions, swaps and folders', function () {
   });
 
   it('refuses work once closed, and disposes a version whose load was under way', async () => {
-    const dir = await fakePlugin(root, 'p', 't.p', '1.0.0', { loadMs: 80 });
+    const dir = await fakePlugin(root, 'p', 't.p', '1.0.0', { loadMs: 400 });
     const loading = registry.sync(dir);
     await new Promise((r) => setTimeout(r, 10));
     await registry.close();
