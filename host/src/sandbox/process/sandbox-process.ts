@@ -6,6 +6,7 @@ import type { PluginLogRecord, SandboxDeath } from '../plugin-sandbox.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
+import { IpcBatcher, unbatch } from './ipc-batcher.js';
 
 /** The worker entry, beside this file in the build. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
@@ -80,6 +81,7 @@ export class SandboxProcess {
   private lastShedAt = 0;
   private health: WorkerHealth | null = null;
   private resolveExited!: (d: SandboxDeath) => void;
+  private readonly outbox = new IpcBatcher<HostMessage>((batch) => this.write(batch));
 
   constructor(
     readonly role: 'pool' | 'dedicated',
@@ -98,18 +100,20 @@ export class SandboxProcess {
     let failReady!: (e: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
     this.ready.catch(() => {});
-    this.child.on('message', (m: unknown) => {
+    this.child.on('message', (raw: unknown) => {
       this.lastAnswerAt = performance.now();
-      if (!isWorkerMessage(m)) {
-        this.options.logger.error({ pid: this.pid }, 'sandbox process sent a malformed message; killing it');
-        this.kill();
-        return;
+      for (const m of unbatch(raw)) {
+        if (!isWorkerMessage(m)) {
+          this.options.logger.error({ pid: this.pid }, 'sandbox process sent a malformed message; killing it');
+          this.kill();
+          return;
+        }
+        if (m.type === 'ready' && this.state === 'starting') {
+          this.state = 'ready';
+          this.startHeartbeat();
+          markReady();
+        } else this.onMessage(m);
       }
-      if (m.type === 'ready' && this.state === 'starting') {
-        this.state = 'ready';
-        this.startHeartbeat();
-        markReady();
-      } else this.onMessage(m);
     });
     this.child.on('error', (e) => this.options.logger.warn({ pid: this.pid, err: e.message }, 'sandbox process error'));
     this.child.on('exit', (code, signal) => {
@@ -118,6 +122,7 @@ export class SandboxProcess {
         code: 'SANDBOX_PROCESS_EXITED',
         message: `the sandbox process (pid ${this.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
       };
+      this.outbox.dispose();
       failReady(new ProcessExitedError(death.code, death.message));
       this.onExit(death);
     });
@@ -196,6 +201,7 @@ export class SandboxProcess {
   /** Ends the process: closes the channel (the worker disposes its isolates and exits), then kills. */
   async shutdown(graceMs = 1000): Promise<void> {
     if (this.state === 'exited') return;
+    this.outbox.flush();
     if (this.child.connected) this.child.disconnect();
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.exited;
@@ -213,8 +219,12 @@ export class SandboxProcess {
   }
 
   private send(message: HostMessage): void {
+    this.outbox.send(message);
+  }
+
+  private write(batch: HostMessage[]): void {
     if (!this.child.connected) return;
-    this.child.send(message, (e) => {
+    this.child.send(batch, (e) => {
       if (e) this.options.logger.debug({ pid: this.pid, err: e.message }, 'sending to the sandbox process failed');
     });
   }

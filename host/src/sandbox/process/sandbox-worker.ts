@@ -6,6 +6,7 @@ import type { ErrorInfo } from '@jobhook/sdk/protocol';
 import { IsolateSandboxFactory } from '../isolate-sandbox-factory.js';
 import type { IsolateSandbox } from '../isolate-sandbox.js';
 import type { SandboxHostServices } from '../plugin-sandbox.js';
+import { IpcBatcher, unbatch } from './ipc-batcher.js';
 import type { HostMessage, HostRequest, WorkerMessage, WorkerOptions } from './worker-protocol.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
@@ -13,12 +14,16 @@ const sandboxes = new Map<string, IsolateSandbox>();
 const httpCalls = new Map<number, (responseJson: string) => void>();
 let nextCallId = 1;
 
-function send(message: WorkerMessage): void {
+const outbox = new IpcBatcher<WorkerMessage>((batch) => {
   try {
-    process.send?.(message);
+    process.send?.(batch);
   } catch {
     // The channel closed: the host is gone and 'disconnect' ends this process.
   }
+});
+
+function send(message: WorkerMessage): void {
+  outbox.send(message);
 }
 
 const factory = new IsolateSandboxFactory(options.limits, {
@@ -100,21 +105,26 @@ async function shedLargest(reason: string): Promise<string | null> {
   return largest.sandbox.plugin;
 }
 
-process.on('message', (raw: HostMessage) => {
-  if (raw.type === 'http-result') {
-    const resolve = httpCalls.get(raw.callId);
-    httpCalls.delete(raw.callId);
-    resolve?.(raw.responseJson);
+function receive(message: HostMessage): void {
+  if (message.type === 'http-result') {
+    const resolve = httpCalls.get(message.callId);
+    httpCalls.delete(message.callId);
+    resolve?.(message.responseJson);
     return;
   }
-  answer(raw).then(
-    (value) => send({ type: 'reply', id: raw.id, ok: true, value: value ?? null }),
-    (e: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: toInfo(e) }),
+  answer(message).then(
+    (value) => send({ type: 'reply', id: message.id, ok: true, value: value ?? null }),
+    (e: unknown) => send({ type: 'reply', id: message.id, ok: false, error: toInfo(e) }),
   );
+}
+
+process.on('message', (raw: unknown) => {
+  for (const message of unbatch(raw)) receive(message as HostMessage);
 });
 
 // Without its host this process has no purpose (and must not outlive it).
 process.on('disconnect', () => {
+  outbox.dispose();
   void factory.dispose().finally(() => process.exit(0));
   setTimeout(() => process.exit(0), 1000).unref();
 });
