@@ -217,10 +217,12 @@ export class PluginRegistry {
     }
   }
 
-  private activate(slot: Slot, instance: PluginInstance): void {
+  // A restart after a death keeps that death as lastError, so an admin still sees why it restarted;
+  // new files clear it.
+  private activate(slot: Slot, instance: PluginInstance, keepLastError = false): void {
     slot.active = instance;
     slot.orphaned = false;
-    slot.lastError = null;
+    if (!keepLastError) slot.lastError = null;
     slot.failedVersion = null;
     instance.onDeath((death) => this.onDeath(slot, instance, death));
     this.rebuildRouting();
@@ -333,7 +335,7 @@ export class PluginRegistry {
         if (this.closed || slot.active !== instance) return undefined;
         try {
           const fresh = await loadPluginInstance(instance.pkg, this.deps);
-          this.activate(slot, fresh);
+          this.activate(slot, fresh, true);
           void this.retire(instance);
           return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder } as PluginChange;
         } catch (e) {

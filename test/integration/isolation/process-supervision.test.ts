@@ -197,10 +197,17 @@ describe('restart and quarantine', function () {
     h = await IsolationHost.start({ factory: { processes: 1 } });
     for (let kill = 1; kill <= 3; kill++) {
       const pid = pidOf(h, WELL_ID);
+      const before = h.status(WELL_ID)?.lastError?.at;
       process.kill(pid, 'SIGKILL');
-      await eventually(() => expect(h.status(WELL_ID)?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
-      await eventually(() => expect(h.status(WELL_ID)).to.include({ state: 'active' }), 5000);
-      expect(pidOf(h, WELL_ID)).to.not.equal(pid);
+      // The death is recorded, and stays as lastError after the restart so an admin sees why.
+      await eventually(() => {
+        expect(h.status(WELL_ID)?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
+        expect(h.status(WELL_ID)?.lastError?.at).to.not.equal(before);
+      }, 1000, 5);
+      await eventually(() => {
+        expect(h.status(WELL_ID)).to.include({ state: 'active' });
+        expect(pidOf(h, WELL_ID)).to.not.equal(pid);
+      }, 5000);
     }
     expect((await h.dispatchWell()).outcome, 'still routed after three process deaths').to.equal('succeeded');
     await h.expectNothingLeftBehind();
