@@ -77,7 +77,13 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
       return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
     }
   });
-  const sleep = new ivm.Reference((ms: unknown) => timers.sleep(ms));
+  const sleep = new ivm.Reference((ms: unknown) => {
+    const waited = timers.sleep(ms);
+    // Marked handled here: if the isolate dies before isolated-vm delivers a rejection (TIMER_LIMIT),
+    // it must not surface as an unhandled rejection that ends this process.
+    waited.catch(() => {});
+    return waited;
+  });
   const runtimeLimits = JSON.stringify({
     maxPendingTimers: limits.maxPendingTimers,
     // Twice the host's rate: the runtime's budget guards the queue, the host's is the one that reports.

@@ -8,9 +8,13 @@ export class SleepTimers {
 
   constructor(private readonly maxPending: number) {}
 
-  /** Resolves after `ms`; rejects (never throws) past the pending limit or after dispose. */
+  /**
+   * Resolves after `ms`; rejects (never throws) past the pending limit. After dispose it never
+   * settles: the isolate is gone, and a rejection nobody can receive would be an unhandled rejection
+   * in this process (which Node turns into a crash).
+   */
   sleep(ms: unknown): Promise<void> {
-    if (this.disposed) return Promise.reject(new Error('the sandbox was disposed'));
+    if (this.disposed) return new Promise<void>(() => {});
     if (this.pending.size >= this.maxPending) {
       return Promise.reject(Object.assign(new Error(`too many pending timers (limit ${this.maxPending})`), { code: 'TIMER_LIMIT' }));
     }

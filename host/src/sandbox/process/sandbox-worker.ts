@@ -122,6 +122,12 @@ process.on('message', (raw: unknown) => {
   for (const message of unbatch(raw)) receive(message as HostMessage);
 });
 
+// A stray rejection (a host promise whose isolate died before it settled) must not end a process that
+// serves other plugins: it is reported on stderr, which the host logs.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection in the sandbox process: ${(reason as Error)?.stack ?? String(reason)}\n`);
+});
+
 // Without its host this process has no purpose (and must not outlive it).
 process.on('disconnect', () => {
   outbox.dispose();
