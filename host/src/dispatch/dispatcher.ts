@@ -40,10 +40,14 @@ export class Dispatcher {
       return [];
     }
     const eventJson = JSON.stringify(event);
-    return Promise.all(routes.map((route) => this.invoke(route, event, eventJson)));
+    return Promise.all(routes.map((route) => this.invokeRoute(route, event, eventJson)));
   }
 
-  private async invoke(route: Route, event: WireEventData, eventJson: string): Promise<HandlerOutcome> {
+  /**
+   * Runs one route's handler on an event already serialised (`eventJson` is `JSON.stringify(event)`,
+   * made once per event by the caller), and logs its outcome.
+   */
+  async invokeRoute(route: Route, event: WireEventData, eventJson: string): Promise<HandlerOutcome> {
     const { instance, handler } = route;
     const invocationId = randomUUID();
     const started = performance.now();

@@ -31,6 +31,7 @@ export interface EventPumpOptions {
  * and only the handlers without an outcome run again.
  */
 export class EventPump {
+  private readonly dispatcher: Dispatcher;
   private readonly concurrency: number;
   private readonly claimBatch: number;
   private readonly inFlight = new Set<Promise<void>>();
@@ -43,6 +44,7 @@ export class EventPump {
   private recording = true;
 
   constructor(private readonly options: EventPumpOptions) {
+    this.dispatcher = new Dispatcher(options.routes, options.logger);
     this.concurrency = options.concurrency ?? 64;
     this.claimBatch = Math.max(1, Math.floor(this.concurrency / 4));
   }
@@ -152,8 +154,9 @@ export class EventPump {
   private async dispatch(claimed: ClaimedEvent): Promise<void> {
     const { store, logger, observer } = this.options;
     const routes = this.options.routes.routes(claimed.event.jobTypeId).filter((r) => !claimed.recorded.has(outcomeKey(r.instance.id, r.handler)));
+    const eventJson = JSON.stringify(claimed.event);
     try {
-      await Promise.all(routes.map((route) => this.runRoute(claimed, route)));
+      await Promise.all(routes.map((route) => this.runRoute(claimed, route, eventJson)));
       if (!this.recording) return;
       await store.complete(claimed.id);
     } catch (e) {
@@ -165,19 +168,18 @@ export class EventPump {
     for (const settle of this.doneWaiters.get(claimed.id) ?? []) settle(true);
   }
 
-  private async runRoute(claimed: ClaimedEvent, route: Route): Promise<void> {
-    // A one-route Dispatcher runs this handler alone, so its outcome is recorded as soon as it ends
-    // and a crash later does not make it run again.
-    const dispatcher = new Dispatcher({ routes: () => [route] }, this.options.logger);
-    let outcome: HandlerOutcome | undefined;
+  // Each handler runs on its own, so its outcome is recorded as soon as it ends and a crash later
+  // does not make it run again.
+  private async runRoute(claimed: ClaimedEvent, route: Route, eventJson: string): Promise<void> {
+    let outcome: HandlerOutcome;
     for (let retry = 0; ; retry++) {
-      [outcome] = await dispatcher.dispatchValid(claimed.event);
+      outcome = await this.dispatcher.invokeRoute(route, claimed.event, eventJson);
       // A full plugin queue is back-pressure, not the handler's answer: the event is stored, so the
       // handler is tried again a little later rather than recorded as never run.
       if (outcome?.outcome !== 'rejected' || retry >= REJECTED_RETRIES || this.stopping) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** retry)));
     }
-    if (!outcome || !this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
+    if (!this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
     await this.options.store.recordOutcome(claimed.id, outcome, claimed.attempts);
   }
