@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { resolveConfig, type HostConfig, type HostConfigInput } from './config.js';
 import { Dispatcher, type DispatchResult } from './dispatch/dispatcher.js';
-import { UnconfiguredEgressGateway, type EgressGateway } from './egress/egress-gateway.js';
-import { PlatformEgressGateway } from './egress/platform-egress-gateway.js';
+import { createEgressGateway } from './egress/create-egress-gateway.js';
+import type { EgressGateway } from './egress/egress-gateway.js';
+import { maxEgressRequestJsonLength } from './egress/parse-egress-request.js';
 import { JobHookError } from './errors.js';
 import { createHostLogger, type HostLogger } from './logging/logger.js';
 import { ManifestSchema } from './manifest/manifest-schema.js';
@@ -54,13 +55,11 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const logger = options.logger ?? createHostLogger({ level: config.logLevel });
   // Isolates run in sandbox worker processes (forked with the flag) unless the admin chose in-process.
   if (!options.sandboxFactory && config.sandbox.mode === 'in-process') assertNoNodeSnapshot();
-  // The gateway first: it validates the platform URL, and nothing is left to dispose if it throws.
-  const egress =
-    options.egress ??
-    (config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway());
-  // A request body as large as egress allows must fit across the bridge (base64 and JSON framing).
-  const bridgeFloor = Math.ceil((config.egress.maxRequestBytes * 4) / 3) + 64 * 1024;
-  const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, bridgeFloor) };
+  // Schema, then gateway (it validates the platform URL): if either throws, nothing needs disposing.
+  const schema = new ManifestSchema();
+  const egress = options.egress ?? createEgressGateway(config);
+  // A request body as large as egress allows must fit across the bridge.
+  const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, maxEgressRequestJsonLength(config.egress.maxRequestBytes)) };
   let sandboxFactory: SandboxFactory;
   try {
     sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(sandboxConfig, logger));
@@ -68,7 +67,6 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await egress.dispose();
     throw e;
   }
-  const schema = new ManifestSchema();
   const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
   let watcher: PluginWatcher | undefined;

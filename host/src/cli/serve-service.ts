@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config.js';
-import { UnconfiguredEgressGateway, type EgressGateway } from '../egress/egress-gateway.js';
-import { PlatformEgressGateway } from '../egress/platform-egress-gateway.js';
+import { createEgressGateway } from '../egress/create-egress-gateway.js';
+import type { EgressGateway } from '../egress/egress-gateway.js';
 import type { Host } from '../host.js';
 import { countEgress } from '../ingest/egress-metrics.js';
 import { assertSafeListen, parseListen } from '../ingest/listen-address.js';
@@ -25,8 +25,7 @@ export function preflightServe(config: HostConfig, insecure: boolean): void {
  * service's metrics. Passed to `createHost({ egress })`, which then owns and disposes it.
  */
 export function countedEgress(config: HostConfig, metrics: ServiceMetrics): EgressGateway {
-  const inner = config.platform.url ? new PlatformEgressGateway({ platform: { url: config.platform.url, auth: config.platform.auth }, limits: config.egress }) : new UnconfiguredEgressGateway();
-  return countEgress(inner, metrics);
+  return countEgress(createEgressGateway(config), metrics);
 }
 
 /** What `serve` runs besides the host: the event store and the HTTP API over it. */

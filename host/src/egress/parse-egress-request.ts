@@ -17,12 +17,17 @@ function isBody(v: unknown): v is EgressBody {
   return typeof b === 'object' && b !== null && (b.encoding === 'utf8' || b.encoding === 'base64') && typeof b.data === 'string';
 }
 
+/** The longest request description a body of `maxRequestBytes` can need (base64 plus JSON framing). */
+export function maxEgressRequestJsonLength(maxRequestBytes: number): number {
+  return Math.ceil((maxRequestBytes * 4) / 3) + ENVELOPE_ALLOWANCE;
+}
+
 /**
  * Parses the request a sandbox sent. The runtime shares its isolate with plugin code, so the JSON is
  * untrusted: every field is checked, and an oversized message is refused before it is parsed.
  */
 export function parseEgressRequest(json: string, maxRequestBytes: number): EgressRequestData {
-  if (json.length > Math.ceil((maxRequestBytes * 4) / 3) + ENVELOPE_ALLOWANCE) {
+  if (json.length > maxEgressRequestJsonLength(maxRequestBytes)) {
     throw new EgressLimitError('EGRESS_REQUEST_TOO_LARGE', `the request is over the limit of ${maxRequestBytes} body bytes (egress.maxRequestBytes)`);
   }
   let value: unknown;

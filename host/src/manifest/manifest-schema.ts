@@ -42,8 +42,4 @@ export class ManifestSchema {
   problems(value: unknown): ManifestProblem[] {
     return this.validateFn(value) ? [] : toProblems(this.validateFn.errors);
   }
-  /** Narrows `value` when valid. */
-  isValid(value: unknown): value is PluginManifest {
-    return this.validateFn(value) as boolean;
-  }
 }

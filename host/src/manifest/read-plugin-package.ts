@@ -95,9 +95,10 @@ export async function readPluginPackage(folder: string, schema: ManifestSchema):
       message: `does not match '${candidate.main}': plugin.json says ${candidate.integrity}, the file hashes to ${bundleIntegrity} (rebuild with 'jobhook-sdk pack' or fix the field)`,
     });
   }
-  if (problems.length > 0 || !bundle || !schema.isValid(raw)) {
+  // No problems means the schema passed: `raw` is a PluginManifest (validated once, above).
+  if (problems.length > 0 || !bundle) {
     throw new ManifestError('MANIFEST_INVALID', folder, problems, pluginId);
   }
   const contentHash = createHash('sha256').update(manifestBytes).update('\0').update(bundle).digest('hex');
-  return { dir, manifest: raw, bundleCode: bundle.toString('utf8'), bundleIntegrity, contentHash };
+  return { dir, manifest: raw as PluginManifest, bundleCode: bundle.toString('utf8'), bundleIntegrity, contentHash };
 }

@@ -220,6 +220,9 @@ export class PluginRegistry {
   // A restart after a death keeps that death as lastError, so an admin still sees why it restarted;
   // new files clear it.
   private activate(slot: Slot, instance: PluginInstance, keepLastError = false): void {
+    // New files supersede a restart still waiting for its backoff.
+    if (slot.restart) clearTimeout(slot.restart);
+    slot.restart = null;
     slot.active = instance;
     slot.orphaned = false;
     if (!keepLastError) slot.lastError = null;
@@ -334,7 +337,8 @@ export class PluginRegistry {
       void this.serialise(slot.folder, async () => {
         if (this.closed || slot.active !== instance) return undefined;
         try {
-          const fresh = await loadPluginInstance(instance.pkg, this.deps);
+          // Through the load gate: when a shared process dies, all its plugins restart at once.
+          const fresh = await this.load(instance.pkg);
           this.activate(slot, fresh, true);
           void this.retire(instance);
           return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder } as PluginChange;
