@@ -59,9 +59,9 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   const services: SandboxHostServices = {
     log: (record) => {
       const scope = book.get(record.invocationId);
-      const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(record.fields)) if (!RESERVED_LOG_KEYS.has(k)) fields[k] = v;
-      log[record.level]({ ...fields, source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined }, record.message);
+      const line: Record<string, unknown> = { source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined };
+      for (const [k, v] of Object.entries(record.fields)) if (!RESERVED_LOG_KEYS.has(k)) line[k] = v;
+      log[record.level](line, record.message);
     },
     http: async (requestJson, invocationId) => {
       const scope = book.get(invocationId);

@@ -19,6 +19,10 @@ describe('worker protocol checks', () => {
       { type: 'reply', id: '1', ok: true },
       { type: 'reply', id: 1, ok: false, error: 'boom' },
       { type: 'log', sid: 's1', record: { level: 'info', message: 1, fields: {} } },
+      // A level that is another logger method (or none) must not reach the host's logger.
+      { type: 'log', sid: 's1', record: { level: 'child', message: 'm', fields: {}, invocationId: null } },
+      { type: 'log', sid: 's1', record: { level: 'fatal', message: 'm', fields: {}, invocationId: null } },
+      { type: 'log', sid: 's1', record: { level: 'info', message: 'm', fields: {}, invocationId: 7 } },
       { type: 'http', sid: 's1', callId: 3, requestJson: {}, invocationId: 'i' },
       { type: 'death', sid: 's1', death: { code: 'X' } },
     ]) {

@@ -48,6 +48,7 @@ export type WorkerMessage =
   /** V8 lost control of an isolate: the process must stop serving and be replaced. */
   | { readonly type: 'poisoned'; readonly pluginId: string; readonly message: string };
 
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 
@@ -67,7 +68,16 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
     case 'reply':
       return typeof m.id === 'number' && (m.ok === true || (m.ok === false && isErrorInfo(m.error)));
     case 'log':
-      return isString(m.sid) && isObject(m.record) && isString(m.record.level) && isString(m.record.message) && isObject(m.record.fields);
+      // The level becomes a logger method name on the host: only the four a plugin may use pass.
+      return (
+        isString(m.sid) &&
+        isObject(m.record) &&
+        isString(m.record.level) &&
+        LOG_LEVELS.has(m.record.level) &&
+        isString(m.record.message) &&
+        isObject(m.record.fields) &&
+        (m.record.invocationId === null || m.record.invocationId === undefined || isString(m.record.invocationId))
+      );
     case 'http':
       return isString(m.sid) && typeof m.callId === 'number' && isString(m.requestJson) && isString(m.invocationId);
     case 'death':
