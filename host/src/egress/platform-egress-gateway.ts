@@ -32,11 +32,6 @@ export class PlatformEgressGateway implements EgressGateway {
     this.client = new EgressClient(options.limits, [this.credentials.hook(this.platform.origin)]);
   }
 
-  /** The normalised platform API base URL (ends with '/'). */
-  get platformUrl(): string {
-    return this.platform.href;
-  }
-
   /** Throws EgressRuleError (code EGRESS_RULE_INVALID) when a permissions.http rule cannot be used. */
   forPlugin(manifest: PluginManifest, logger: HostLogger): PluginEgress {
     if (this.disposed) throw new Error('the egress gateway is disposed');

@@ -124,13 +124,6 @@ export class PlatformPluginEgress implements PluginEgress {
     if (set.size === 0) this.inFlight.delete(invocationId);
   }
 
-  /** Requests the plugin has in flight now, across invocations. */
-  get pending(): number {
-    let n = 0;
-    for (const set of this.inFlight.values()) n += set.size;
-    return n;
-  }
-
   endInvocation(invocationId: string): void {
     const set = this.inFlight.get(invocationId);
     if (!set) return;

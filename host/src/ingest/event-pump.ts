@@ -65,11 +65,6 @@ export class EventPump {
     wake?.();
   }
 
-  /** Events being dispatched now. */
-  get active(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * Resolves true once `eventId` is done (already, or within `timeoutMs`), false otherwise.
    * `isDone` is asked after the waiter is registered, so a completion in between is not missed.

@@ -26,9 +26,4 @@ export class ConcurrencyGate {
     if (next) next();
     else this.running--;
   }
-
-  /** Callers running or waiting. */
-  get load(): number {
-    return this.running + this.waiting.length;
-  }
 }

@@ -17,7 +17,6 @@ import { listStatus, type FolderRecord, type Slot } from './registry-records.js'
 import { buildRoutingTable, type Route, type RoutingTable } from './routing-table.js';
 
 export type { PluginChange } from './plugin-change.js';
-export { isIgnoredEntry, linkedFolderError } from './plugin-folder-entry.js';
 
 /** Restart and quarantine policy for versions whose sandbox dies (design §4). */
 export interface FaultPolicy {
@@ -99,11 +98,6 @@ export class PluginRegistry {
   /** Unloads the plugin that `folder` provided (its files are gone). */
   remove(folder: string): Promise<PluginChange> {
     return this.request(path.resolve(folder), 'remove', (f) => this.queue.merge(f, 'remove', undefined, () => this.removeNow(f)));
-  }
-
-  /** Whether the registry has a record of `folder` (loaded, refused or failed). */
-  hasFolder(folder: string): boolean {
-    return this.folders.has(path.resolve(folder));
   }
 
   /** What the registry last made of `folder`: the content hash it read (loaded or refused) and the error, if any. */

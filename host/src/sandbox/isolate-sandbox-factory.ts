@@ -44,11 +44,6 @@ export class IsolateSandboxFactory implements SandboxFactory {
     return { live: this.live.size, created: this.created };
   }
 
-  /** The live sandboxes, e.g. to find the largest when the process runs short of memory. */
-  sandboxes(): IsolateSandbox[] {
-    return [...this.live];
-  }
-
   async dispose(): Promise<void> {
     await Promise.all([...this.live].map((s) => s.dispose()));
     this.runtime.dispose();

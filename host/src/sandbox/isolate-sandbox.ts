@@ -17,9 +17,6 @@ import { SandboxError, errorInfo } from './sandbox-error.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import { SleepTimers } from './sleep-timers.js';
 
-/** Bounds an IsolateSandbox applies on its own, beyond the manifest's limits. */
-export type IsolateSandboxLimits = SandboxLimits;
-
 /** What the owner of an IsolateSandbox hears about it. */
 export interface IsolateSandboxHooks {
   /** The isolate is gone (disposed, died); called once. */
