@@ -25,19 +25,17 @@ export interface EgressGateway {
   dispose(): Promise<void>;
 }
 
+/** The JSON answer to a plugin's HTTP request that failed (an `Envelope` with an `EgressError`). */
+export function egressFailureJson(code: string, message: string): string {
+  return JSON.stringify({ ok: false, error: { name: 'EgressError', code, message } });
+}
+
 /** The gateway of a host with no platform URL configured: every request fails, saying why. */
 export class UnconfiguredEgressGateway implements EgressGateway {
   forPlugin(): PluginEgress {
     return {
       request: async () =>
-        JSON.stringify({
-          ok: false,
-          error: {
-            name: 'EgressError',
-            code: 'EGRESS_NOT_CONFIGURED',
-            message: 'no platform API is configured on this host (set platform.url, --platform-url or JOBHOOK_PLATFORM_URL)',
-          },
-        }),
+        egressFailureJson('EGRESS_NOT_CONFIGURED', 'no platform API is configured on this host (set platform.url, --platform-url or JOBHOOK_PLATFORM_URL)'),
       endInvocation: () => {},
       dispose: () => {},
     };

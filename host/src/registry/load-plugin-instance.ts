@@ -1,6 +1,6 @@
 import type { HostConfig } from '../config.js';
 import { mergeDeep } from '../config.js';
-import type { EgressGateway } from '../egress/egress-gateway.js';
+import { egressFailureJson, type EgressGateway } from '../egress/egress-gateway.js';
 import { PluginLoadError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import { normalizeGuid, type PluginLimits } from '../manifest/plugin-manifest.js';
@@ -66,10 +66,7 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     http: async (requestJson, invocationId) => {
       const scope = book.get(invocationId);
       if (!scope) {
-        return JSON.stringify({
-          ok: false,
-          error: { name: 'EgressError', code: 'EGRESS_NO_INVOCATION', message: 'HTTP requests are allowed only while a handler invocation runs' },
-        });
+        return egressFailureJson('EGRESS_NO_INVOCATION', 'HTTP requests are allowed only while a handler invocation runs');
       }
       return egress.request(requestJson, scope);
     },

@@ -2,9 +2,9 @@ import ivm from 'isolated-vm';
 import type { RuntimeLogLevel } from '@jobhook/sdk/protocol';
 import { LogRateLimiter } from './log-rate-limiter.js';
 import type { PluginLogRecord, SandboxHostServices } from './plugin-sandbox.js';
-import { errorInfo } from './sandbox-error.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import type { SleepTimers } from './sleep-timers.js';
+import { egressFailureJson } from '../egress/egress-gateway.js';
 
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const MAX_LOG_MESSAGE = 8192;
@@ -63,18 +63,18 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
   // Host functions that return promises must never throw synchronously (isolated-vm #417, #314).
   const http = new ivm.Reference((requestJson: unknown, invocationId: unknown): Promise<string> => {
     if (typeof requestJson !== 'string' || typeof invocationId !== 'string') {
-      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_BAD_REQUEST', 'malformed request from the sandbox') }));
+      return Promise.resolve(egressFailureJson('EGRESS_BAD_REQUEST', 'malformed request from the sandbox'));
     }
     if (requestJson.length > limits.maxBridgeBytes) {
       const message = `the request description is ${requestJson.length} characters, over the limit of ${limits.maxBridgeBytes}: send a smaller body`;
-      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_REQUEST_TOO_LARGE', message, 'EgressError') }));
+      return Promise.resolve(egressFailureJson('EGRESS_REQUEST_TOO_LARGE', message));
     }
     try {
       return services
         .http(requestJson, invocationId)
-        .catch((e: unknown) => JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
+        .catch((e: unknown) => egressFailureJson('EGRESS_FAILED', (e as Error)?.message ?? String(e)));
     } catch (e) {
-      return Promise.resolve(JSON.stringify({ ok: false, error: errorInfo('EGRESS_FAILED', (e as Error)?.message ?? String(e)) }));
+      return Promise.resolve(egressFailureJson('EGRESS_FAILED', (e as Error)?.message ?? String(e)));
     }
   });
   const sleep = new ivm.Reference((ms: unknown) => {

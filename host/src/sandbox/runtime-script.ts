@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { runtimeBundlePath, RUNTIME_GLOBAL_NAME } from '@jobhook/sdk/runtime-bundle';
+import { egressFailureJson } from '../egress/egress-gateway.js';
 
 // A plugin written by the host, run once in a throwaway isolate so that the runtime functions every
 // load and invocation uses are compiled before the code cache is taken (see `warmCache`). It injects
@@ -96,7 +97,7 @@ export class RuntimeScript {
       const boot = (await first.run(context, { reference: true, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<unknown>;
       released.push(boot);
       const log = new ivm.Callback(() => undefined, { ignored: true });
-      const http = new ivm.Reference(() => Promise.resolve(JSON.stringify({ ok: false, error: { name: 'EgressError', code: 'EGRESS_WARM_UP', message: 'no egress while warming up' } })));
+      const http = new ivm.Reference(() => Promise.resolve(egressFailureJson('EGRESS_WARM_UP', 'no egress while warming up')));
       const sleep = new ivm.Reference(() => Promise.resolve());
       released.push(http, sleep);
       const api = (await boot.apply(undefined, [log, http, sleep, '{}'], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<

@@ -7,6 +7,7 @@ import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
 import { IpcBatcher, unbatch } from './ipc-batcher.js';
+import { egressFailureJson } from '../../egress/egress-gateway.js';
 
 /** The worker entry, beside this file in the build. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
@@ -245,11 +246,10 @@ export class SandboxProcess {
         return;
       case 'http': {
         const endpoint = this.endpoints.get(m.sid);
-        const failed = (code: string, message: string): string => JSON.stringify({ ok: false, error: { name: 'EgressError', code, message } });
-        const answer = endpoint ? Promise.resolve().then(() => endpoint.http(m.requestJson, m.invocationId)) : Promise.resolve(failed('EGRESS_NO_INVOCATION', 'the sandbox is gone'));
+        const answer = endpoint ? Promise.resolve().then(() => endpoint.http(m.requestJson, m.invocationId)) : Promise.resolve(egressFailureJson('EGRESS_NO_INVOCATION', 'the sandbox is gone'));
         // The worker waits for every answer: a failure here must still produce one.
         void answer
-          .catch((e: unknown) => failed('EGRESS_FAILED', (e as Error)?.message ?? String(e)))
+          .catch((e: unknown) => egressFailureJson('EGRESS_FAILED', (e as Error)?.message ?? String(e)))
           .then((responseJson) => this.send({ type: 'http-result', callId: m.callId, responseJson }));
         return;
       }
