@@ -52,8 +52,15 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
   const keepAlive = setInterval(() => {}, 1 << 30);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const on = (s: NodeJS.Signals) => (): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(s);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
   });
   clearInterval(keepAlive);
   logger.info({ signal }, 'shutting down');

@@ -98,11 +98,14 @@ export class PluginInstance {
     if (this.stateValue === 'active') this.stateValue = 'draining';
     if (this.inFlight === 0) return;
     let timer: NodeJS.Timeout | undefined;
+    let wake!: () => void;
     await Promise.race([
-      new Promise<void>((r) => this.idleWaiters.push(r)),
+      new Promise<void>((r) => this.idleWaiters.push((wake = r))),
       new Promise<void>((r) => (timer = setTimeout(r, this.limits.timeoutMs + 1000))),
     ]);
     clearTimeout(timer);
+    // When the bound won, the waiter is not left behind for an invocation that may never end.
+    this.idleWaiters = this.idleWaiters.filter((w) => w !== wake);
   }
 
   /** Marks the version failed (its sandbox died); it is no longer invoked. */

@@ -1,7 +1,14 @@
-import type { Envelope, ErrorInfo } from '@jobhook/sdk/protocol';
+import type { Envelope, ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
 import { errorInfo } from './sandbox-error.js';
 
-function isErrorInfo(v: unknown): v is ErrorInfo {
+/** Checks the shape of what `loadPlugin` answers, wherever it crossed from (isolate or process). */
+export function isLoadedPlugin(v: unknown): v is LoadedPlugin {
+  const handlers = (v as LoadedPlugin)?.handlers;
+  return Array.isArray(handlers) && handlers.every((h) => typeof h?.name === 'string' && typeof h?.jobTypes === 'string');
+}
+
+/** Checks the shape of an error described as data. */
+export function isErrorInfo(v: unknown): v is ErrorInfo {
   const e = v as ErrorInfo;
   return typeof e === 'object' && e !== null && typeof e.code === 'string' && typeof e.message === 'string' && typeof e.name === 'string';
 }

@@ -1,7 +1,7 @@
 import ivm from 'isolated-vm';
 import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
 import { CpuWatch } from './cpu-watch.js';
-import { parseEnvelope } from './envelope.js';
+import { isLoadedPlugin, parseEnvelope } from './envelope.js';
 import { createIsolateBridge, type IsolateBridge } from './isolate-bridge.js';
 import type {
   PluginSandbox,
@@ -25,10 +25,6 @@ export interface IsolateSandboxHooks {
   readonly onCatastrophic?: (message: string) => void;
 }
 
-function isLoadedPlugin(v: unknown): v is LoadedPlugin {
-  const handlers = (v as LoadedPlugin)?.handlers;
-  return Array.isArray(handlers) && handlers.every((h) => typeof h?.name === 'string' && typeof h?.jobTypes === 'string');
-}
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
 type Settled =

@@ -13,6 +13,7 @@ import { SandboxError, errorInfo } from '../sandbox-error.js';
 import type { ProcessPool } from './process-pool.js';
 import { ProcessExitedError, type ProcessEndpoint, type SandboxProcess } from './sandbox-process.js';
 import { isInvokeResult } from './worker-protocol.js';
+import { isLoadedPlugin } from '../envelope.js';
 
 /** Where the sandbox's isolate lives, and what it is running there. */
 interface Home {
@@ -27,10 +28,6 @@ interface Home {
 const ANSWER_GRACE_MS = 2000;
 const CONTROL_TIMEOUT_MS = 5000;
 
-function isLoadedPlugin(v: unknown): v is LoadedPlugin {
-  const handlers = (v as LoadedPlugin)?.handlers;
-  return Array.isArray(handlers) && handlers.every((h) => typeof h?.name === 'string' && typeof h?.jobTypes === 'string');
-}
 
 /**
  * A plugin version whose isolate lives in a sandbox worker process. When its process is retired

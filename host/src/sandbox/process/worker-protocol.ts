@@ -4,6 +4,7 @@
 import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
 import type { PluginLogRecord, SandboxDeath, SandboxInvokeRequest, SandboxInvokeResult, SandboxLoadSpec, SandboxStats } from '../plugin-sandbox.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
+import { isErrorInfo } from '../envelope.js';
 
 /** What a worker is started with (as its one command-line argument, JSON). */
 export interface WorkerOptions {
@@ -52,9 +53,6 @@ const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-function isErrorInfo(v: unknown): v is ErrorInfo {
-  return isObject(v) && isString(v.name) && isString(v.code) && isString(v.message);
-}
 
 /**
  * Checks the shape of a message from a worker. Workers run host code, but they also run plugin code
