@@ -33,7 +33,13 @@ export async function startTestService(
   const metrics = extra.metrics ?? new ServiceMetrics();
   const config = { ...extra.hostConfig, pluginsDir, dataDir, listen: '127.0.0.1:0' };
   const host = await createHost({ config, logger: logs.logger, onPluginChange: (c) => metrics.pluginChanged(c) });
-  const store = extra.store ?? SqliteEventStore.open(dataDir);
+  let store: EventStore;
+  try {
+    store = extra.store ?? SqliteEventStore.open(dataDir);
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
   let service: Service;
   try {
     const { hostConfig: _hostConfig, ...serviceOptions } = extra;
@@ -123,6 +129,16 @@ export async function spawnServe(args: string[], env: Record<string, string> = {
       }
     });
   });
-  const url = await Promise.race([listening, exited.then((code) => Promise.reject(new Error(`serve exited (${code}) before listening: ${stderr}`)))]);
+  // Bounded here, so a serve that never listens is killed rather than left behind by a mocha timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const tooLate = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not listen within 15 s: ${stderr}`));
+    }, 15_000);
+  });
+  const url = await Promise.race([listening, tooLate, exited.then((code) => Promise.reject(new Error(`serve exited (${code}) before listening: ${stderr}`)))]).finally(() =>
+    clearTimeout(timer),
+  );
   return { child, lines, url, exited, stderr: () => stderr };
 }

@@ -60,8 +60,14 @@ describe('GET /metrics', function () {
     expect(m.get('jobhook_plugin_changes_total{plugin="t.ok",kind="added"}')).to.equal(1);
     expect(m.get('jobhook_plugin_changes_total{plugin="t.broken",kind="refused"}')).to.equal(1);
     expect(m.get('jobhook_isolate_heap_bytes{plugin="t.ok"}')).to.be.greaterThan(100_000);
-    expect(m.has('jobhook_queue_depth{status="pending"}')).to.equal(true);
-    expect(m.has('jobhook_queue_depth{status="dispatching"}')).to.equal(true);
+    // The last POST did not wait: once it is dispatched, the queue gauges read empty.
+    let depth = m;
+    for (let i = 0; i < 100 && (depth.get('jobhook_queue_depth{status="pending"}') !== 0 || depth.get('jobhook_queue_depth{status="dispatching"}') !== 0); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      depth = parseMetrics((await request<string>(`${svc.url}/metrics`)).body);
+    }
+    expect(depth.get('jobhook_queue_depth{status="pending"}')).to.equal(0);
+    expect(depth.get('jobhook_queue_depth{status="dispatching"}')).to.equal(0);
   });
 
   it('keeps its figures per service: a second service in the same process starts from zero', async () => {
