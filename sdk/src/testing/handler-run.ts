@@ -1,7 +1,7 @@
 import { AssertionError } from 'node:assert';
 import { levelOf, type HostLogLine, type PluginLogLine } from './log-sink.js';
 import type { HostHandlerOutcome, Outcome } from './load-host.js';
-import type { PlatformRequest } from './platform-routes.js';
+import { compilePath, type PlatformRequest } from './platform-routes.js';
 
 /** What one handler invocation did, as a test sees it. */
 export interface HandlerRun {
@@ -98,11 +98,11 @@ export function expectOutcome(run: HandlerRun, expected: Outcome): void {
 
 /**
  * Finds the first platform request matching `'METHOD path'` (path relative to `/KeyfactorAPI/`,
- * `*` for one segment) and returns it; fails with the report when there is none.
+ * `*` for one segment, `**` for any suffix, as in route keys) and returns it; fails with the report when there is none.
  */
 export function expectRequest(run: HandlerRun, key: string): PlatformRequest {
   const [method = '', pattern = ''] = key.trim().split(/\s+/, 2);
-  const re = new RegExp(`^${pattern.replace(/^\/+/, '').split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`, 'i');
+  const re = compilePath(pattern);
   const hit = run.requests.find((r) => (method === '*' || r.method === method.toUpperCase()) && re.test(r.path));
   if (hit !== undefined) return hit;
   throw new AssertionError({

@@ -57,7 +57,8 @@ function escape(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compilePath(pattern: string): RegExp {
+/** A route path pattern as a RegExp: `*` one segment, `**` any suffix, case-insensitive. */
+export function compilePath(pattern: string): RegExp {
   const body = pattern
     .replace(/^\/+/, '')
     .split('/')

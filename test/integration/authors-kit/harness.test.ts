@@ -53,6 +53,8 @@ describe('authors kit: the @jobhook/sdk/testing harness', function () {
     expect([run.outcome, run.result, run.error]).to.deep.equal(['succeeded', true, null]);
     expect(run.logs.map((l) => [l.level, l.message, l.fields.message])).to.deep.equal([['warn', 'job failed', 'Store unreachable']]);
     const request = expectRequest(run, 'GET OrchestratorJobs/JobHistory');
+    // Keys read as route keys do: `**` is any suffix.
+    expect(expectRequest(run, 'GET **')).to.equal(request);
     expect(request.query).to.deep.equal({ 'pq.queryString': 'JobID -eq "5d9e8f7a-6b5c-4d3e-2f1a-0b9c8d7e6f5a"' });
     // The host adds the platform credentials; the plugin never had them.
     expect(request.headers.authorization).to.equal('Bearer jobhook-harness-token');
