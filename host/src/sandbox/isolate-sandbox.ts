@@ -49,15 +49,14 @@ export class IsolateSandbox implements PluginSandbox {
   private readonly references: Array<{ release(): void }> = [];
   private readonly timers: SleepTimers;
   private readonly deathListeners: Array<(d: SandboxDeath) => void> = [];
-  private readonly cpuExceeded = new Map<string, () => void>();
   private death: SandboxDeath | undefined;
-  // bench (issue 8): invocations wait for the isolate's death through a waiter each, removed when
-  // they end. Chaining `.then` on one long-lived promise per call kept every finished invocation
-  // reachable until the isolate died (~1.2 KB per invocation, without bound).
-  private readonly deathWaiters = new Map<string, (d: SandboxDeath) => void>();
-  private readonly resolveDeath = (d: SandboxDeath): void => {
-    for (const wake of this.deathWaiters.values()) wake(d);
-    this.deathWaiters.clear();
+  // One settler per invocation in flight, for what can end it besides its own answer (deadline, CPU
+  // limit, the isolate's death); removed when it ends. (bench, issue 8: chaining `.then` on one
+  // long-lived death promise per call kept every finished invocation reachable, ~1.2 KB each.)
+  private readonly interrupters = new Map<string, (s: Settled) => void>();
+  private readonly resolveDeath = (death: SandboxDeath): void => {
+    for (const interrupt of this.interrupters.values()) interrupt({ kind: 'dead', death });
+    this.interrupters.clear();
   };
   private inFlight = 0;
   private invocations = 0;
@@ -144,7 +143,7 @@ export class IsolateSandbox implements PluginSandbox {
     const cpuLimitMs = Math.min(this.limits.cpuTimeMs, request.timeoutMs);
     let deadline: NodeJS.Timeout | undefined;
     try {
-      const cpuHit = new Promise<Settled>((r) => this.cpuExceeded.set(key, () => r({ kind: 'cpu' })));
+      const interrupted = new Promise<Settled>((r) => this.interrupters.set(key, r));
       // CPU time cannot pass wall time in a single-threaded isolate: watch it only when it is the tighter bound.
       this.cpu?.begin(key, cpuLimitMs < request.timeoutMs ? cpuLimitMs : null);
       const call = this.invokeRef
@@ -158,9 +157,8 @@ export class IsolateSandbox implements PluginSandbox {
           (value): Settled => ({ kind: 'value', value }),
           (error: unknown): Settled => ({ kind: 'thrown', error }),
         );
-      const expired = new Promise<Settled>((r) => (deadline = setTimeout(() => r({ kind: 'deadline' }), request.timeoutMs)));
-      const dead = new Promise<Settled>((r) => this.deathWaiters.set(key, (death) => r({ kind: 'dead', death })));
-      const settled = await Promise.race([call, cpuHit, expired, dead]);
+      deadline = setTimeout(() => this.interrupters.get(key)?.({ kind: 'deadline' }), request.timeoutMs);
+      const settled = await Promise.race([call, interrupted]);
       switch (settled.kind) {
         case 'value': {
           const envelope = this.checkedEnvelope(settled.value, isBoolean);
@@ -190,8 +188,7 @@ export class IsolateSandbox implements PluginSandbox {
     } finally {
       clearTimeout(deadline);
       this.cpu?.end(key);
-      this.cpuExceeded.delete(key);
-      this.deathWaiters.delete(key);
+      this.interrupters.delete(key);
       this.inFlight--;
     }
   }
@@ -208,7 +205,7 @@ export class IsolateSandbox implements PluginSandbox {
   }
 
   private onCpuExceeded(key: string, usedMs: number): void {
-    this.cpuExceeded.get(key)?.();
+    this.interrupters.get(key)?.({ kind: 'cpu' });
     this.die({
       name: 'SandboxCrash',
       code: 'SANDBOX_CPU_LIMIT',
