@@ -1,3 +1,4 @@
+import { JobHookError } from '../errors.js';
 import { configFromEnv, configFromFile, defaultConfigFile, resolveConfig, type HostConfig, type HostConfigInput } from '../config.js';
 
 /** Flags every command that runs a host accepts (design §3.4a names). */
@@ -23,4 +24,9 @@ export function configFromCli(flags: HostFlagValues, env: NodeJS.ProcessEnv = pr
   if (flags['log-level']) fromFlags.logLevel = flags['log-level'];
   if (flags['platform-url']) fromFlags.platform = { url: flags['platform-url'] };
   return resolveConfig(file, configFromEnv(env), fromFlags as HostConfigInput);
+}
+
+/** An error as the CLI prints it: `<code>: <message>` for JobHook errors, the message otherwise. */
+export function cliErrorText(e: unknown): string {
+  return `${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error)?.message ?? String(e)}`;
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EventValidationError, JobHookError } from '../errors.js';
+import { EventValidationError } from '../errors.js';
 import { createHost } from '../host.js';
 import { createHostLogger } from '../logging/logger.js';
-import { HOST_FLAGS, configFromCli } from './cli-config.js';
+import { HOST_FLAGS, configFromCli, cliErrorText } from './cli-config.js';
 import { logPluginChange } from './log-plugin-change.js';
 
 async function readEventText(source: string): Promise<string> {
@@ -44,7 +44,7 @@ export async function dispatchCommand(argv: string[], out: NodeJS.WritableStream
     const logger = createHostLogger({ level: config.logLevel, destination: 2 });
     host = await createHost({ config, logger, onPluginChange: (c) => logPluginChange(logger, c) });
   } catch (e) {
-    err.write(`jobhook dispatch: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    err.write(`jobhook dispatch: ${cliErrorText(e)}\n`);
     return 2;
   }
   try {

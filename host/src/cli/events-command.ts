@@ -3,7 +3,7 @@ import { CertStoreOperationType, OrchestratorJobStatusJobResult } from '@jobhook
 import { JobHookError } from '../errors.js';
 import { EVENT_STATUSES, type EventRecord, type EventStatus } from '../store/event-store.js';
 import { SqliteEventStore } from '../store/sqlite-event-store.js';
-import { configFromCli } from './cli-config.js';
+import { configFromCli, cliErrorText } from './cli-config.js';
 
 const USAGE = `usage:
   jobhook events list [--status pending|dispatching|done] [--job-id GUID] [--limit N] [--before ID] [--json] [--data-dir DIR] [--config FILE]
@@ -82,7 +82,7 @@ export async function eventsCommand(argv: string[], out: NodeJS.WritableStream, 
     const config = configFromCli({ config: values.config, 'data-dir': values['data-dir'] });
     store = SqliteEventStore.open(config.dataDir, { mustExist: true });
   } catch (e) {
-    err.write(`jobhook events: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    err.write(`jobhook events: ${cliErrorText(e)}\n`);
     return 2;
   }
   try {
@@ -104,7 +104,7 @@ export async function eventsCommand(argv: string[], out: NodeJS.WritableStream, 
     }
     return 0;
   } catch (e) {
-    err.write(`jobhook events: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    err.write(`jobhook events: ${cliErrorText(e)}\n`);
     return e instanceof JobHookError && e.code === 'STORE_NOT_FOUND' ? 1 : 2;
   } finally {
     await store.close();

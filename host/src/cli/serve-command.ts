@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { JobHookError } from '../errors.js';
 import { createHost } from '../host.js';
 import { createHostLogger } from '../logging/logger.js';
-import { HOST_FLAGS, configFromCli } from './cli-config.js';
+import { HOST_FLAGS, configFromCli, cliErrorText } from './cli-config.js';
 import { logPluginChange } from './log-plugin-change.js';
 import { ServiceMetrics } from '../ingest/service-metrics.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
@@ -38,7 +37,7 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
       throw e;
     }
   } catch (e) {
-    err.write(`jobhook serve: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+    err.write(`jobhook serve: ${cliErrorText(e)}\n`);
     return 2;
   }
   for (const p of host.plugins()) {

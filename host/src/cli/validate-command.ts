@@ -1,6 +1,7 @@
-import { JobHookError, ManifestError } from '../errors.js';
+import { ManifestError } from '../errors.js';
 import { ManifestSchema } from '../manifest/manifest-schema.js';
 import { readPluginPackage } from '../manifest/read-plugin-package.js';
+import { cliErrorText } from './cli-config.js';
 
 /** `jobhook validate <plugin-dir>…`: prints every problem as `<dir>: <pointer>: <message>`; 2 if any. */
 export async function validateCommand(dirs: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
@@ -17,7 +18,7 @@ export async function validateCommand(dirs: string[], out: NodeJS.WritableStream
     } catch (e) {
       failed = true;
       if (e instanceof ManifestError) for (const p of e.problems) err.write(`${dir}: ${p.pointer || '/'}: ${p.message}\n`);
-      else err.write(`${dir}: ${e instanceof JobHookError ? `${e.code}: ` : ''}${(e as Error).message}\n`);
+      else err.write(`${dir}: ${cliErrorText(e)}\n`);
     }
   }
   return failed ? 2 : 0;
