@@ -2,16 +2,16 @@ import type { SandboxConfig } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { SandboxFactory } from './plugin-sandbox.js';
 import { ProcessSandboxFactory } from './process/process-sandbox-factory.js';
-import { sandboxLimits } from './sandbox-limits.js';
 
 /**
  * The sandbox factory the admin's `sandbox.mode` asks for. The in-process factory is imported only
  * when chosen, so a host running process sandboxes never loads isolated-vm itself.
  */
 export async function createSandboxFactory(config: SandboxConfig, logger: HostLogger): Promise<SandboxFactory> {
+  // Each factory picks its limits out of `config` (sandboxLimits), once.
   if (config.mode === 'in-process') {
     const { IsolateSandboxFactory } = await import('./isolate-sandbox-factory.js');
-    return new IsolateSandboxFactory(sandboxLimits(config), {
+    return new IsolateSandboxFactory(config, {
       onCatastrophic: (message, plugin) =>
         logger.fatal({ plugin, reason: message }, "V8 lost control of a plugin's isolate; restart the host (or use sandbox.mode 'process', which replaces only the sandbox process)"),
     });
@@ -23,6 +23,6 @@ export async function createSandboxFactory(config: SandboxConfig, logger: HostLo
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     processMemoryMb: config.processMemoryMb,
-    limits: sandboxLimits(config),
+    limits: config,
   });
 }
