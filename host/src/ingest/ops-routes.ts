@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventStore } from '../store/event-store.js';
-import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import type { ServicePlugins } from './plugin-routes.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
@@ -12,11 +11,34 @@ interface OpsRouteDeps {
   readonly accepting: () => boolean;
 }
 
-/** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+const TAGS = ['operations'];
+const summarySchema = {
+  type: 'object',
+  required: ['active', 'failed', 'total'],
+  properties: { active: { type: 'integer' }, failed: { type: 'integer' }, total: { type: 'integer' } },
+} as const;
+const readySchema = {
+  type: 'object',
+  required: ['status', 'plugins'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'stopping', 'unavailable'] },
+    store: { type: 'string', description: '`open`, or the code of why it cannot commit' },
+    reason: { type: 'string' },
+    queue: { type: 'object', required: ['pending', 'dispatching'], properties: { pending: { type: 'integer' }, dispatching: { type: 'integer' } } },
+    plugins: summarySchema,
+  },
+} as const;
 
-  app.get('/readyz', async (_request, reply) => {
+/** /healthz, /readyz and /metrics: unauthenticated, for probes and scrapers. */
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'The process is up', tags: TAGS, response: { 200: { description: 'Up', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  const readyResponses = { 200: { description: 'Ready', ...readySchema }, 503: { description: 'Not ready, with the reason', ...readySchema } };
+  app.get('/readyz', { schema: { summary: 'Store open, plugins loaded, not stopping', tags: TAGS, response: readyResponses } }, async (_request, reply) => {
     const list = plugins.list();
     const summary = { active: list.filter((p) => p.state === 'active').length, failed: list.filter((p) => p.state === 'failed').length, total: list.length };
     if (!accepting()) return reply.code(503).send({ status: 'stopping', plugins: summary });
@@ -30,7 +52,16 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     }
   });
 
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
-
-  app.get('/openapi.json', async () => OPENAPI_DOCUMENT);
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics (text exposition format)',
+        tags: TAGS,
+        produces: ['text/plain'],
+        response: { 200: { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()),
+  );
 }

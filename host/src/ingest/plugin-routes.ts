@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { BEARER, errorResponses, idParamsSchema, ref, V1_ERRORS } from '../api-schemas/common-schemas.js';
 import { JobHookError } from '../errors.js';
 import type { PluginChange } from '../registry/plugin-registry.js';
 import type { PluginInstance } from '../registry/plugin-instance.js';
@@ -27,6 +28,8 @@ export interface PluginView extends PluginStatus {
   readonly jobTypes: readonly string[];
   /** Invocations by outcome since the service started. */
   readonly invocations: OutcomeCounts;
+  /** Stopped after repeated faults (state `failed`, last error `PLUGIN_QUARANTINED`) until enabled or changed. */
+  readonly quarantined: boolean;
 }
 
 interface PluginRouteDeps {
@@ -36,10 +39,23 @@ interface PluginRouteDeps {
 }
 
 function view(p: PluginStatus, plugins: ServicePlugins, metrics: ServiceMetrics): PluginView {
-  return { ...p, disabled: plugins.isDisabled(p.id), jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))], invocations: metrics.invocations(p.id) };
+  return {
+    ...p,
+    disabled: plugins.isDisabled(p.id),
+    quarantined: p.state === 'failed' && p.lastError?.code === 'PLUGIN_QUARANTINED',
+    jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))],
+    invocations: metrics.invocations(p.id),
+  };
 }
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const TAGS = ['plugins'];
+const onePlugin = (summary: string, ok: string) => ({
+  summary,
+  tags: TAGS,
+  security: BEARER,
+  params: idParamsSchema,
+  response: { 200: { description: ok, ...ref('Plugin') }, ...errorResponses({ ...V1_ERRORS, 404: 'Unknown plugin' }) },
+});
 
 /** GET /v1/plugins[/:id], POST /v1/plugins/:id/disable|enable. */
 export function registerPluginRoutes(app: FastifyInstance, { plugins, store, metrics }: PluginRouteDeps): void {
@@ -49,11 +65,22 @@ export function registerPluginRoutes(app: FastifyInstance, { plugins, store, met
     return found;
   };
 
-  app.get('/v1/plugins', async () => ({ plugins: plugins.list().map((p) => view(p, plugins, metrics)) }));
+  app.get(
+    '/v1/plugins',
+    {
+      schema: {
+        summary: 'Every plugin: state, version, handlers, job types, limits, counters, last error, quarantine',
+        tags: TAGS,
+        security: BEARER,
+        response: { 200: { description: 'Plugins', ...ref('PluginList') }, ...errorResponses(V1_ERRORS) },
+      },
+    },
+    async () => ({ plugins: plugins.list().map((p) => view(p, plugins, metrics)) }),
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/plugins/:id', { schema: { params: idParams } }, async (request) => view(find(request.params.id), plugins, metrics));
+  app.get<{ Params: { id: string } }>('/v1/plugins/:id', { schema: onePlugin('One plugin', 'The plugin') }, async (request) => view(find(request.params.id), plugins, metrics));
 
-  app.post<{ Params: { id: string } }>('/v1/plugins/:id/disable', { schema: { params: idParams } }, async (request) => {
+  app.post<{ Params: { id: string } }>('/v1/plugins/:id/disable', { schema: onePlugin('Stop routing events to a plugin (kept across restarts)', 'The plugin, now disabled') }, async (request) => {
     const { id } = find(request.params.id);
     // Stored first: a disable the store could not keep would silently undo itself at the next start.
     await store.setPluginDisabled(id, true);
@@ -62,7 +89,8 @@ export function registerPluginRoutes(app: FastifyInstance, { plugins, store, met
     return view(find(id), plugins, metrics);
   });
 
-  app.post<{ Params: { id: string } }>('/v1/plugins/:id/enable', { schema: { params: idParams } }, async (request) => {
+  const enableSchema = onePlugin('Reload a plugin from its folder and route to it again; lifts a quarantine', 'The plugin after the reload (state failed + lastError if it still cannot load)');
+  app.post<{ Params: { id: string } }>('/v1/plugins/:id/enable', { schema: enableSchema }, async (request) => {
     const { id } = find(request.params.id);
     await store.setPluginDisabled(id, false);
     const change = await plugins.enable(id);

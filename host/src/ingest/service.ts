@@ -5,6 +5,11 @@ import { describeError, JobHookError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_RETENTION_MS, RetentionSweeper } from '../store/retention.js';
+import { registerOpenApi } from '../api-schemas/register-openapi.js';
+import { registerConsoleRoutes } from '../console/console-routes.js';
+import { registerEventStreamRoutes } from '../live/event-stream-routes.js';
+import { LiveFeed } from '../live/live-feed.js';
+import { registerReplayRoutes } from '../replay/replay-routes.js';
 import { BearerAuth } from './bearer-auth.js';
 import { EventPump } from './event-pump.js';
 import { registerEventRoutes } from './event-routes.js';
@@ -60,12 +65,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   metrics.attach({ plugins, store });
 
   for (const id of await store.disabledPlugins()) plugins.disable(id);
+  const feed = new LiveFeed();
   const pump = new EventPump({
     store,
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
-    observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
+    observer: {
+      outcome: (o) => metrics.handlerOutcome(o),
+      recorded: (eventId, o, replay) => feed.outcome(eventId, o, replay),
+      dispatched: (eventId) => {
+        metrics.eventDispatched();
+        feed.done(eventId);
+      },
+    },
   });
   const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
   let accepting = true;
@@ -93,11 +106,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         : sendError(reply, 401, 'AUTH_INVALID', 'the bearer token is not the one this host was started with');
     });
   }
-  registerEventRoutes(app, { store, pump, metrics });
-  registerPluginRoutes(app, { plugins, store, metrics });
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
 
   try {
+    // The document is generated from the routes' schemas: registered before any route.
+    await registerOpenApi(app);
+    registerEventRoutes(app, { store, pump, metrics, onAccepted: (id, event) => feed.accepted(id, event) });
+    registerPluginRoutes(app, { plugins, store, metrics });
+    registerReplayRoutes(app, {
+      store,
+      routes: plugins,
+      pluginIds: () => plugins.list().map((p) => p.id),
+      pluginRouted: (id) => !plugins.isDisabled(id) && plugins.list().some((p) => p.id === id && p.state === 'active'),
+      wake: () => pump.wake(),
+    });
+    registerEventStreamRoutes(app, feed);
+    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
+    await registerConsoleRoutes(app);
     await pump.start();
     sweeper.start();
     try {
@@ -107,6 +131,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
     }
   } catch (e) {
+    feed.close();
     await pump.stop(0);
     await sweeper.dispose();
     await app.close();
@@ -122,6 +147,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       accepting = false;
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;
       const pumpStopped = pump.stop(deadlineMs);
+      // Open live streams end first: the server closes only once every connection has.
+      feed.close();
       try {
         await app.close();
       } catch (e) {

@@ -58,6 +58,7 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   const egress = deps.egress.forPlugin(manifest, log);
   const services: SandboxHostServices = {
     log: (record) => {
+      book.logs.add(record);
       const scope = book.get(record.invocationId);
       const line: Record<string, unknown> = { source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined };
       for (const [k, v] of Object.entries(record.fields)) if (!RESERVED_LOG_KEYS.has(k)) line[k] = v;

@@ -1,0 +1,44 @@
+import type { JsonSchema } from './common-schemas.js';
+import { guidSchema, ref } from './common-schemas.js';
+import { OUTCOMES } from './outcome-schema.js';
+
+/** One plugin as the API shows it: the registry's status plus the admin switch and counters. */
+export const pluginSchema = {
+  $id: 'Plugin',
+  type: 'object',
+  required: ['id', 'folder', 'state', 'disabled', 'quarantined', 'version', 'contentHash', 'loadedAt', 'handlers', 'jobTypes', 'limits', 'invocations', 'lastError'],
+  properties: {
+    id: { type: 'string' },
+    folder: { type: 'string' },
+    state: { type: 'string', enum: ['loading', 'active', 'draining', 'failed', 'disposed'] },
+    disabled: { type: 'boolean', description: 'The admin disabled it; it gets no events until enabled' },
+    quarantined: { type: 'boolean', description: 'Stopped after repeated faults; lifted by enable or a new version' },
+    version: { type: ['string', 'null'] },
+    contentHash: { type: ['string', 'null'] },
+    loadedAt: { type: ['string', 'null'], format: 'date-time' },
+    handlers: { type: 'array', items: { type: 'object', required: ['name', 'jobTypes'], properties: { name: { type: 'string' }, jobTypes: { type: 'array', items: guidSchema } } } },
+    jobTypes: { type: 'array', items: guidSchema, description: 'Every job type its handlers run for' },
+    limits: {
+      type: ['object', 'null'],
+      required: ['memoryMb', 'timeoutMs', 'concurrency'],
+      properties: { memoryMb: { type: 'integer' }, timeoutMs: { type: 'integer' }, concurrency: { type: 'integer' } },
+    },
+    invocations: {
+      type: 'object',
+      description: 'Invocations by outcome since the host started',
+      required: [...OUTCOMES],
+      properties: Object.fromEntries(OUTCOMES.map((o) => [o, { type: 'integer' }])),
+    },
+    lastError: {
+      type: ['object', 'null'],
+      required: ['code', 'message', 'at'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' }, version: { type: 'string' } },
+    },
+  },
+} as const;
+
+/** GET /v1/plugins. */
+export const pluginListSchema = { $id: 'PluginList', type: 'object', required: ['plugins'], properties: { plugins: { type: 'array', items: ref('Plugin') } } } as const;
+
+/** Every shared schema of the plugin routes, for `app.addSchema`. */
+export const PLUGIN_SCHEMAS: readonly JsonSchema[] = [pluginSchema, pluginListSchema];

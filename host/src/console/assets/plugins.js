@@ -1,0 +1,120 @@
+// The plugins table: what is deployed, its state, counters and last error, with disable/enable.
+import { api } from './api.js';
+import { badge, h, shortId, table, when } from './dom.js';
+
+const OUTCOMES = ['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'];
+
+/**
+ * Which hosts run which version of each plugin, from GET /v1/cluster when the host is part of a
+ * cluster; null when the endpoint does not answer or says something this console does not read.
+ */
+export async function loadCluster() {
+  let body;
+  try {
+    body = await api('/v1/cluster');
+  } catch {
+    return null;
+  }
+  const hosts = Array.isArray(body?.hosts) ? body.hosts : null;
+  if (!hosts) return null;
+  const byPlugin = new Map();
+  for (const host of hosts) {
+    const name = host.hostId ?? host.id ?? host.name;
+    const plugins = Array.isArray(host.plugins) ? host.plugins : host.plugins && typeof host.plugins === 'object' ? Object.entries(host.plugins).map(([id, version]) => ({ id, version })) : [];
+    if (typeof name !== 'string') continue;
+    for (const p of plugins) {
+      if (!p || typeof p.id !== 'string') continue;
+      const list = byPlugin.get(p.id) ?? [];
+      list.push({ host: name, version: typeof p.version === 'string' ? p.version : '?' });
+      byPlugin.set(p.id, list);
+    }
+  }
+  return byPlugin;
+}
+
+function invocationBadges(counts) {
+  const shown = OUTCOMES.filter((o) => counts[o] > 0);
+  if (shown.length === 0) return h('span', { class: 'muted' }, 'none yet');
+  return h('span', { class: 'counts' }, shown.map((o) => h('span', { class: `count b-${o}`, title: o }, `${counts[o]} ${o}`)));
+}
+
+function stateCell(p) {
+  return h(
+    'div',
+    { class: 'stack' },
+    badge(p.state),
+    p.quarantined ? badge('quarantined') : null,
+    p.disabled ? badge('disabled') : null,
+  );
+}
+
+function handlersCell(p) {
+  return h(
+    'ul',
+    { class: 'plain' },
+    p.handlers.map((hd) => h('li', {}, h('span', { class: 'mono' }, hd.name), ' ', h('span', { class: 'muted small' }, hd.jobTypes.map((j) => j.slice(0, 8)).join(', ')))),
+  );
+}
+
+function limitsCell(p) {
+  if (!p.limits) return '—';
+  return h('span', { class: 'small' }, `${p.limits.memoryMb} MB · ${p.limits.timeoutMs / 1000} s · ×${p.limits.concurrency}`);
+}
+
+function errorCell(p) {
+  if (!p.lastError) return h('span', { class: 'muted' }, '—');
+  return h(
+    'div',
+    { class: 'error-cell' },
+    h('span', { class: 'code' }, p.lastError.code),
+    h('span', { class: 'small muted' }, ` ${when(p.lastError.at)}${p.lastError.version ? ` · v${p.lastError.version}` : ''}`),
+    h('div', { class: 'small msg' }, p.lastError.message),
+  );
+}
+
+/** The plugins table; `onChange` is called after an action so the page can reload. */
+export function pluginsTable(plugins, { cluster, onChange, compact = false }) {
+  const cols = [
+    ['Plugin'],
+    ['State'],
+    ['Version'],
+    ['Handlers · job types', compact ? 'wide-only' : ''],
+    ['Limits', 'wide-only'],
+    ['Invocations'],
+    ['Last error'],
+    ...(cluster ? [['Hosts', 'wide-only']] : []),
+    ['', 'actions'],
+  ];
+  const rows = plugins.map((p) => {
+    const action = async (verb) => {
+      try {
+        await api(`/v1/plugins/${encodeURIComponent(p.id)}/${verb}`, { method: 'POST' });
+      } catch (e) {
+        alert(`${verb} ${p.id}: ${e.code}: ${e.message}`);
+      }
+      onChange();
+    };
+    const hosts = cluster?.get(p.id) ?? [];
+    return h(
+      'tr',
+      { 'data-plugin': p.id },
+      h('td', {}, h('strong', {}, p.id), h('div', { class: 'small muted' }, p.contentHash ? shortId(p.contentHash.replace(/^sha256-/, '')) : p.folder)),
+      h('td', {}, stateCell(p)),
+      h('td', { class: 'mono' }, p.version ?? '—'),
+      h('td', { class: compact ? 'wide-only' : '' }, handlersCell(p)),
+      h('td', { class: 'wide-only' }, limitsCell(p)),
+      h('td', {}, invocationBadges(p.invocations)),
+      h('td', {}, errorCell(p)),
+      cluster ? h('td', { class: 'wide-only small' }, hosts.length ? hosts.map((x) => h('div', {}, `${x.host}: v${x.version}`)) : '—') : null,
+      h(
+        'td',
+        { class: 'actions' },
+        p.disabled || p.quarantined || p.state === 'failed'
+          ? h('button', { type: 'button', onclick: () => action('enable') }, 'Enable')
+          : h('button', { type: 'button', class: 'secondary', onclick: () => action('disable') }, 'Disable'),
+        h('a', { class: 'button secondary', href: `#/replay?plugin=${encodeURIComponent(p.id)}` }, 'Replay…'),
+      ),
+    );
+  });
+  return table(cols, rows, 'No plugins are loaded: drop a plugin folder into the plugins directory.');
+}
