@@ -106,7 +106,7 @@ describe('the web console in a real browser', function () {
       await shoot(browser, '04-events-filtered');
 
       await page.click(`#results tr[data-event="${eventId}"] a.mono`);
-      const row = page.locator('tr.outcome-row[data-replay="0"]');
+      const row = page.locator('.outcome-row[data-replay="0"]');
       await row.waitFor();
       expect(await row.getAttribute('data-outcome')).to.equal('error');
       const text = (await row.textContent()) ?? '';
@@ -126,15 +126,15 @@ describe('the web console in a real browser', function () {
         const res = await request(`${serve.url}/v1/plugins/console.cert-check`, { headers: auth });
         return res.body.version === '1.1.0' && res.body.state === 'active';
       });
-      await page.click('tr.outcome-row[data-replay="0"] button');
+      await page.click('.outcome-row[data-replay="0"] button.replay');
       await page.locator('#replay-notice:not([hidden])').waitFor();
       expect(await page.locator('#replay-notice').textContent()).to.include('#1');
-      const replayed = page.locator('tr.outcome-row[data-replay="1"]');
+      const replayed = page.locator('.outcome-row[data-replay="1"]');
       await replayed.waitFor({ timeout: 20_000 });
       expect(await replayed.getAttribute('data-outcome')).to.equal('succeeded');
       expect(await replayed.textContent()).to.include('v1.1.0');
       // The first outcome is kept beside the replay, and the page was never reloaded.
-      expect(await page.locator('tr.outcome-row[data-replay="0"]').getAttribute('data-outcome')).to.equal('error');
+      expect(await page.locator('.outcome-row[data-replay="0"]').getAttribute('data-outcome')).to.equal('error');
       expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).to.equal(true);
       await shoot(browser, '06-event-replayed');
 

@@ -30,6 +30,8 @@ async function loadPlugins() {
   state.plugins = (await api('/v1/plugins')).plugins;
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function renderCounters() {
   counters.hidden = false;
   const totals = { succeeded: 0, failed: 0, error: 0, timeout: 0, crashed: 0, rejected: 0 };
@@ -41,15 +43,15 @@ function renderCounters() {
     h('span', { class: 'counter', id: 'count-plugins' }, h('b', {}, `${active}/${state.plugins.length}`), ' plugins active'),
     h('span', { class: 'counter', id: 'count-succeeded' }, h('b', {}, totals.succeeded), ' succeeded'),
     h('span', { class: `counter ${bad ? 'bad' : ''}`, id: 'count-failures' }, h('b', {}, bad), ' not succeeded'),
-    h('span', { class: 'counter muted', id: 'count-session' }, `since this page opened: ${state.tally.accepted} events, ${state.tally.failures} failures`),
+    h('span', { class: 'counter muted', id: 'count-session' }, `since this page opened: ${plural(state.tally.accepted, 'event')}, ${plural(state.tally.failures, 'failure')}`),
   );
 }
 
 function failuresCard() {
   const rows = state.failures.map((f) =>
-    h('tr', { class: 'live-failure' }, h('td', { class: 'nowrap' }, when(f.at)), h('td', {}, h('a', { href: `#/events/${f.eventId}`, class: 'mono' }, f.eventId.slice(-10))), h('td', {}, f.plugin), h('td', {}, badge(f.outcome)), h('td', {}, f.error ? h('span', { class: 'code' }, f.error.code) : '—')),
+    h('tr', { class: 'live-failure' }, h('td', { class: 'nowrap' }, when(f.at)), h('td', {}, h('a', { href: `#/events/${f.eventId}`, class: 'mono' }, f.eventId.slice(-10))), h('td', {}, f.plugin), h('td', {}, badge(f.outcome)), h('td', { class: 'wide-only' }, f.error ? h('span', { class: 'code' }, f.error.code) : '—')),
   );
-  return h('div', { class: 'card', id: 'live-failures' }, h('h2', {}, 'New failures'), table([['When'], ['Event'], ['Plugin'], ['Outcome'], ['Code']], rows, 'None since this page opened.'));
+  return h('div', { class: 'card', id: 'live-failures' }, h('h2', {}, 'New failures'), table([['When'], ['Event'], ['Plugin'], ['Outcome'], ['Code', 'wide-only']], rows, 'None since this page opened.'));
 }
 
 async function homePage() {
@@ -57,7 +59,7 @@ async function homePage() {
   mount(
     main,
     h('section', {}, h('h1', {}, 'Plugins'), pluginsTable(state.plugins, { cluster: state.cluster, onChange: refresh, compact: true })),
-    h('div', { class: 'two-col' }, h('section', { class: 'card grow', id: 'latest-events' }, h('h2', {}, 'Latest events ', h('a', { class: 'small', href: '#/events' }, 'all →')), table(EVENT_COLUMNS, eventRows(page.events), 'No event received yet.')), failuresCard()),
+    h('div', { class: 'two-col' }, h('section', { class: 'card', id: 'latest-events' }, h('h2', {}, 'Latest events ', h('a', { class: 'small', href: '#/events' }, 'all →')), table(EVENT_COLUMNS, eventRows(page.events), 'No event received yet.')), failuresCard()),
   );
 }
 

@@ -51,6 +51,8 @@ export function shortId(id) {
 /** A table in a horizontally scrolling box; `cols` are [label, className?]. */
 export function table(cols, rows, empty = 'Nothing yet.') {
   if (rows.length === 0) return h('p', { class: 'muted empty' }, empty);
+  // Each cell names its column, for the narrow layout where rows become cards.
+  for (const row of rows) [...row.children].forEach((td, i) => cols[i]?.[0] && !td.dataset.label && (td.dataset.label = cols[i][0]));
   return h(
     'div',
     { class: 'table-wrap' },

@@ -66,24 +66,24 @@ export async function eventPage(main, id, onReplayed) {
   };
   const latestReplay = new Map();
   for (const o of record.outcomes) latestReplay.set(`${o.plugin}/${o.handler}`, Math.max(latestReplay.get(`${o.plugin}/${o.handler}`) ?? 0, o.replay));
-  const rows = record.outcomes.map((o) =>
+  const cards = record.outcomes.map((o) =>
     h(
-      'tr',
+      'article',
       { class: `outcome-row o-${o.outcome}`, 'data-outcome': o.outcome, 'data-replay': o.replay },
-      h('td', {}, o.replay === 0 ? 'original' : `replay #${o.replay}`, o.attempts > 1 ? h('div', { class: 'small muted' }, `claim ${o.attempts}`) : null),
-      h('td', {}, h('strong', {}, o.plugin), h('div', { class: 'small muted mono' }, `v${o.version}`)),
-      h('td', { class: 'mono' }, o.handler),
-      h('td', {}, badge(o.outcome)),
-      h('td', { class: 'nowrap' }, ms(o.durationMs)),
-      h('td', { class: 'error-cell' }, o.error ? [h('span', { class: 'code' }, o.error.code), h('div', { class: 'msg' }, o.error.message)] : h('span', { class: 'muted' }, '—')),
-      h('td', {}, logsBlock(o)),
       h(
-        'td',
-        { class: 'actions' },
+        'header',
+        {},
+        badge(o.outcome),
+        h('strong', {}, o.plugin),
+        h('span', { class: 'mono small' }, `v${o.version}`),
+        h('span', { class: 'mono small' }, o.handler),
+        h('span', { class: 'muted small' }, `${o.replay === 0 ? 'original dispatch' : `replay #${o.replay}`}${o.attempts > 1 ? ` · claim ${o.attempts}` : ''} · ${ms(o.durationMs)} · ${when(o.recordedAt)}`),
         latestReplay.get(`${o.plugin}/${o.handler}`) === o.replay && record.status === 'done'
-          ? h('button', { type: 'button', class: o.outcome === 'succeeded' ? 'secondary' : '', onclick: () => replay(o.plugin, o.handler) }, 'Replay')
+          ? h('button', { type: 'button', class: o.outcome === 'succeeded' ? 'secondary replay' : 'replay', onclick: () => replay(o.plugin, o.handler) }, 'Replay')
           : null,
       ),
+      o.error ? h('p', { class: 'error-line' }, h('span', { class: 'code' }, o.error.code), ' ', h('span', { class: 'msg' }, o.error.message)) : null,
+      logsBlock(o),
     ),
   );
   const replays = record.replays.map((r) =>
@@ -97,7 +97,7 @@ export async function eventPage(main, id, onReplayed) {
       h('p', {}, h('a', { href: '#/events' }, '← Events')),
       h('h1', {}, `${record.event.jobType} `, h('span', { class: 'muted mono small' }, record.id)),
       message,
-      h('div', { class: 'two-col' }, h('div', { class: 'card' }, h('h2', {}, 'Fields'), fieldsTable(record)), h('div', { class: 'card grow' }, h('h2', {}, 'Outcomes'), table([['Attempt'], ['Plugin'], ['Handler'], ['Outcome'], ['Duration'], ['Error'], ['Plugin log'], ['', 'actions']], rows, record.status === 'done' ? 'No handler matched this job type.' : 'Not dispatched yet.'))),
+      h('div', { class: 'two-col' }, h('div', { class: 'card' }, h('h2', {}, 'Fields'), fieldsTable(record)), h('div', { class: 'card grow' }, h('h2', {}, 'Outcomes'), cards.length ? cards : h('p', { class: 'muted empty' }, record.status === 'done' ? 'No handler matched this job type.' : 'Not dispatched yet.'))),
       record.replays.length ? h('div', { class: 'card' }, h('h2', {}, 'Replays'), table([['#'], ['Plugin'], ['Handler'], ['Status'], ['Requested'], ['Done']], replays)) : null,
     ),
   );
