@@ -88,6 +88,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     forceCloseConnections: 'idle',
+    // A field or query parameter the schema does not know is refused, not silently dropped: a typo
+    // in a replay selection must not widen what runs again.
+    ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true,
   });
   installErrorHandling(app, logger);
