@@ -77,14 +77,14 @@ describe('the web console in a real browser', function () {
       expect(await page.locator('#latest-events').isVisible()).to.equal(true);
       await until('the live feed', async () => (await page.locator('#live').getAttribute('data-state')) === 'live');
       expect(page.url()).to.not.include(TOKEN);
-      expect(await page.evaluate(() => sessionStorage.getItem('jobhook.token'))).to.equal(TOKEN);
+      expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('jobhook.token'))).to.equal(TOKEN);
     });
 
     let eventId: string;
     const jobId = '4c0f3a9e-1b2d-4e5f-8a7b-6c5d4e3f2a1b';
 
     it('shows a failing event arrive live, finds it by filter, and reads its error and plugin log', async () => {
-      await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+      await page.evaluate(() => ((globalThis as unknown as { __sameDocument: boolean }).__sameDocument = true));
       const posted = await request(`${serve.url}/v1/job-completions`, { body: event(CERT_CHECK, { jobType: 'CertCheck', jobId, clientMachine: 'pem-07.corp.example.com' }), headers: auth });
       expect(posted.status).to.equal(202);
       eventId = posted.body.id;
@@ -135,7 +135,7 @@ describe('the web console in a real browser', function () {
       expect(await replayed.textContent()).to.include('v1.1.0');
       // The first outcome is kept beside the replay, and the page was never reloaded.
       expect(await page.locator('.outcome-row[data-replay="0"]').getAttribute('data-outcome')).to.equal('error');
-      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).to.equal(true);
+      expect(await page.evaluate(() => (globalThis as unknown as { __sameDocument?: boolean }).__sameDocument)).to.equal(true);
       await shoot(browser, '06-event-replayed');
 
       const stored = await request(`${serve.url}/v1/job-completions/${eventId}`, { headers: auth });

@@ -52,7 +52,7 @@ describe('the live feed: GET /v1/events/stream', function () {
   it('refuses a client without the bearer token, like every /v1 route', async () => {
     const res = await fetch(`${svc.url}/v1/events/stream`);
     expect(res.status).to.equal(401);
-    expect((await res.json()).error.code).to.equal('AUTH_REQUIRED');
+    expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('AUTH_REQUIRED');
   });
 
   it('streams the acceptance, each committed outcome and the end of an event, in order', async () => {
