@@ -1,12 +1,12 @@
 import type { JsonSchema } from './common-schemas.js';
 import { guidSchema, ref } from './common-schemas.js';
-import { OUTCOMES } from './outcome-schema.js';
+import { OUTCOMES, outcomeEnumSchema } from './outcome-schema.js';
 
 /** One plugin as the API shows it: the registry's status plus the admin switch and counters. */
 export const pluginSchema = {
   $id: 'Plugin',
   type: 'object',
-  required: ['id', 'folder', 'state', 'disabled', 'quarantined', 'version', 'contentHash', 'loadedAt', 'handlers', 'jobTypes', 'limits', 'invocations', 'lastError'],
+  required: ['id', 'folder', 'state', 'disabled', 'quarantined', 'version', 'contentHash', 'loadedAt', 'handlers', 'jobTypes', 'limits', 'invocations', 'lastError', 'lastFailure'],
   properties: {
     id: { type: 'string' },
     folder: { type: 'string' },
@@ -32,7 +32,21 @@ export const pluginSchema = {
     lastError: {
       type: ['object', 'null'],
       required: ['code', 'message', 'at'],
+      description: 'Why the plugin itself last failed to load or run (crash, quarantine, refused version)',
       properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' }, version: { type: 'string' } },
+    },
+    lastFailure: {
+      type: ['object', 'null'],
+      description: 'Its latest invocation that did not succeed since the host started',
+      required: ['handler', 'version', 'outcome', 'code', 'message', 'at'],
+      properties: {
+        handler: { type: 'string' },
+        version: { type: 'string' },
+        outcome: outcomeEnumSchema,
+        code: { type: ['string', 'null'] },
+        message: { type: ['string', 'null'] },
+        at: { type: 'string', format: 'date-time' },
+      },
     },
   },
 } as const;

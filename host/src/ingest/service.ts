@@ -15,6 +15,7 @@ import { EventPump } from './event-pump.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { assertSafeListen, parseListen } from './listen-address.js';
+import { LastFailures } from './last-failures.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { registerPluginRoutes, type ServicePlugins } from './plugin-routes.js';
 import { ServiceMetrics } from './service-metrics.js';
@@ -66,13 +67,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   for (const id of await store.disabledPlugins()) plugins.disable(id);
   const feed = new LiveFeed();
+  const failures = new LastFailures();
   const pump = new EventPump({
     store,
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
     observer: {
-      outcome: (o) => metrics.handlerOutcome(o),
+      outcome: (o) => {
+        metrics.handlerOutcome(o);
+        failures.observe(o);
+      },
       recorded: (eventId, o, replay) => feed.outcome(eventId, o, replay),
       dispatched: (eventId) => {
         metrics.eventDispatched();
@@ -114,7 +119,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // The document is generated from the routes' schemas: registered before any route.
     await registerOpenApi(app);
     registerEventRoutes(app, { store, pump, metrics, onAccepted: (id, event) => feed.accepted(id, event) });
-    registerPluginRoutes(app, { plugins, store, metrics });
+    registerPluginRoutes(app, { plugins, store, metrics, failures });
     registerReplayRoutes(app, {
       store,
       routes: plugins,

@@ -90,7 +90,7 @@ describe('the web console in a real browser', function () {
       eventId = posted.body.id;
       await waitDone(serve.url, eventId, 15_000, auth);
       // Without a reload: the live feed adds it to "New failures" and the counters.
-      await page.locator('#live-failures tr.live-failure').first().waitFor({ timeout: 15_000 });
+      await page.locator('#live-failures li.live-failure').first().waitFor({ timeout: 15_000 });
       expect(await page.locator('#live-failures').textContent()).to.include('console.cert-check');
       await until('the latest events to list it', async () => (await page.locator(`#latest-events tr[data-event="${eventId}"]`).count()) === 1);
       await shoot(browser, '03-overview');
@@ -151,6 +151,9 @@ describe('the web console in a real browser', function () {
       expect(text).to.include('1.1.0');
       expect(text).to.match(/1 succeeded/);
       expect(text).to.match(/1 error/);
+      // The last failed run is shown with its code and message next to the counters.
+      expect(await row.locator('.last-failure .code').textContent()).to.match(/^[A-Z_]+$/);
+      expect(await row.locator('.last-failure').textContent()).to.include('certificate store unreachable on pem-07.corp.example.com');
       await shoot(browser, '07-plugins');
 
       await row.locator('a', { hasText: 'Replay…' }).click();

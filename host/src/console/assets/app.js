@@ -48,10 +48,18 @@ function renderCounters() {
 }
 
 function failuresCard() {
-  const rows = state.failures.map((f) =>
-    h('tr', { class: 'live-failure' }, h('td', { class: 'nowrap' }, when(f.at)), h('td', {}, h('a', { href: `#/events/${f.eventId}`, class: 'mono' }, f.eventId.slice(-10))), h('td', {}, f.plugin), h('td', {}, badge(f.outcome)), h('td', { class: 'wide-only' }, f.error ? h('span', { class: 'code' }, f.error.code) : '—')),
+  const items = state.failures.map((f) =>
+    h(
+      'li',
+      { class: 'live-failure' },
+      badge(f.outcome),
+      h('a', { href: `#/events/${f.eventId}`, class: 'mono' }, f.eventId.slice(-10)),
+      h('strong', {}, f.plugin),
+      f.error ? h('span', { class: 'code' }, f.error.code) : null,
+      h('span', { class: 'muted small' }, when(f.at)),
+    ),
   );
-  return h('div', { class: 'card', id: 'live-failures' }, h('h2', {}, 'New failures'), table([['When'], ['Event'], ['Plugin'], ['Outcome'], ['Code', 'wide-only']], rows, 'None since this page opened.'));
+  return h('div', { class: 'card', id: 'live-failures' }, h('h2', {}, 'New failures'), items.length ? h('ul', { class: 'plain failures' }, items) : h('p', { class: 'muted empty' }, 'None since this page opened.'));
 }
 
 async function homePage() {
@@ -59,7 +67,7 @@ async function homePage() {
   mount(
     main,
     h('section', {}, h('h1', {}, 'Plugins'), pluginsTable(state.plugins, { cluster: state.cluster, onChange: refresh, compact: true })),
-    h('div', { class: 'two-col' }, h('section', { class: 'card', id: 'latest-events' }, h('h2', {}, 'Latest events ', h('a', { class: 'small', href: '#/events' }, 'all →')), table(EVENT_COLUMNS, eventRows(page.events), 'No event received yet.')), failuresCard()),
+    h('div', { class: 'two-col' }, h('section', { class: 'card grow', id: 'latest-events' }, h('h2', {}, 'Latest events ', h('a', { class: 'small', href: '#/events' }, 'all →')), table(EVENT_COLUMNS, eventRows(page.events), 'No event received yet.')), failuresCard()),
   );
 }
 

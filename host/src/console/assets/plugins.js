@@ -58,11 +58,25 @@ function handlersCell(p) {
 
 function limitsCell(p) {
   if (!p.limits) return '—';
-  return h('span', { class: 'small' }, `${p.limits.memoryMb} MB · ${p.limits.timeoutMs / 1000} s · ×${p.limits.concurrency}`);
+  return h('span', { class: 'small nowrap' }, `${p.limits.memoryMb} MB · ${p.limits.timeoutMs / 1000} s · ×${p.limits.concurrency}`);
 }
 
 function errorCell(p) {
-  if (!p.lastError) return h('span', { class: 'muted' }, '—');
+  const f = p.lastFailure;
+  const failure = f
+    ? h(
+        'div',
+        { class: 'error-cell last-failure' },
+        h('span', { class: 'code' }, f.code ?? f.outcome),
+        h('span', { class: 'small muted' }, ` ${f.handler} · ${when(f.at)} · v${f.version}`),
+        f.message ? h('div', { class: 'small msg' }, f.message) : null,
+      )
+    : null;
+  if (!p.lastError) return failure ?? h('span', { class: 'muted' }, '—');
+  return h('div', {}, pluginError(p), failure);
+}
+
+function pluginError(p) {
   return h(
     'div',
     { class: 'error-cell' },
