@@ -52,7 +52,9 @@ export function registerEventStreamRoutes(app: FastifyInstance, feed: LiveFeed):
       };
       const heartbeat = setInterval(() => send(': keep-alive\n\n'), HEARTBEAT_MS);
       const unsubscribe = feed.subscribe((m) => send(frame(m)), end);
+      // Either side may report the client going away first.
       request.raw.on('close', end);
+      raw.on('close', end);
       raw.on('error', end);
     },
   );
