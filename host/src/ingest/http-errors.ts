@@ -25,6 +25,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   STORE_WRITE_FAILED: 503,
   REGISTRY_CLOSED: 503,
   SERVICE_CLOSING: 503,
+  LIVE_STREAM_LIMIT: 503,
 };
 
 // Fastify's own request errors, renamed into JobHook's vocabulary.

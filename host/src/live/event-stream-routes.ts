@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER, errorResponses, V1_ERRORS } from '../api-schemas/common-schemas.js';
+import { JobHookError } from '../errors.js';
 import type { LiveFeed, LiveMessage } from './live-feed.js';
 
 /** How often an idle stream gets a comment line, so proxies and the browser keep it open. */
 const HEARTBEAT_MS = 15_000;
 /** A client that lets this much pile up unread is dropped (it reconnects and reloads). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Streams open at once; each holds a connection and a buffer, so a leaking client cannot pile them up. */
+export const MAX_LIVE_STREAMS = 100;
 
 const frame = (m: LiveMessage): string => `event: ${m.type}\ndata: ${JSON.stringify(m)}\n\n`;
 
@@ -25,11 +28,14 @@ export function registerEventStreamRoutes(app: FastifyInstance, feed: LiveFeed):
         security: BEARER,
         response: {
           200: { description: 'text/event-stream until the client or the host closes it', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-          ...errorResponses(V1_ERRORS),
+          ...errorResponses({ ...V1_ERRORS, 503: `${MAX_LIVE_STREAMS} streams are open already (LIVE_STREAM_LIMIT), or the host is stopping` }),
         },
       },
     },
-    (request, reply) => {
+    async (request, reply) => {
+      if (feed.subscribers >= MAX_LIVE_STREAMS) {
+        throw new JobHookError('LIVE_STREAM_LIMIT', `${MAX_LIVE_STREAMS} live streams are open on this host already; close one (another console tab?) and retry`);
+      }
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
+import { MAX_LIVE_STREAMS } from '../../../host/dist/live/event-stream-routes.js';
 
 const TOKEN = 'stream-test-token';
 
@@ -71,6 +72,37 @@ describe('the live feed: GET /v1/events/stream', function () {
     expect(outcomes.find((o) => o.plugin === 't.boom').error.message).to.equal('boom');
     expect(mine[mine.length - 1]!.event).to.equal('done');
     controller.abort();
+  });
+
+  it('refuses a stream beyond the limit of open ones with 503 LIVE_STREAM_LIMIT, and takes one again once a stream closes', async () => {
+    const open: AbortController[] = [];
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    try {
+      for (let i = 0; i < MAX_LIVE_STREAMS; i++) {
+        const c = new AbortController();
+        open.push(c);
+        const res = await fetch(`${svc.url}/v1/events/stream`, { headers, signal: c.signal });
+        expect(res.status).to.equal(200);
+      }
+      const refused = await fetch(`${svc.url}/v1/events/stream`, { headers });
+      expect(refused.status).to.equal(503);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal('LIVE_STREAM_LIMIT');
+      open.pop()!.abort();
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const c = new AbortController();
+        const res = await fetch(`${svc.url}/v1/events/stream`, { headers, signal: c.signal });
+        if (res.status === 200) {
+          open.push(c);
+          break;
+        }
+        await res.arrayBuffer();
+        if (Date.now() > until) throw new Error('the closed stream was never released');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      for (const c of open) c.abort();
+    }
   });
 
   it('ends open streams when the service closes, so shutdown is not held', async () => {
