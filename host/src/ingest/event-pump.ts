@@ -49,6 +49,8 @@ export class EventPump {
   private readonly doneWaiters = new Map<string, Set<(done: boolean) => void>>();
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  /** Replays may be waiting: true at start (left by a previous run) and after each request. */
+  private replaysWaiting = true;
   private loop: Promise<void> | null = null;
   private stopping = false;
   /** After the stop deadline, outcomes still arriving (crashed by disposal) are not recorded. */
@@ -74,6 +76,12 @@ export class EventPump {
     const wake = this.wakeUp;
     this.wakeUp = null;
     wake?.();
+  }
+
+  /** Replays were stored: claim them. */
+  wakeReplays(): void {
+    this.replaysWaiting = true;
+    this.wake();
   }
 
   /**
@@ -132,12 +140,17 @@ export class EventPump {
         }
         for (const c of claimed) this.track(this.dispatch(c));
         // Replays share the room with new events, after them: a fix never starves live traffic.
+        // Asked only when some may be waiting, so an idle replay queue costs the store nothing.
         const left = room - claimed.length;
-        if (left > 0) {
+        if (left > 0 && this.replaysWaiting) {
           let replays: ClaimedReplay[] = [];
+          // Cleared before the claim: a request stored while it runs sets it again.
+          this.replaysWaiting = false;
           try {
             replays = await this.options.store.claimReplays(left);
+            if (replays.length === left) this.replaysWaiting = true;
           } catch (e) {
+            this.replaysWaiting = true;
             if (!this.stopping) this.options.logger.error({ error: describeError(e) }, 'claiming replays from the store failed; retrying in 1 s');
           }
           for (const r of replays) this.track(this.replay(r));

@@ -125,7 +125,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       routes: plugins,
       pluginIds: () => plugins.list().map((p) => p.id),
       pluginRouted: (id) => !plugins.isDisabled(id) && plugins.list().some((p) => p.id === id && p.state === 'active'),
-      wake: () => pump.wake(),
+      wake: () => pump.wakeReplays(),
     });
     registerEventStreamRoutes(app, feed);
     registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
