@@ -156,6 +156,14 @@ describe('the web console in a real browser', function () {
       expect(await row.locator('.last-failure').textContent()).to.include('certificate store unreachable on pem-07.corp.example.com');
       await shoot(browser, '07-plugins');
 
+      const notify = page.locator('tr[data-plugin="example.owner-notify"]');
+      await notify.locator('button', { hasText: 'Disable' }).click();
+      await notify.locator('.badge.b-disabled').waitFor();
+      expect((await request(`${serve.url}/v1/plugins/example.owner-notify`, { headers: auth })).body.disabled).to.equal(true);
+      await notify.locator('button', { hasText: 'Enable' }).click();
+      await until('the plugin to be enabled again', async () => (await notify.locator('.badge.b-disabled').count()) === 0 && (await notify.locator('button', { hasText: 'Disable' }).count()) === 1);
+      expect((await request(`${serve.url}/v1/plugins/example.owner-notify`, { headers: auth })).body.disabled).to.equal(false);
+
       await row.locator('a', { hasText: 'Replay…' }).click();
       await page.locator('#replay-form').waitFor();
       expect(await page.locator('#replay-form select[name=plugin]').inputValue()).to.equal('console.cert-check');
