@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { GUID_A, GUID_B, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { GUID_A, GUID_B, GUID_C, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, waitDone, type TestService } from '../../support/service-harness.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
 
@@ -43,6 +43,7 @@ describe('replay: running handlers again after a fix', function () {
     await writePlugin(plugins, 'flaky', manifest('t.flaky'), handlerBundle("throw new Error('store down');"));
     await writePlugin(plugins, 'ok', manifest('t.ok'), handlerBundle('return true;'));
     await writePlugin(plugins, 'other', manifest('t.other', {}, [GUID_B]), handlerBundle('return true;', GUID_B));
+    await writePlugin(plugins, 'slow', manifest('t.slow', {}, [GUID_C]), handlerBundle('return new Promise((r) => setTimeout(() => r(true), 1500));', GUID_C));
     await start();
   });
   afterEach(async () => {
@@ -88,6 +89,9 @@ describe('replay: running handlers again after a fix', function () {
       expect([res.status, res.body.error?.code], `${url} ${JSON.stringify(body)}`).to.deep.equal([status, code]);
     }
     expect((await request(`${svc.url}/v1/job-completions/${id}/replay`, { method: 'POST', body: {} })).status, 'behind the token').to.equal(401);
+    const running = await request(`${svc.url}/v1/job-completions`, { body: event(GUID_C), headers: auth });
+    const early = await request(`${svc.url}/v1/job-completions/${running.body.id}/replay`, { body: {}, headers: auth });
+    expect([early.status, early.body.error.code]).to.deep.equal([409, 'EVENT_NOT_DONE']);
     await request(`${svc.url}/v1/plugins/t.flaky/disable`, { method: 'POST', headers: auth });
     const disabled = await request(`${svc.url}/v1/plugins/t.flaky/replay?since=2026-01-01T00:00:00Z`, { method: 'POST', headers: auth });
     expect([disabled.status, disabled.body.error.code]).to.deep.equal([409, 'REPLAY_NO_HANDLER']);
