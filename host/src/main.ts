@@ -4,7 +4,7 @@
 // about a second that `validate` or `events` should not pay.
 
 const USAGE = `usage:
-  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
+  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--poll] [--config FILE]
   jobhook dispatch [--plugins DIR] [--platform-url URL] [--config FILE] <event.json | ->
   jobhook validate <plugin-dir>…
   jobhook events list [--status S] [--job-id GUID] [--limit N] [--before ID] [--json] [--data-dir DIR]

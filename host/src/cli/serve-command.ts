@@ -24,14 +24,14 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
   try {
     const config = configFromCli(parsed.values);
     const retentionMs = parsed.values.retention ? parseRetention(parsed.values.retention) : DEFAULT_RETENTION_MS;
-    preflightServe(config, parsed.values.insecure === true);
+    preflightServe(config, parsed.values.insecure === true, parsed.values.poll === true);
     logger = createHostLogger({ level: config.logLevel });
     const log = logger;
     // The startup state is logged below, one line per plugin; changes are logged from then on.
     host = await createHost({ config, logger, egress: countedEgress(config, metrics), onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)), watch: true });
     started = true;
     try {
-      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: parsed.values.insecure === true });
+      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: parsed.values.insecure === true, poll: parsed.values.poll === true });
     } catch (e) {
       await host.close();
       throw e;

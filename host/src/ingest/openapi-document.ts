@@ -67,6 +67,8 @@ export const OPENAPI_DOCUMENT = {
           certificateId: { type: ['integer', 'null'], minimum: 0 },
           requestTimestamp: { type: ['string', 'null'], format: 'date-time' },
           currentRetryCount: { type: 'integer', minimum: 0, default: 0 },
+          source: { enum: ['push', 'poll'], description: "'poll' when the host read the event from the platform's job history; absent means 'push'" },
+          jobHistoryId: { type: ['integer', 'null'], minimum: 0, description: 'The job-history row a polled event was read from' },
         },
       },
       Accepted: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { enum: ['pending', 'dispatching', 'done'] } } },
