@@ -127,14 +127,15 @@ export async function startFakeJobHistory(): Promise<FakeJobHistory> {
   const wire = (r: FakeHistoryRow): Record<string, unknown> =>
     fake.enums === 'names' ? { ...r } : { ...r, Result: RESULT[r.Result], Status: STATUS[r.Status] };
 
-  function page(query: Record<string, string>, items: Array<Record<string, unknown>>, defaultSort: string | null): Array<Record<string, unknown>> {
+  function page<T extends object>(query: Record<string, string>, items: readonly T[], defaultSort: string | null, inOrder = false): T[] {
     const param = (name: string): string | undefined => query[`pq.${name}`] ?? query[name];
     const filter = compileQuery(param('queryString') ?? '');
-    let out = items.filter(filter);
+    let out = items.filter((i) => filter(i as Record<string, unknown>));
     const sortField = (param('sortField') ?? defaultSort)?.toLowerCase();
-    if (sortField) {
-      const desc = param('sortAscending') === '1';
-      const get = (i: Record<string, unknown>): unknown => i[Object.keys(i).find((k) => k.toLowerCase() === sortField) ?? ''];
+    const desc = param('sortAscending') === '1';
+    // Rows are kept in id order: sorting them by id ascending again would only cost time.
+    if (sortField && !(inOrder && sortField === defaultSort?.toLowerCase() && !desc)) {
+      const get = (i: T): unknown => (i as Record<string, unknown>)[Object.keys(i).find((k) => k.toLowerCase() === sortField) ?? ''];
       out = out.sort((a, b) => {
         const x = get(a);
         const y = get(b);
@@ -148,13 +149,13 @@ export async function startFakeJobHistory(): Promise<FakeJobHistory> {
   }
 
   function history(query: Record<string, string>): Array<Record<string, unknown>> {
-    const all = [...rows.values()].sort((a, b) => a.JobHistoryId - b.JobHistoryId);
-    const got = page(query, all.map(wire), 'JobHistoryId');
-    if (!fake.repeatRows || got.length === 0) return got;
+    const all = [...rows.values()];
+    const got = page(query, all, 'JobHistoryId', true);
+    if (!fake.repeatRows || got.length === 0) return got.map(wire);
     // A paging bug of the kind offset paging has: rows seen before come again.
-    const firstId = got[0]!.JobHistoryId as number;
+    const firstId = got[0]!.JobHistoryId;
     const below = all.filter((r) => r.JobHistoryId < firstId).pop();
-    return [...(below ? [wire(below)] : []), got[0]!, ...got];
+    return [...(below ? [below] : []), got[0]!, ...got].map(wire);
   }
 
   const server: Server = createServer((req, res) => {
