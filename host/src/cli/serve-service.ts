@@ -14,7 +14,6 @@ import { SqliteEventStore } from '../store/sqlite-event-store.js';
 export const SERVICE_FLAGS = {
   retention: { type: 'string' },
   insecure: { type: 'boolean' },
-  poll: { type: 'boolean' },
 } as const;
 
 /** Checks what `serve` can check before loading any plugin: the listen address and the token rule. */
