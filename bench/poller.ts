@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createHost, createHostLogger, normalizeEvent, type Host, type HostConfigInput } from '@jobhook/host';
 import { startFakeJobHistory, type FakeJobHistory } from '@jobhook/sdk/testing';
 import { startService, type Service } from '../host/dist/ingest/service.js';
-import type { EventStore } from '../host/dist/store/event-store.js';
+import type { EventStore, PolledEvent } from '../host/dist/store/event-store.js';
 import { SqliteEventStore } from '../host/dist/store/sqlite-event-store.js';
 import { benchEvent, noopPlugins, type PluginsFolder } from './support/noop-plugins.js';
 import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
@@ -145,14 +145,17 @@ async function plainAppendRate(jobTypeId: string): Promise<number> {
   const store = SqliteEventStore.open(dataDir);
   try {
     const base = benchEvent(jobTypeId);
-    const started = performance.now();
+    // Built before the clock starts: the floor is the store's own rate.
+    const pages: Array<{ events: PolledEvent[]; cursor: string }> = [];
     for (let at = 1; at <= BACKFILL_ROWS; at += PAGE_SIZE) {
       const events = Array.from({ length: Math.min(PAGE_SIZE, BACKFILL_ROWS - at + 1) }, (_, i) => {
         const jobId = randomUUID();
         return { event: normalizeEvent({ ...base, jobId, source: 'poll', jobHistoryId: at + i }), idempotencyKey: `${jobId}:${at + i}` };
       });
-      await store.appendPolled('bench', events, JSON.stringify({ after: at + events.length - 1, newestEnd: null }));
+      pages.push({ events, cursor: JSON.stringify({ after: at + events.length - 1, newestEnd: null }) });
     }
+    const started = performance.now();
+    for (const page of pages) await store.appendPolled('bench', page.events, page.cursor);
     return BACKFILL_ROWS / ((performance.now() - started) / 1000);
   } finally {
     await store.close();

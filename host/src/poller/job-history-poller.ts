@@ -142,12 +142,25 @@ export class JobHistoryPoller {
   /** One poll: rows the cursor waits on, then new rows page by page. True when there is more to read at once. */
   private async pollOnce(): Promise<boolean> {
     await this.recheckOpen();
+    const { client, config } = this.options;
+    const fetchAfter = (after: number): Promise<unknown[]> => {
+      const page = client.historyPage(`JobHistoryId -gt ${after}`, config.pageSize);
+      page.catch(() => undefined); // awaited below; a prefetch left behind by a failure must not go unhandled
+      return page;
+    };
+    let after = this.book.scannedTo!;
+    let next = fetchAfter(after);
     for (let page = 0; page < PAGES_PER_POLL && !this.stopped; page++) {
-      const after = this.book.scannedTo!;
-      const raw = await this.options.client.historyPage(`JobHistoryId -gt ${after}`, this.options.config.pageSize);
+      const raw = await next;
       const rows = newRows(raw, after);
+      const full = rows.length > 0 && raw.length >= config.pageSize;
+      // While a full page is mapped and committed, the next one is already on its way (backfills).
+      if (full) {
+        after = historyIdOf(rows[rows.length - 1])!;
+        if (page + 1 < PAGES_PER_POLL) next = fetchAfter(after);
+      }
       await this.take(rows);
-      if (rows.length === 0 || raw.length < this.options.config.pageSize) return false;
+      if (!full) return false;
     }
     return !this.stopped;
   }
