@@ -3,7 +3,10 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { expectOnePerRow, pollerStatus, startPollerRig, storedEvents, waitAllDone, waitFor, type PollerRig } from '../../support/poller-rig.js';
-import { request, spawnServe, type ServeChild } from '../../support/service-harness.js';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { startFakeJobHistory } from '@jobhook/sdk/testing';
+import { repoRoot, request, spawnServe, type ServeChild } from '../../support/service-harness.js';
 
 describe('jobhook serve polling a Command job history', function () {
   this.timeout(120_000);
@@ -203,6 +206,35 @@ describe('jobhook serve polling a Command job history', function () {
     expect(expectOnePerRow(events, [late, after])).to.deep.equal([]);
     expect((await request(`${child.url}/readyz`)).body.status).to.equal('ready');
     await stop(child);
+  });
+});
+
+describe('jobhook serve --poll', function () {
+  this.timeout(60_000);
+
+  it('polls the platform named by --platform-url with no config file, and refuses --poll without a platform URL', async () => {
+    const tmp = await tempDir('jobhook-poll-flag-');
+    const fake = await startFakeJobHistory();
+    let child: ServeChild | undefined;
+    try {
+      const before = fake.addMany(3);
+      await mkdir(path.join(tmp.path, 'none'));
+      child = await spawnServe(['--plugins', path.join(tmp.path, 'none'), '--data-dir', path.join(tmp.path, 'data'), '--platform-url', fake.url, '--poll']);
+      await waitFor(async () => (await pollerStatus(child!.url)).cursor === before.last, async () => JSON.stringify(await pollerStatus(child!.url)));
+      expect(await pollerStatus(child.url)).to.include({ state: 'polling', intervalMs: 10_000 });
+      child.child.kill('SIGTERM');
+      expect(await child.exited).to.equal(0);
+      const refused = spawn(process.execPath, ['--no-node-snapshot', path.join(repoRoot, 'host/dist/main.js'), 'serve', '--poll', '--listen', '127.0.0.1:0', '--data-dir', path.join(tmp.path, 'data2')], { cwd: tmp.path, env: { ...process.env, JOBHOOK_PLATFORM_URL: '' } });
+      let stderr = '';
+      refused.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => refused.on('exit', resolve));
+      expect(code, stderr).to.equal(2);
+      expect(stderr).to.match(/--poll reads the job history.*platform\.url/);
+    } finally {
+      if (child && child.child.exitCode === null) child.child.kill('SIGKILL');
+      await fake.close();
+      await tmp.dispose();
+    }
   });
 });
 
