@@ -170,10 +170,17 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': json(ref('Plugin'), 'The plugin after the reload (state failed + lastError if it still cannot load)'), ...authErrors, '404': error('Unknown plugin') },
       },
     },
+    '/v1/poller': {
+      get: {
+        summary: "The job-history poller: state, cursor, rows waited on or held, lag, last error, counters ({ state: 'disabled' } when polling is off)",
+        security: secured,
+        responses: { '200': json({ type: 'object', required: ['state'], properties: { state: { enum: ['disabled', 'starting', 'polling', 'backing-off', 'stopped'] } } }, 'Poller status'), ...authErrors },
+      },
+    },
     '/healthz': { get: { summary: 'The process is up', responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }, 'Up') } } },
     '/readyz': {
       get: {
-        summary: 'Store open, plugins loaded, not stopping',
+        summary: "Store open, plugins loaded, not stopping; 200 with status 'degraded' while job-history polling fails",
         responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Not ready, with the reason') },
       },
     },

@@ -100,13 +100,20 @@ function compileQuery(query: string): (item: Record<string, unknown>) => boolean
     const field = m[1]!.toLowerCase();
     const op = FIELD_OPS[m[2]!.toLowerCase()]!;
     const raw = m[3] !== undefined ? m[3].replace(/\\"/g, '"') : m[4]!;
+    const number = Number(raw);
+    const text = raw.toLowerCase();
+    // Items of one list share their keys: the field's spelling is looked up once per shape.
+    let shape: object | null = null;
+    let key: string | undefined;
     return (item: Record<string, unknown>): boolean => {
-      const key = Object.keys(item).find((k) => k.toLowerCase() === field);
+      if (shape === null || !(key !== undefined ? key in item : true)) {
+        shape = item;
+        key = Object.keys(item).find((k) => k.toLowerCase() === field);
+      }
       const v = key === undefined ? undefined : item[key];
-      if (typeof v === 'number') return op(v, Number(raw));
+      if (typeof v === 'number') return op(v, number);
       if (typeof v !== 'string') return false;
-      const c = v.toLowerCase().localeCompare(raw.toLowerCase());
-      return op(c, 0);
+      return op(v.toLowerCase().localeCompare(text), 0);
     };
   });
   return (item) => clauses.every((c) => c(item));
