@@ -33,6 +33,15 @@ export interface JobHistoryPollerOptions {
   readonly observer?: PollerObserver;
 }
 
+/** A page mapped and not yet committed. */
+interface PreparedPage {
+  readonly events: PolledEvent[];
+  readonly ends: Array<string | null>;
+  /** Open rows this page finishes. */
+  readonly done: number[];
+  readonly scanned: number;
+}
+
 /** A row the cursor may not pass yet. */
 interface OpenRow {
   readonly kind: 'waiting' | 'held';
@@ -150,19 +159,29 @@ export class JobHistoryPoller {
     };
     let after = this.book.scannedTo!;
     let next = fetchAfter(after);
-    for (let page = 0; page < PAGES_PER_POLL && !this.stopped; page++) {
-      const raw = await next;
-      const rows = newRows(raw, after);
-      const full = rows.length > 0 && raw.length >= config.pageSize;
-      // While a full page is mapped and committed, the next one is already on its way (backfills).
-      if (full) {
-        after = historyIdOf(rows[rows.length - 1])!;
-        if (page + 1 < PAGES_PER_POLL) next = fetchAfter(after);
+    // One page's commit runs while the next page is read and mapped; commits stay one after another,
+    // so a failed one is never followed by a later page's cursor.
+    let committing: Promise<void> | null = null;
+    try {
+      for (let page = 0; page < PAGES_PER_POLL && !this.stopped; page++) {
+        const raw = await next;
+        const rows = newRows(raw, after);
+        const full = rows.length > 0 && raw.length >= config.pageSize;
+        if (full) {
+          after = historyIdOf(rows[rows.length - 1])!;
+          if (page + 1 < PAGES_PER_POLL) next = fetchAfter(after);
+        }
+        const prepared = await this.prepare(rows);
+        if (committing) await committing;
+        committing = this.store(prepared);
+        committing.catch(() => undefined); // awaited before the next commit or in finally
+        if (!full) return false;
       }
-      await this.take(rows);
-      if (!full) return false;
+      return !this.stopped;
+    } finally {
+      // Settled before the poll ends, whether it failed or not; a failure here is the poll's failure.
+      if (committing) await committing;
     }
-    return !this.stopped;
   }
 
   private async recheckOpen(): Promise<void> {
@@ -199,9 +218,13 @@ export class JobHistoryPoller {
 
   /** Maps and stores a batch of rows (ascending ids), then moves the cursor as far as it may go. */
   private async take(rows: readonly unknown[]): Promise<void> {
+    await this.store(await this.prepare(rows));
+  }
+
+  /** Maps rows to events; rows not finished or not mappable join the open set the cursor waits on. */
+  private async prepare(rows: readonly unknown[]): Promise<PreparedPage> {
     const events: PolledEvent[] = [];
     const ends: Array<string | null> = [];
-    // Rows leave the open set only once their events are committed: a failed commit reads them again.
     const done: number[] = [];
     let scanned = this.book.scannedTo!;
     for (const raw of rows) {
@@ -222,6 +245,15 @@ export class JobHistoryPoller {
       events.push({ event, idempotencyKey: polledEventKey(row) });
       ends.push(row.operationEnd);
     }
+    return { events, ends, done, scanned };
+  }
+
+  /**
+   * Commits a prepared page with the cursor it allows. The cursor is computed before the first await,
+   * so rows a later page adds to the open set meanwhile (all above this page) cannot affect it.
+   */
+  private async store({ events, ends, done, scanned }: PreparedPage): Promise<void> {
+    // Rows leave the open set only once their events are committed: a failed commit reads them again.
     const leaving = new Set(done);
     const lowestOpen = Math.min(Infinity, ...[...this.open.keys()].filter((id) => !leaving.has(id)));
     const cursor = Math.max(this.book.cursor!, Math.min(scanned, lowestOpen - 1));
@@ -232,7 +264,7 @@ export class JobHistoryPoller {
     this.count('stored', created);
     this.count('duplicate', results.length - created);
     this.book.cursor = cursor;
-    this.book.scannedTo = scanned;
+    this.book.scannedTo = Math.max(this.book.scannedTo!, scanned);
     this.book.newestEnd = newestEnd;
     this.book.open = [...this.open.entries()].sort(([a], [b]) => a - b).map(([id, o]) => openInfo(id, o));
     this.book.settleRowProblems();

@@ -28,7 +28,7 @@ describe('the job-history poller: where a new store starts (platform.poll.since)
 
   const start = (poll: Partial<PollConfig>): JobHistoryPoller => {
     const config = resolveConfig({ platform: { url: fake.url, poll: { enabled: true, intervalMs: 50, ...poll } } } as never);
-    poller = createPoller({ config, store, logger: captureLogs('warn').logger, onStored: () => {} })!;
+    poller = createPoller({ config, store, logger: captureLogs('info').logger, onStored: () => {} })!;
     poller.start();
     return poller;
   };
