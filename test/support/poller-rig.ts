@@ -25,7 +25,9 @@ export async function startPollerRig(root: string): Promise<PollerRig> {
   const agentId = fake.addAgent('orch-01.example.com', { username: 'KEYFACTOR\\svc-orch' });
   const inventoryJobType = fake.addStoreType('PEM').Inventory!;
   const pluginsDir = path.join(root, 'plugins');
-  await writePlugin(pluginsDir, 'one', manifest('p.one', {}, [inventoryJobType]), handlerBundle('return true;', inventoryJobType));
+  // Succeeds only when the context tells a polled event (with its row) from a pushed one.
+  const tellsSource = "return ctx.source === 'poll' ? Number.isInteger(ctx.jobHistoryId) && ctx.operationType === 0 && ctx.certificateId === null : ctx.source === 'push' && ctx.jobHistoryId === null;";
+  await writePlugin(pluginsDir, 'one', manifest('p.one', {}, [inventoryJobType]), handlerBundle(tellsSource, inventoryJobType));
   await writePlugin(pluginsDir, 'two', manifest('p.two', {}, [inventoryJobType]), handlerBundle('return new Promise((r) => setTimeout(() => r(true), 2));', inventoryJobType));
   return {
     fake,
