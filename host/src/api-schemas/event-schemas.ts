@@ -24,6 +24,8 @@ export const jobCompletionSchema = {
     certificateId: { type: ['integer', 'null'], minimum: 0 },
     requestTimestamp: { type: ['string', 'null'], format: 'date-time' },
     currentRetryCount: { type: 'integer', minimum: 0, default: 0 },
+    source: { type: 'string', enum: ['push', 'poll'], description: "'poll' when the host read the event from the platform's job history; absent means 'push'" },
+    jobHistoryId: { type: ['integer', 'null'], minimum: 0, description: 'The job-history row a polled event was read from' },
   },
 } as const;
 
@@ -45,6 +47,8 @@ export const wireEventSchema = {
     certificateId: { type: ['integer', 'null'] },
     requestTimestamp: nullableDateTime,
     currentRetryCount: { type: 'integer' },
+    source: { type: 'string', enum: ['push', 'poll'], description: 'How the event reached the host; absent means push' },
+    jobHistoryId: { type: ['integer', 'null'], description: 'The job-history row a polled event was read from (absent for pushed events)' },
   },
 } as const;
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { PollerStatusSource } from '../poller/poller-routes.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ServicePlugins } from './plugin-routes.js';
 import type { ServiceMetrics } from './service-metrics.js';
@@ -9,6 +10,8 @@ interface OpsRouteDeps {
   readonly metrics: ServiceMetrics;
   /** False once the service has begun to stop. */
   readonly accepting: () => boolean;
+  /** The job-history poller, when it runs: failing polls make the service `degraded`, not unready. */
+  readonly poller?: PollerStatusSource | null;
 }
 
 const TAGS = ['operations'];
@@ -21,16 +24,31 @@ const readySchema = {
   type: 'object',
   required: ['status', 'plugins'],
   properties: {
-    status: { type: 'string', enum: ['ready', 'stopping', 'unavailable'] },
+    status: { type: 'string', enum: ['ready', 'degraded', 'stopping', 'unavailable'], description: 'degraded: ready (200), but job-history polling fails' },
     store: { type: 'string', description: '`open`, or the code of why it cannot commit' },
     reason: { type: 'string' },
     queue: { type: 'object', required: ['pending', 'dispatching'], properties: { pending: { type: 'integer' }, dispatching: { type: 'integer' } } },
     plugins: summarySchema,
+    poller: {
+      type: 'object',
+      description: 'Only when the job-history poller runs',
+      required: ['state', 'healthy', 'lastError', 'held'],
+      properties: {
+        state: { type: 'string' },
+        healthy: { type: 'boolean' },
+        held: { type: 'integer' },
+        lastError: {
+          type: ['object', 'null'],
+          required: ['code', 'message', 'at', 'consecutive'],
+          properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' }, consecutive: { type: 'integer' } },
+        },
+      },
+    },
   },
 } as const;
 
 /** /healthz, /readyz and /metrics: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller }: OpsRouteDeps): void {
   app.get(
     '/healthz',
     { schema: { summary: 'The process is up', tags: TAGS, response: { 200: { description: 'Up', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } },
@@ -38,7 +56,7 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
   );
 
   const readyResponses = { 200: { description: 'Ready', ...readySchema }, 503: { description: 'Not ready, with the reason', ...readySchema } };
-  app.get('/readyz', { schema: { summary: 'Store open, plugins loaded, not stopping', tags: TAGS, response: readyResponses } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { summary: "Store open, plugins loaded, not stopping; 200 with status 'degraded' while job-history polling fails", tags: TAGS, response: readyResponses } }, async (_request, reply) => {
     const list = plugins.list();
     const summary = { active: list.filter((p) => p.state === 'active').length, failed: list.filter((p) => p.state === 'failed').length, total: list.length };
     if (!accepting()) return reply.code(503).send({ status: 'stopping', plugins: summary });
@@ -46,7 +64,10 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
-      return { status: 'ready', store: 'open', queue, plugins: summary };
+      const polling = poller?.status();
+      // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
+      const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
+      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}) };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

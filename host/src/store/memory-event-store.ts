@@ -9,6 +9,7 @@ import type {
   EventRecord,
   EventStore,
   OutcomeRecord,
+  PolledEvent,
   QueueDepth,
   ReplayCandidateQuery,
   ReplayRecord,
@@ -35,6 +36,7 @@ export class MemoryEventStore implements EventStore {
   private readonly disabled = new Set<string>();
   /** Replay requests waiting, in request order, as `eventId` + replay number. */
   private readonly pendingReplays: Array<{ eventId: string; replay: number }> = [];
+  private readonly cursors = new Map<string, string>();
   private seq = 0;
   private closed = false;
 
@@ -189,6 +191,22 @@ export class MemoryEventStore implements EventStore {
       }
     }
     return n;
+  }
+
+  async appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
+    this.assertOpen();
+    const results: AppendResult[] = [];
+    for (const { event, idempotencyKey } of events) {
+      const firstId = this.byKey.get(idempotencyKey);
+      results.push(firstId !== undefined ? { id: firstId, created: false } : await this.append(event, idempotencyKey));
+    }
+    if (cursor !== null) this.cursors.set(source, cursor);
+    return results;
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    this.assertOpen();
+    return this.cursors.get(source) ?? null;
   }
 
   async setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   EventStatus,
   EventStore,
   OutcomeRecord,
+  PolledEvent,
   QueueDepth,
   ReplayCandidateQuery,
   ReplayRecord,
@@ -116,6 +117,7 @@ export class SqliteEventStore implements EventStore {
       countPending: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`),
       countDispatching: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dispatching'`),
       disabled: prepare<[], { plugin_id: string }>('SELECT plugin_id FROM plugin_flags WHERE disabled = 1 ORDER BY plugin_id'),
+      pollCursor: prepare<[string], { cursor: string }>('SELECT cursor FROM poll_cursors WHERE source = ?'),
     };
   }
 
@@ -295,6 +297,17 @@ export class SqliteEventStore implements EventStore {
       total += n;
       if (n < 500) return total;
     }
+  }
+
+  appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
+    const at = Date.now();
+    const rows = events.map(({ event, idempotencyKey }) => ({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event) }));
+    return this.write({ kind: 'poll', source, events: rows, cursor, at });
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    this.assertOpen();
+    return this.sql.pollCursor.get(source)?.cursor ?? null;
   }
 
   setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {

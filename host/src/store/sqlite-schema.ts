@@ -40,6 +40,12 @@ const MIGRATIONS: readonly string[] = [
      disabled INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // Where each pull source (the job-history poller) stands; written with the events it covers.
+  `CREATE TABLE poll_cursors (
+     source TEXT PRIMARY KEY,
+     cursor TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
   // Replays: an outcome is unique per (event, plugin, handler, replay), replay 0 being the event's own
   // dispatch, so running a handler again after a fix keeps the first outcome; each outcome keeps the
   // plugin's log lines of its invocation. SQLite cannot change a primary key in place: copy, swap.

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { event, GUID_A, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { startFakeJobHistory, type FakeJobHistory } from '@jobhook/sdk/testing';
 import { repoRoot, request, spawnServe, waitDone, type ServeChild } from '../../support/service-harness.js';
 
 interface Panel {
@@ -26,6 +27,7 @@ describe('the Grafana dashboard in docs/grafana', function () {
   this.timeout(60_000);
   let tmp: TempDir;
   let serve: ServeChild;
+  let fake: FakeJobHistory;
   let panels: Panel[];
 
   before(async () => {
@@ -33,13 +35,17 @@ describe('the Grafana dashboard in docs/grafana', function () {
     tmp = await tempDir('jobhook-grafana-');
     const plugins = path.join(tmp.path, 'plugins');
     await writePlugin(plugins, 'ok', manifest('t.ok'), handlerBundle('return true;'));
-    serve = await spawnServe(['--plugins', plugins, '--data-dir', path.join(tmp.path, 'data')]);
+    // Polling a fake job history, so the poller's metrics are exposed too.
+    fake = await startFakeJobHistory();
+    fake.addMany(2);
+    serve = await spawnServe(['--plugins', plugins, '--data-dir', path.join(tmp.path, 'data'), '--platform-url', fake.url, '--poll']);
   });
   after(async () => {
     if (serve && serve.child.exitCode === null) {
       serve.child.kill('SIGTERM');
       await serve.exited;
     }
+    await fake?.close();
     await tmp?.dispose();
   });
 
@@ -60,8 +66,8 @@ describe('the Grafana dashboard in docs/grafana', function () {
         }
       }
     }
-    // The views an operator opens it for: events, outcomes by plugin, latency, queue depth.
-    expect([...used]).to.include.members(['jobhook_events_received_total', 'jobhook_handler_outcomes_total', 'jobhook_handler_duration_seconds_bucket', 'jobhook_queue_depth']);
+    // The views an operator opens it for: events, outcomes by plugin, latency, queue depth, poller lag.
+    expect([...used]).to.include.members(['jobhook_events_received_total', 'jobhook_handler_outcomes_total', 'jobhook_handler_duration_seconds_bucket', 'jobhook_queue_depth', 'jobhook_poll_lag_seconds']);
   });
 
   it('is importable: a datasource input, a unique uid, and panels laid out without overlap', async () => {

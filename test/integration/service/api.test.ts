@@ -258,6 +258,7 @@ describe('the HTTP API: events, outcomes, plugins, health', function () {
           'POST /v1/plugins/{id}/replay',
           'GET /v1/events/stream',
           'GET /',
+          'GET /v1/poller',
           'GET /healthz',
           'GET /readyz',
           'GET /metrics',

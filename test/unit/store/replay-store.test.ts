@@ -6,6 +6,7 @@ import { GUID_A, GUID_B, event, tempDir, type TempDir } from '../../support/foun
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SCHEMA_VERSION } from '../../../host/dist/store/sqlite-schema.js';
 
 const outcome = (plugin: string, extra: Partial<HandlerOutcome> = {}): HandlerOutcome => ({ plugin, version: '1.0.0', handler: 'H', outcome: 'error', durationMs: 3, invocationId: `inv-${plugin}`, error: { code: 'HANDLER_THREW', message: 'boom' }, ...extra });
 
@@ -148,14 +149,14 @@ describe('SqliteEventStore: replays across restarts and upgrades', () => {
     const fresh = SqliteEventStore.open(dir);
     const id = await doneEvent(fresh, [outcome('p.a')]);
     await fresh.close();
-    // Back to the first schema: the outcomes table as it was, user_version 1.
+    // Back to the schema before replays: the outcomes table as it was, one version down.
     const db = new Database(path.join(dir, EVENTS_DB_FILE));
     db.exec(`DROP TABLE replays;
       CREATE TABLE outcomes_v1 (event_id TEXT NOT NULL, plugin TEXT NOT NULL, handler TEXT NOT NULL, version TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms REAL NOT NULL,
         invocation_id TEXT NOT NULL, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL, recorded_at INTEGER NOT NULL, PRIMARY KEY (event_id, plugin, handler)) WITHOUT ROWID;
       INSERT INTO outcomes_v1 SELECT event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at FROM outcomes;
       DROP TABLE outcomes; ALTER TABLE outcomes_v1 RENAME TO outcomes;`);
-    db.pragma('user_version = 1');
+    db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
     db.close();
     const store = SqliteEventStore.open(dir);
     try {
