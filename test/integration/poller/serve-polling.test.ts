@@ -227,7 +227,11 @@ describe('jobhook serve --poll', function () {
       const before = fake.addMany(3);
       await mkdir(path.join(tmp.path, 'none'));
       child = await spawnServe(['--plugins', path.join(tmp.path, 'none'), '--data-dir', path.join(tmp.path, 'data'), '--platform-url', fake.url, '--poll']);
-      await waitFor(async () => (await pollerStatus(child!.url)).cursor === before.last, async () => JSON.stringify(await pollerStatus(child!.url)));
+      // The cursor can reach the last row while the first poll is still finishing (state 'starting').
+      await waitFor(async () => {
+        const status = await pollerStatus(child!.url);
+        return status.cursor === before.last && status.state === 'polling';
+      }, async () => JSON.stringify(await pollerStatus(child!.url)));
       expect(await pollerStatus(child.url)).to.include({ state: 'polling', intervalMs: 10_000 });
       child.child.kill('SIGTERM');
       expect(await child.exited).to.equal(0);
