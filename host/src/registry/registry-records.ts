@@ -42,7 +42,12 @@ export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMa
       version: a?.version ?? slot.loading ?? slot.failedVersion,
       contentHash: a?.pkg.contentHash ?? null,
       loadedAt: a ? a.loadedAt.toISOString() : null,
-      handlers: a ? [...a.handlers].map(([name, jobTypes]) => ({ name, jobTypes })) : [],
+      handlers: a
+        ? [...a.handlers].map(([name, jobTypes]) => {
+            const info = a.jobTypeInfo.get(name);
+            return { name, jobTypes, ...(info ? { jobTypesFrom: info.source, ...(info.resolved.length > 0 ? { resolved: info.resolved } : {}) } : {}) };
+          })
+        : [],
       limits: a?.limits ?? null,
       lastError: slot.lastError,
     });
