@@ -7,6 +7,7 @@ const USAGE = `usage:
   jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
   jobhook dispatch [--plugins DIR] [--platform-url URL] [--config FILE] <event.json | ->
   jobhook validate <plugin-dir>…
+  jobhook platform check [--platform-url URL] [--config FILE]
   jobhook events list [--status S] [--job-id GUID] [--limit N] [--before ID] [--json] [--data-dir DIR]
   jobhook events show <id> [--json] [--data-dir DIR]`;
 
@@ -19,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/dispatch-command.js')).dispatchCommand(rest, process.stdout, process.stderr);
     case 'events':
       return (await import('./cli/events-command.js')).eventsCommand(rest, process.stdout, process.stderr);
+    case 'platform':
+      return (await import('./cli/platform-command.js')).platformCommand(rest, process.stdout, process.stderr);
     case 'validate':
       return (await import('./cli/validate-command.js')).validateCommand(rest, process.stdout, process.stderr);
     case '-h':

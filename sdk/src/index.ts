@@ -16,3 +16,4 @@ export type { HttpErrorRequest } from './http-errors.js';
 export { injectable, singleton, injectAll, delay } from 'tsyringe';
 export { inject } from './di.js';
 export type { Token } from './di.js';
+export * from './platform/index.js';
