@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import { createHost, type Host, type HostConfigInput } from '@jobhook/host';
+import { event, GUID_A, GUID_B, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { captureLogs } from '../../support/log-capture.js';
+import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
+
+const WINCERT_INVENTORY = '1c0dd4a5-94b7-4d2c-8a3e-6f1b2c3d4e5f';
+const ROTATE_JOB = '5e8f7a6b-1c2d-4e3f-9a8b-7c6d5e4f3a2b';
+
+// A handler that writes no jobTypes: it takes the job types in force (JobTypes) and reports them.
+const injectedBundle = `'use strict';
+const sdk = require('@jobhook/sdk');
+class H {
+  constructor(types) { this.types = types; }
+  runHandler(ctx) { return this.types.has(ctx.jobTypeId) && this.types.ids.length > 0; }
+}
+sdk.inject(sdk.JobTypes)(H, undefined, 0);
+sdk.jobCompleteHandler('H')(H);
+`;
+
+describe('job types in force', function () {
+  this.timeout(60_000);
+  let tmp: TempDir;
+  let platform: FakePlatform;
+  const hosts: Host[] = [];
+
+  async function start(m: Record<string, unknown>, plugins: Record<string, unknown> = {}, bundle = injectedBundle): Promise<Host> {
+    const dir = `${tmp.path}/${hosts.length}`;
+    await writePlugin(dir, 'p', m, bundle);
+    const host = await createHost({ config: { pluginsDir: dir, platform: { url: platform.url, auth: { type: 'bearer', token: 'tok-0123456789' } }, plugins } as HostConfigInput, logger: captureLogs().logger });
+    hosts.push(host);
+    return host;
+  }
+
+  beforeEach(async () => {
+    tmp = await tempDir('jobhook-jobtypes-');
+    platform = await startFakePlatform();
+    // Later routes are tried first: the catch-all 404 goes in before WinCert.
+    platform.route('GET', /^CertificateStoreTypes\/Name\/.+$/, (_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ErrorCode: '0xA0110002', Message: 'Certificate store type was not found' }));
+    });
+    platform.route('GET', 'CertificateStoreTypes/Name/WinCert', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ StoreType: 104, Name: 'Windows Certificate', ShortName: 'WinCert', InventoryJobType: WINCERT_INVENTORY.toUpperCase(), ManagementJobType: GUID_B, EnrollmentJobType: null, DiscoveryJobType: null }));
+    });
+    platform.route('GET', 'JobTypes/Custom', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([{ Id: ROTATE_JOB, JobTypeName: 'RotateKeys', Description: 'x' }]));
+    });
+  });
+
+  afterEach(async () => {
+    for (const h of hosts.splice(0)) await h.close();
+    await platform.close();
+    await tmp.dispose();
+  });
+
+  it('routes the job types the admin set, and no longer the manifest’s, and shows them in the status', async () => {
+    const host = await start(manifest('acme.admin-set', {}, [GUID_A]), { 'acme.admin-set': { handlers: { H: { jobTypes: [GUID_B.toUpperCase()] } } } });
+    const byAdmin = await host.dispatch(event(GUID_B));
+    expect(byAdmin.outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
+    expect((await host.dispatch(event(GUID_A))).outcomes).to.deep.equal([]);
+    const [status] = host.plugins();
+    expect(status?.handlers).to.deep.equal([{ name: 'H', jobTypes: [GUID_B], jobTypesFrom: 'config' }]);
+  });
+
+  it('resolves a symbolic store-type job type and a custom one against the platform, routes them and shows what they resolved to', async () => {
+    const host = await start(manifest('acme.symbolic', {}, ['WinCert:Inventory', 'custom:RotateKeys']));
+    const [status] = host.plugins();
+    expect(status?.state, JSON.stringify(status?.lastError)).to.equal('active');
+    expect(status?.handlers[0]?.jobTypes).to.deep.equal([WINCERT_INVENTORY, ROTATE_JOB]);
+    expect(status?.handlers[0]?.resolved).to.deep.equal([
+      { entry: 'WinCert:Inventory', jobTypeId: WINCERT_INVENTORY, jobType: 'WinCertInventory' },
+      { entry: 'custom:RotateKeys', jobTypeId: ROTATE_JOB, jobType: 'RotateKeys' },
+    ]);
+    expect((await host.dispatch(event(WINCERT_INVENTORY, { jobType: 'WinCertInventory' }))).outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
+    expect((await host.dispatch(event(ROTATE_JOB))).outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
+    expect(platform.requestsTo('GET', 'CertificateStoreTypes/Name/WinCert')[0]?.headers['x-keyfactor-requested-with']).to.equal('APIClient');
+  });
+
+  it('refuses the handler with JOB_TYPE_UNRESOLVED naming plugin, handler and name when the store type was renamed', async () => {
+    const host = await start(manifest('acme.renamed', {}, ['WinCertOld:Inventory']));
+    const [status] = host.plugins();
+    expect(status?.state).to.equal('failed');
+    expect(status?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(status?.lastError?.message).to.include("'acme.renamed'").and.include("handler 'H'").and.include("'WinCertOld:Inventory'");
+  });
+
+  it('refuses a job kind the store type has none of, and a custom name the platform does not list', async () => {
+    const discovery = (await start(manifest('acme.nodiscovery', {}, ['WinCert:Discovery']))).plugins()[0];
+    expect(discovery?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(discovery?.lastError?.message).to.include('has no Discovery job type');
+    const custom = (await start(manifest('acme.nocustom', {}, ['custom:Nope']))).plugins()[0];
+    expect(custom?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(custom?.lastError?.message).to.include("'RotateKeys'");
+  });
+
+  it('refuses code whose hard-coded jobTypes disagree with the admin’s list, saying where the list comes from', async () => {
+    const bundle = `'use strict';
+const sdk = require('@jobhook/sdk');
+class H { constructor() { this.jobTypes = '${GUID_A}'; } runHandler() { return true; } }
+sdk.jobCompleteHandler('H')(H);
+`;
+    const host = await start(manifest('acme.hardcoded', {}, [GUID_A]), { 'acme.hardcoded': { handlers: { H: { jobTypes: [GUID_B] } } } }, bundle);
+    const [status] = host.plugins();
+    expect(status?.lastError?.code).to.equal('PLUGIN_HANDLERS_MISMATCH');
+    expect(status?.lastError?.message).to.include('plugins.acme.hardcoded.handlers.H.jobTypes');
+  });
+
+  it('refuses an admin list for a handler the manifest does not have', async () => {
+    const host = await start(manifest('acme.typo', {}, [GUID_A]), { 'acme.typo': { handlers: { Hx: { jobTypes: [GUID_B] } } } });
+    expect(host.plugins()[0]?.lastError?.code).to.equal('PLUGIN_CONFIG_UNKNOWN_HANDLER');
+  });
+});
