@@ -1,31 +1,18 @@
-import { parseArgs } from 'node:util';
+import type { CommandInput, FlagSpecs } from '@jobhook/sdk/command-line';
 import { platformCredentials } from '../egress/platform-credentials.js';
 import { PlatformApi } from '../platform/platform-api.js';
-import { cliErrorText, configFromCli, HOST_FLAGS } from './cli-config.js';
-
-const USAGE = 'usage: jobhook platform check [--platform-url URL] [--config FILE]';
+import { cliErrorText, configFromCli, type HostFlagValues } from './cli-config.js';
 
 /**
  * `jobhook platform check`: `GET Status/Endpoints` with the configured platform URL and credentials.
  * Prints the Command version (`x-keyfactor-product-version`) and exits 0, or says precisely what
  * failed — unreachable, TLS, the token endpoint, which credentials a 401 refused — and exits 1.
  */
-export async function platformCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub !== 'check') {
-    err.write(`${sub ? `unknown platform command '${sub}'\n` : ''}${USAGE}\n`);
-    return 2;
-  }
-  let flags;
-  try {
-    flags = parseArgs({ args: rest, options: HOST_FLAGS, allowPositionals: false }).values;
-  } catch (e) {
-    err.write(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+export async function platformCheckCommand({ values, io }: CommandInput<FlagSpecs>): Promise<number> {
+  const { stdout: out, stderr: err } = io;
   let api: PlatformApi;
   try {
-    const config = configFromCli(flags);
+    const config = configFromCli(values as HostFlagValues);
     if (!config.platform.url) {
       err.write('PLATFORM_NOT_CONFIGURED: no platform API is configured (set platform.url, --platform-url or JOBHOOK_PLATFORM_URL)\n');
       return 1;
