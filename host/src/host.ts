@@ -72,7 +72,8 @@ function platformAccess(config: HostConfig, options: HostOptions): { egress: Egr
   const url = config.platform.url;
   const router = options.egressRouter;
   if (url === null) return { egress: options.egress ?? new UnconfiguredEgressGateway(), jobTypes: NO_PLATFORM_RESOLVER };
-  const credentials = platformCredentials(config.platform.auth, {
+  // A gateway handed in (serve's, counted in metrics) shares its credentials: one OAuth token per host.
+  const credentials = options.egress?.platformCredentials ?? platformCredentials(config.platform.auth, {
     timeoutMs: config.egress.defaultTimeoutMs,
     ...(router ? { fetch: (u: URL, init: RequestInit) => fetch(router(u), init) } : {}),
   });

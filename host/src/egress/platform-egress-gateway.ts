@@ -34,7 +34,7 @@ export interface PlatformEgressOptions {
 export class PlatformEgressGateway implements EgressGateway {
   private readonly platform: URL;
   /** The host's platform credentials (an OAuth token is shared by every plugin). */
-  readonly credentials: CredentialProvider;
+  readonly platformCredentials: CredentialProvider;
   private readonly client: EgressClient;
   private readonly channels = new Set<PlatformPluginEgress>();
   private disposed = false;
@@ -42,7 +42,7 @@ export class PlatformEgressGateway implements EgressGateway {
   constructor(private readonly options: PlatformEgressOptions) {
     this.platform = parsePlatformUrl(options.platform.url);
     const router = options.router;
-    this.credentials = options.credentials ?? platformCredentials(options.platform.auth, {
+    this.platformCredentials = options.credentials ?? platformCredentials(options.platform.auth, {
       timeoutMs: options.limits.defaultTimeoutMs,
       ...(router ? { fetch: (url: URL, init: RequestInit) => fetch(router(url), init) } : {}),
     });
@@ -58,7 +58,7 @@ export class PlatformEgressGateway implements EgressGateway {
     const overrides = this.options.plugins?.[manifest.id];
     const rules = rulesInForce(manifest.id, manifest.permissions?.http ?? [], overrides?.permissions);
     const policy = new ManifestEgressPolicy(manifest.id, rules, this.platform);
-    const credentials = new OriginCredentials(this.platform.origin, this.credentials, pluginCredentialProviders(manifest.id, overrides?.credentials, this.options.env));
+    const credentials = new OriginCredentials(this.platform.origin, this.platformCredentials, pluginCredentialProviders(manifest.id, overrides?.credentials, this.options.env));
     const channel = new PlatformPluginEgress({
       platform: this.platform,
       policy,

@@ -113,3 +113,23 @@ sdk.jobCompleteHandler('H')(H);
     expect(host.plugins()[0]?.lastError?.code).to.equal('PLUGIN_CONFIG_UNKNOWN_HANDLER');
   });
 });
+
+describe('job types in force over the HTTP API', function () {
+  this.timeout(60_000);
+
+  it('GET /v1/plugins shows the admin’s list and where it came from, and events route by it', async () => {
+    const { startTestService, request } = await import('../../support/service-harness.js');
+    const tmp = await tempDir('jobhook-jobtypes-api-');
+    await writePlugin(`${tmp.path}/plugins`, 'p', manifest('acme.api', {}, [GUID_A]), injectedBundle);
+    const svc = await startTestService(`${tmp.path}/plugins`, `${tmp.path}/data`, { hostConfig: { plugins: { 'acme.api': { handlers: { H: { jobTypes: [GUID_B] } } } } } as HostConfigInput });
+    try {
+      const { body } = await request(`${svc.url}/v1/plugins`);
+      const plugin = (body.plugins ?? body).find((p: { id: string }) => p.id === 'acme.api');
+      expect(plugin.jobTypes).to.deep.equal([GUID_B]);
+      expect(plugin.handlers).to.deep.equal([{ name: 'H', jobTypes: [GUID_B], jobTypesFrom: 'config' }]);
+    } finally {
+      await svc.close();
+      await tmp.dispose();
+    }
+  });
+});
