@@ -81,15 +81,17 @@ export class PlatformPluginEgress implements PluginEgress {
       const secrets = credentials.secrets();
       const shown = redactHeaders(result.headers, secrets);
       const safe = redactBody(result.body, secrets);
-      // The plugin is told which of its headers were not sent (a header, so ky-style and fetch code alike can read it).
-      if (dropped.length > 0) shown.headers.push([DROPPED_HEADERS_HEADER, dropped.join(', ')]);
+      // The plugin is told which of its headers were not sent (a header, so ky-style and fetch code alike
+      // can read it); only the host sets it, so a server cannot fake or hide the report.
+      const headersOut = shown.headers.filter(([name]) => name !== DROPPED_HEADERS_HEADER);
+      if (dropped.length > 0) headersOut.push([DROPPED_HEADERS_HEADER, dropped.join(', ')]);
       const value: EgressResponseData = {
         status: result.status,
         statusText: result.statusText,
         requestUrl: url.href,
         url: result.url.href,
         redirected: result.redirects > 0,
-        headers: shown.headers,
+        headers: headersOut,
         body: encodeResponseBody(safe.body),
       };
       record.succeeded({

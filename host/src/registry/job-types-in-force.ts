@@ -12,12 +12,15 @@ export interface HandlerJobTypes {
   readonly source: 'manifest' | 'config';
   /** The symbolic entries of the manifest and what they resolved to (empty when the admin's list is in force). */
   readonly resolved: readonly ResolvedJobType[];
+  /** Set when the handler is refused (a name did not resolve): it routes nothing; the plugin's other handlers serve. */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /**
  * Works out each handler's job types in force, before the plugin's code runs: the admin's list when
  * there is one, else the manifest's, each symbolic name resolved through the platform. A name that
- * does not resolve refuses the plugin, with a code and the plugin, handler and name in the message.
+ * does not resolve refuses that handler (it routes nothing), with a code and the plugin, handler and
+ * name in the message; the plugin's other handlers are not held back by it.
  */
 export async function jobTypesInForce(
   manifest: PluginManifest,
@@ -58,7 +61,9 @@ export async function jobTypesInForce(
         } catch (e) {
           const err = e as JobHookError;
           const code = err instanceof JobHookError ? err.code : 'JOB_TYPE_LOOKUP_FAILED';
-          return fail(code, `handler '${h.name}': job type '${text}' does not resolve: ${err.message}`, e);
+          const message = `handler '${h.name}' of plugin '${id}' ${version} is refused: job type '${text}' does not resolve: ${err.message}`;
+          out.set(h.name, { jobTypes: [], source: 'manifest', resolved: [], error: { code, message } });
+          return;
         }
       }
       out.set(h.name, { jobTypes: [...new Set(guids)], source: 'manifest', resolved });

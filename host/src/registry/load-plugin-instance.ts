@@ -66,6 +66,9 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   const limits = effectiveLimits(manifest.limits, deps.config, id);
   const options = mergeDeep({ ...(manifest.config ?? {}) }, deps.config.plugins[id]?.options ?? {});
   const log = deps.logger.child({ plugin: id, version });
+  for (const [handler, info] of inForce) {
+    if (info.error) log.error({ handler, code: info.error.code, error: info.error.message }, `handler ${handler} of plugin ${id} refused: ${info.error.code}`);
+  }
   const book = new InvocationBook();
   const egress = deps.egress.forPlugin(manifest, log);
   const services: SandboxHostServices = {
@@ -114,7 +117,8 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     const fromCode = inCode.get(h.name);
     if (fromCode === undefined) {
       problems.push(`handler '${h.name}' is declared in plugin.json but no class is decorated @jobCompleteHandler('${h.name}')`);
-    } else if (!sameSet(info.jobTypes, fromCode)) {
+    } else if (info.error === undefined && !sameSet(info.jobTypes, fromCode)) {
+      // (A refused handler has no job types in force to agree with; it routes nothing.)
       const where =
         info.source === 'config'
           ? `the job types in force, set by the host configuration (plugins.${id}.handlers.${h.name}.jobTypes), are`

@@ -45,7 +45,8 @@ export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMa
       handlers: a
         ? [...a.handlers].map(([name, jobTypes]) => {
             const info = a.jobTypeInfo.get(name);
-            return { name, jobTypes, ...(info ? { jobTypesFrom: info.source, ...(info.resolved.length > 0 ? { resolved: info.resolved } : {}) } : {}) };
+            // Shown only when they add something: the admin's list, or names the platform resolved.
+            return { name, jobTypes, ...(info?.source === 'config' ? { jobTypesFrom: info.source } : {}), ...(info && info.resolved.length > 0 ? { resolved: info.resolved } : {}), ...(info?.error ? { error: info.error } : {}) };
           })
         : [],
       limits: a?.limits ?? null,

@@ -31,6 +31,8 @@ export interface HostHandlerStatus {
   readonly name: string;
   readonly jobTypes: readonly string[];
   readonly resolved?: ReadonlyArray<{ readonly entry: string; readonly jobTypeId: string; readonly jobType: string }>;
+  /** Why the host refused the handler (e.g. JOB_TYPE_UNRESOLVED). */
+  readonly error?: { readonly code: string; readonly message: string };
 }
 
 /** The part of `@jobhook/host`'s `Host` the harness uses. */

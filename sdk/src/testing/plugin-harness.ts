@@ -183,6 +183,11 @@ export async function createHarness(pluginDir: string | URL, options: HarnessOpt
         change.error,
       );
     }
+    // A handler refused at load (a job type that did not resolve) would only show as "no handler ran".
+    const refused = host.plugins().find((p) => p.id === manifest.id)?.handlers.find((h) => h.error !== undefined);
+    if (refused?.error) {
+      throw new HarnessError('HARNESS_HANDLER_REFUSED', `the host refused handler '${refused.name}' of plugin '${manifest.id}': ${refused.error.code}: ${refused.error.message}`, refused.error);
+    }
     return harnessOf(manifest, host, fakes, sink, closeAll);
   } catch (e) {
     await closeAll();

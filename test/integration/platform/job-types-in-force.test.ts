@@ -82,18 +82,41 @@ describe('job types in force', function () {
   it('refuses the handler with JOB_TYPE_UNRESOLVED naming plugin, handler and name when the store type was renamed', async () => {
     const host = await start(manifest('acme.renamed', {}, ['WinCertOld:Inventory']));
     const [status] = host.plugins();
-    expect(status?.state).to.equal('failed');
-    expect(status?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
-    expect(status?.lastError?.message).to.include("'acme.renamed'").and.include("handler 'H'").and.include("'WinCertOld:Inventory'");
+    const handler = status?.handlers[0];
+    expect(handler?.jobTypes).to.deep.equal([]);
+    expect(handler?.error?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(handler?.error?.message).to.include("'acme.renamed'").and.include("handler 'H'").and.include("'WinCertOld:Inventory'").and.include('renamed');
+  });
+
+  it("keeps the plugin's other handlers serving when one handler is refused", async () => {
+    const bundle = `'use strict';
+const sdk = require('@jobhook/sdk');
+class A { runHandler() { return true; } }
+class B { runHandler() { return true; } }
+sdk.jobCompleteHandler('Good')(A);
+sdk.jobCompleteHandler('Renamed')(B);
+`;
+    const host = await start(manifest('acme.mixed', { handlers: [{ name: 'Good', jobTypes: ['WinCert:Management'] }, { name: 'Renamed', jobTypes: ['Gone:Inventory'] }] }), {}, bundle);
+    const [status] = host.plugins();
+    expect(status?.state).to.equal('active');
+    expect(status?.handlers.map((h) => [h.name, h.error?.code ?? null])).to.deep.equal([['Good', null], ['Renamed', 'JOB_TYPE_UNRESOLVED']]);
+    expect((await host.dispatch(event(GUID_B))).outcomes.map((o) => [o.handler, o.outcome])).to.deep.equal([['Good', 'succeeded']]);
   });
 
   it('refuses a job kind the store type has none of, and a custom name the platform does not list', async () => {
-    const discovery = (await start(manifest('acme.nodiscovery', {}, ['WinCert:Discovery']))).plugins()[0];
-    expect(discovery?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
-    expect(discovery?.lastError?.message).to.include('has no Discovery job type');
-    const custom = (await start(manifest('acme.nocustom', {}, ['custom:Nope']))).plugins()[0];
-    expect(custom?.lastError?.code).to.equal('JOB_TYPE_UNRESOLVED');
-    expect(custom?.lastError?.message).to.include("'RotateKeys'");
+    const discovery = (await start(manifest('acme.nodiscovery', {}, ['WinCert:Discovery']))).plugins()[0]?.handlers[0];
+    expect(discovery?.error?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(discovery?.error?.message).to.include('has no Discovery job type');
+    const custom = (await start(manifest('acme.nocustom', {}, ['custom:Nope']))).plugins()[0]?.handlers[0];
+    expect(custom?.error?.code).to.equal('JOB_TYPE_UNRESOLVED');
+    expect(custom?.error?.message).to.include("'RotateKeys'");
+  });
+
+  it('refuses with JOB_TYPE_LOOKUP_FAILED, not a wrong answer, when the platform cannot be asked', async () => {
+    platform.route('GET', 'CertificateStoreTypes/Name/Locked', (_req, res) => void res.writeHead(401).end());
+    const handler = (await start(manifest('acme.locked', {}, ['Locked:Inventory']))).plugins()[0]?.handlers[0];
+    expect(handler?.error?.code).to.equal('JOB_TYPE_LOOKUP_FAILED');
+    expect(handler?.error?.message).to.include('answered 401').and.include('bearer');
   });
 
   it('refuses code whose hard-coded jobTypes disagree with the admin’s list, saying where the list comes from', async () => {
