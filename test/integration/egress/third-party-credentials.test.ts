@@ -89,6 +89,14 @@ describe('per-plugin credentials for third-party origins', function () {
     expect(received['x-kept']).to.equal('1');
   });
 
+  it('lets no server fake or hide that report', async () => {
+    other.route('GET', 'forged', (_req, res) => void res.writeHead(200, { 'x-jobhook-dropped-headers': 'nothing-dropped' }).end());
+    const clean = await rig.run('request', JSON.stringify({ input: `${other.origin}/forged` }));
+    expect(new Map<string, string>(clean.result?.value?.headers).has('x-jobhook-dropped-headers')).to.equal(false);
+    const dropped = await rig.run('request', JSON.stringify({ input: `${other.origin}/forged`, options: { headers: { Cookie: 'a=b' } } }));
+    expect(new Map<string, string>(dropped.result?.value?.headers).get('x-jobhook-dropped-headers')).to.equal('cookie');
+  });
+
   it('applies the admin’s revoke: a manifest rule removed in host configuration denies, with no request made', async () => {
     const before = rig.platform.requests.length;
     const run = await rig.run('request', JSON.stringify({ input: 'Certificates/42' }));
