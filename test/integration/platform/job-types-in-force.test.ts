@@ -79,6 +79,22 @@ describe('job types in force', function () {
     expect(platform.requestsTo('GET', 'CertificateStoreTypes/Name/WinCert')[0]?.headers['x-keyfactor-requested-with']).to.equal('APIClient');
   });
 
+  it('resolves the names again when the plugin reloads, and routes by the new answer', async () => {
+    const host = await start(manifest('acme.reload', {}, ['Moving:Inventory']));
+    let current = WINCERT_INVENTORY;
+    platform.route('GET', 'CertificateStoreTypes/Name/Moving', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ShortName: 'Moving', InventoryJobType: current }));
+    });
+    await host.registry.enable('acme.reload');
+    expect(host.plugins()[0]?.handlers[0]?.jobTypes).to.deep.equal([WINCERT_INVENTORY]);
+    current = ROTATE_JOB;
+    await host.registry.enable('acme.reload');
+    expect(host.plugins()[0]?.handlers[0]?.jobTypes).to.deep.equal([ROTATE_JOB]);
+    expect((await host.dispatch(event(ROTATE_JOB))).outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
+    expect((await host.dispatch(event(WINCERT_INVENTORY))).outcomes).to.deep.equal([]);
+  });
+
   it('refuses the handler with JOB_TYPE_UNRESOLVED naming plugin, handler and name when the store type was renamed', async () => {
     const host = await start(manifest('acme.renamed', {}, ['WinCertOld:Inventory']));
     const [status] = host.plugins();

@@ -17,11 +17,16 @@ export interface OriginTarget {
  * for the platform origin replaces the host's for that plugin). Nothing here reaches the isolate.
  */
 export class OriginCredentials {
+  // Fixed for the life of the channel: asked on every request, so computed once.
+  private readonly names: ReadonlySet<string>;
+
   constructor(
     private readonly platformOrigin: string,
     private readonly platform: CredentialProvider,
     private readonly byOrigin: ReadonlyMap<string, CredentialProvider> = new Map(),
-  ) {}
+  ) {
+    this.names = new Set([platform, ...byOrigin.values()].flatMap((p) => p.headerNames));
+  }
 
   for(url: URL): OriginTarget {
     const platform = url.origin === this.platformOrigin;
@@ -30,11 +35,12 @@ export class OriginCredentials {
 
   /** Header names any of these credentials set: a plugin may set none of them, for any origin. */
   headerNames(): ReadonlySet<string> {
-    return new Set([this.platform, ...this.byOrigin.values()].flatMap((p) => p.headerNames));
+    return this.names;
   }
 
   /** Every secret in force for this plugin, longest first. */
   secrets(): string[] {
+    if (this.byOrigin.size === 0) return this.platform.secrets();
     return [...new Set([this.platform, ...this.byOrigin.values()].flatMap((p) => p.secrets()))].sort((a, b) => b.length - a.length);
   }
 
