@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
@@ -73,6 +75,21 @@ describe('jobhook platform check', function () {
     const run = await check(tmp.path, ['--platform-url', `http://127.0.0.1:${port}/KeyfactorAPI/`], {});
     expect(run.code).to.equal(1);
     expect(run.stderr).to.include('PLATFORM_UNREACHABLE').and.include(`127.0.0.1:${port}`).and.include('ECONNREFUSED');
+  });
+
+  it('names a TLS failure as such: a server certificate nothing trusts', async () => {
+    const tls = new URL('../../fixtures/tls/', import.meta.url);
+    const server = https.createServer({ key: readFileSync(new URL('self-signed-key.pem', tls)), cert: readFileSync(new URL('self-signed-cert.pem', tls)) }, (_req, res) => res.end('{}'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const run = await check(tmp.path, ['--platform-url', `https://127.0.0.1:${port}/KeyfactorAPI/`], { JOBHOOK_PLATFORM_TOKEN: 'right-token-123' });
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.include('PLATFORM_TLS_FAILED').and.include('DEPTH_ZERO_SELF_SIGNED_CERT');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('reports a token endpoint that cannot be reached, before calling the platform', async () => {
