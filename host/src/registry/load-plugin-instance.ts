@@ -55,13 +55,14 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
 };
 
 /**
- * Brings one plugin version to life: its sandbox (runtime + bundle), then the check that the code's
- * handlers and their `jobTypes` agree with plugin.json, which is what routing trusts.
+ * Brings one plugin version to life: the job types in force per handler, its sandbox (runtime +
+ * bundle), then the check that the code's handlers (and any `jobTypes` they write) agree with them,
+ * which is what routing trusts.
  */
 export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderDeps, loadOptions: LoadOptions = {}): Promise<PluginInstance> {
   const { manifest } = pkg;
   const { id, version } = manifest;
-  // Before any sandbox exists: a name that does not resolve refuses the plugin cheaply.
+  // Before any sandbox exists, so the runtime can inject them and a platform lookup gone wrong costs no isolate.
   const inForce = await jobTypesInForce(manifest, deps.config.plugins[id], deps.jobTypes ?? NO_PLATFORM_RESOLVER, { cached: loadOptions.cachedJobTypes ?? false });
   const limits = effectiveLimits(manifest.limits, deps.config, id);
   const options = mergeDeep({ ...(manifest.config ?? {}) }, deps.config.plugins[id]?.options ?? {});
@@ -115,10 +116,10 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   for (const h of manifest.handlers) {
     const info = inForce.get(h.name)!;
     const fromCode = inCode.get(h.name);
+    // A refused handler (a name that did not resolve) has no job types to agree with: it routes nothing.
     if (fromCode === undefined) {
       problems.push(`handler '${h.name}' is declared in plugin.json but no class is decorated @jobCompleteHandler('${h.name}')`);
     } else if (info.error === undefined && !sameSet(info.jobTypes, fromCode)) {
-      // (A refused handler has no job types in force to agree with; it routes nothing.)
       const where =
         info.source === 'config'
           ? `the job types in force, set by the host configuration (plugins.${id}.handlers.${h.name}.jobTypes), are`
