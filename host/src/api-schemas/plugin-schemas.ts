@@ -16,7 +16,29 @@ export const pluginSchema = {
     version: { type: ['string', 'null'] },
     contentHash: { type: ['string', 'null'] },
     loadedAt: { type: ['string', 'null'], format: 'date-time' },
-    handlers: { type: 'array', items: { type: 'object', required: ['name', 'jobTypes'], properties: { name: { type: 'string' }, jobTypes: { type: 'array', items: guidSchema } } } },
+    handlers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'jobTypes'],
+        properties: {
+          name: { type: 'string' },
+          jobTypes: { type: 'array', items: guidSchema, description: 'The job types in force (what routing uses)' },
+          jobTypesFrom: { type: 'string', enum: ['config'], description: "'config' when the admin's plugins.<id>.handlers.<name>.jobTypes replaced the manifest's list" },
+          resolved: {
+            type: 'array',
+            description: "The manifest's symbolic job types and what they resolved to",
+            items: { type: 'object', required: ['entry', 'jobTypeId', 'jobType'], properties: { entry: { type: 'string' }, jobTypeId: { type: 'string' }, jobType: { type: 'string' } } },
+          },
+          error: {
+            type: 'object',
+            description: 'Why the handler is refused (e.g. JOB_TYPE_UNRESOLVED): it routes nothing while the other handlers serve',
+            required: ['code', 'message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
     jobTypes: { type: 'array', items: guidSchema, description: 'Every job type its handlers run for' },
     limits: {
       type: ['object', 'null'],

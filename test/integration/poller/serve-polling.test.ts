@@ -227,10 +227,10 @@ describe('jobhook serve --poll', function () {
       const before = fake.addMany(3);
       await mkdir(path.join(tmp.path, 'none'));
       child = await spawnServe(['--plugins', path.join(tmp.path, 'none'), '--data-dir', path.join(tmp.path, 'data'), '--platform-url', fake.url, '--poll']);
-      // The cursor can reach the last row while the first poll is still finishing (state 'starting').
+      // The cursor moves when a page commits, the state once the whole poll has finished: wait for both.
       await waitFor(async () => {
-        const status = await pollerStatus(child!.url);
-        return status.cursor === before.last && status.state === 'polling';
+        const s = await pollerStatus(child!.url);
+        return s.cursor === before.last && s.state === 'polling';
       }, async () => JSON.stringify(await pollerStatus(child!.url)));
       expect(await pollerStatus(child.url)).to.include({ state: 'polling', intervalMs: 10_000 });
       child.child.kill('SIGTERM');

@@ -52,7 +52,17 @@ function handlersCell(p) {
   return h(
     'ul',
     { class: 'plain' },
-    p.handlers.map((hd) => h('li', {}, h('span', { class: 'mono' }, hd.name), ' ', h('span', { class: 'muted small' }, hd.jobTypes.map((j) => j.slice(0, 8)).join(', ')))),
+    p.handlers.map((hd) =>
+      h(
+        'li',
+        {},
+        h('span', { class: 'mono' }, hd.name),
+        ' ',
+        h('span', { class: 'muted small', title: hd.jobTypes.join('\n') }, hd.jobTypes.map((j) => j.slice(0, 8)).join(', ')),
+        hd.jobTypesFrom === 'config' ? h('span', { class: 'small muted' }, ' (config)') : null,
+        hd.error ? h('div', { class: 'small', title: hd.error.message }, h('span', { class: 'code' }, hd.error.code), ' refused') : null,
+      ),
+    ),
   );
 }
 
