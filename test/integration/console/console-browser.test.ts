@@ -21,6 +21,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
+// The console marks the hash it has finished drawing: waits for the current one.
+async function rendered(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const doc = (globalThis as unknown as { document: { getElementById(id: string): { dataset: Record<string, string> } | null }; location: { hash: string } });
+    return doc.document.getElementById('main')?.dataset.rendered === (doc.location.hash || '#/');
+  }, undefined, { timeout: 20_000 });
+}
+
 // Both sizes of the current page, then back to the desktop size the test drives.
 async function shoot(browser: TestBrowser, name: string): Promise<void> {
   await browser.screenshot(name, 'phone');
@@ -73,6 +81,7 @@ describe('the web console in a real browser', function () {
       await page.fill('#token', TOKEN);
       await page.click('#login button[type=submit]');
       await page.locator('tr[data-plugin="console.cert-check"]').waitFor({ timeout: 15_000 });
+      await rendered(page);
       for (const id of EXAMPLES) expect(await page.locator(`tr[data-plugin="${id}"]`).count(), id).to.equal(1);
       expect(await page.locator('#latest-events').isVisible()).to.equal(true);
       await until('the live feed', async () => (await page.locator('#live').getAttribute('data-state')) === 'live');
@@ -96,16 +105,19 @@ describe('the web console in a real browser', function () {
       await shoot(browser, '03-overview');
 
       await page.click('#nav a[data-page="events"]');
-      await page.locator('#filters').waitFor();
+      await rendered(page);
       await page.selectOption('#filters select[name=outcome]', 'error');
       await page.selectOption('#filters select[name=plugin]', 'console.cert-check');
       await page.fill('#filters input[name=jobId]', jobId);
       await page.click('#filters button[type=submit]');
-      await until('the filtered list', async () => page.url().includes('outcome=error') && (await page.locator('#results tr[data-event]').count()) === 1);
+      await until('the filtered list', async () => page.url().includes('outcome=error'));
+      await rendered(page);
+      expect(await page.locator('#results tr[data-event]').count()).to.equal(1);
       expect(await page.locator(`#results tr[data-event="${eventId}"]`).count()).to.equal(1);
       await shoot(browser, '04-events-filtered');
 
       await page.click(`#results tr[data-event="${eventId}"] a.mono`);
+      await rendered(page);
       const row = page.locator('.outcome-row[data-replay="0"]');
       await row.waitFor();
       expect(await row.getAttribute('data-outcome')).to.equal('error');
@@ -145,6 +157,7 @@ describe('the web console in a real browser', function () {
 
     it('shows the plugins page with counters, and the bulk replay form', async () => {
       await page.click('#nav a[data-page="plugins"]');
+      await rendered(page);
       const row = page.locator('tr[data-plugin="console.cert-check"]');
       await row.waitFor();
       const text = (await row.textContent()) ?? '';
@@ -165,7 +178,7 @@ describe('the web console in a real browser', function () {
       expect((await request(`${serve.url}/v1/plugins/example.owner-notify`, { headers: auth })).body.disabled).to.equal(false);
 
       await row.locator('a', { hasText: 'Replay…' }).click();
-      await page.locator('#replay-form').waitFor();
+      await rendered(page);
       expect(await page.locator('#replay-form select[name=plugin]').inputValue()).to.equal('console.cert-check');
       await page.click('#replay-form button[type=submit]');
       // Its only failure already succeeded on replay: nothing is left to run again.

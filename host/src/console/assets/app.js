@@ -71,7 +71,15 @@ async function homePage() {
   );
 }
 
+// `data-rendered` names the hash the page shows once it is fully drawn (empty while drawing), so a
+// reader — a person's script or the browser tests — can tell a finished page from the previous one.
 async function render() {
+  main.dataset.rendered = '';
+  await draw();
+  main.dataset.rendered = location.hash || '#/';
+}
+
+async function draw() {
   const { parts, params } = route();
   for (const a of nav.querySelectorAll('a[data-page]')) a.classList.toggle('active', a.dataset.page === (parts[0] ?? 'home'));
   try {
