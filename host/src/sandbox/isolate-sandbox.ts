@@ -27,6 +27,14 @@ export interface IsolateSandboxHooks {
 
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
+// Codes only the host gives: an isolate's answer never carries one as its own (the runtime shares
+// the isolate with plugin code, which could forge an SDK error), so one is moved into the plugin's
+// namespace, as the runtime does for any code a plugin chose.
+const HOST_CODE = /^(SANDBOX|ISOLATE)_/;
+function keepHostCodes(error: ErrorInfo): ErrorInfo {
+  return HOST_CODE.test(error.code) ? { ...error, code: `plugin:${error.code}` } : error;
+}
+
 type Settled =
   | { kind: 'value'; value: unknown }
   | { kind: 'thrown'; error: unknown }
@@ -163,7 +171,7 @@ export class IsolateSandbox implements PluginSandbox {
         case 'value': {
           const envelope = this.checkedEnvelope(settled.value, isBoolean);
           if (envelope.ok) return { outcome: envelope.value ? 'succeeded' : 'failed' };
-          return { outcome: 'error', error: envelope.error };
+          return { outcome: 'error', error: keepHostCodes(envelope.error) };
         }
         case 'deadline':
           void this.checkResponsive();

@@ -54,8 +54,11 @@ export interface SandboxDeath {
 export interface PluginLogRecord {
   readonly level: RuntimeLogLevel;
   readonly message: string;
+  /** The plugin's own fields: written under `data` on the host's line, never beside its fields. */
   readonly fields: Record<string, unknown>;
   readonly invocationId: string | null;
+  /** Set only by host code (the rate limit, the bridge) on a line it writes about the plugin: `code` and figures. */
+  readonly notice?: Readonly<Record<string, string | number>>;
 }
 
 /**

@@ -52,6 +52,10 @@ export type WorkerMessage =
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
+const NOTICE_KEYS: ReadonlySet<string> = new Set(['code', 'limitPerSecond', 'limitBytesPerSecond', 'dropped', 'droppedBytes']);
+// A notice's keys land beside the host's own on the log line: only the few host code writes pass.
+const isNotice = (v: unknown): boolean =>
+  isObject(v) && isString(v.code) && Object.entries(v).every(([k, x]) => NOTICE_KEYS.has(k) && (typeof x === 'number' || isString(x)));
 
 
 /**
@@ -74,7 +78,8 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
         LOG_LEVELS.has(m.record.level) &&
         isString(m.record.message) &&
         isObject(m.record.fields) &&
-        (m.record.invocationId === null || m.record.invocationId === undefined || isString(m.record.invocationId))
+        (m.record.invocationId === null || m.record.invocationId === undefined || isString(m.record.invocationId)) &&
+        (m.record.notice === undefined || isNotice(m.record.notice))
       );
     case 'http':
       return isString(m.sid) && typeof m.callId === 'number' && isString(m.requestJson) && isString(m.invocationId);
