@@ -8,9 +8,26 @@ import { loggableUrl } from './platform-url.js';
 // and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** A response body for the bridge: as text when it is valid UTF-8 (no work in the isolate), else base64. */
+// Bytes JSON escapes; the body crosses as a JSON string inside the IPC JSON, so each is escaped
+// twice: a control byte becomes 7 characters, a quote or backslash 4.
+function escapedSize(bytes: Buffer): number {
+  let size = bytes.byteLength;
+  for (let i = 0; i < bytes.byteLength; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20) size += 6;
+    else if (b === 0x22 || b === 0x5c) size += 3;
+  }
+  return size;
+}
+
+/**
+ * A response body for the bridge: as text when it is valid UTF-8 (no work in the isolate), else
+ * base64 — and base64 too when escaping the text would make it larger than base64 (a body of
+ * control characters grows sevenfold, and parsing that holds the sandbox process's event loop).
+ */
 export function encodeResponseBody(bytes: Buffer): EgressBody {
   if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
+  if (escapedSize(bytes) > bytes.byteLength * 1.5) return { encoding: 'base64', data: bytes.toString('base64') };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
   } catch {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import type { EventStore } from '../store/event-store.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import type { ServicePlugins } from './plugin-routes.js';
@@ -10,10 +11,12 @@ interface OpsRouteDeps {
   readonly metrics: ServiceMetrics;
   /** False once the service has begun to stop. */
   readonly accepting: () => boolean;
+  /** Which sandbox memory limits hold (reported so an admin can see what this machine enforces). */
+  readonly sandbox?: () => MemoryEnforcement | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, sandbox }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -24,7 +27,7 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
-      return { status: 'ready', store: 'open', queue, plugins: summary };
+      return { status: 'ready', store: 'open', queue, plugins: summary, sandboxMemory: sandbox?.() ?? null };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

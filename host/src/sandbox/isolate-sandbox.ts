@@ -171,7 +171,7 @@ export class IsolateSandbox implements PluginSandbox {
         case 'value': {
           const envelope = this.checkedEnvelope(settled.value, isBoolean);
           if (envelope.ok) return { outcome: envelope.value ? 'succeeded' : 'failed' };
-          return { outcome: 'error', error: keepHostCodes(envelope.error) };
+          return { outcome: 'error', error: envelope.hostError ? envelope.error : keepHostCodes(envelope.error) };
         }
         case 'deadline':
           void this.checkResponsive();
@@ -206,10 +206,11 @@ export class IsolateSandbox implements PluginSandbox {
     if (typeof raw === 'string' && raw.length > this.limits.maxResultBytes) {
       return {
         ok: false as const,
+        hostError: true,
         error: errorInfo('SANDBOX_RESULT_TOO_LARGE', `the sandbox answered ${raw.length} characters, over the limit of ${this.limits.maxResultBytes}`),
       };
     }
-    return parseEnvelope(raw, isValue);
+    return { ...parseEnvelope(raw, isValue), hostError: false };
   }
 
   private onCpuExceeded(key: string, usedMs: number): void {

@@ -72,7 +72,7 @@ describe('hostile plugins and the platform API', function () {
     expect((await h.load('hostile-egress-denied')).kind).to.equal('added');
     const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
     expect(result.outcome, JSON.stringify(result.error)).to.equal('error');
-    expect(result.error?.code).to.equal('EGRESS_DENIED');
+    expect(result.error?.code).to.equal('plugin:EGRESS_DENIED');
     expect(elsewhereHits, 'requests that reached the other origin').to.equal(0);
     expect(platform.requestsTo('POST', 'Certificates/1'), 'denied POSTs that reached the platform').to.have.length(0);
     h.expectNeighbourUnharmed(neighbour);

@@ -1,22 +1,10 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** How one sandbox process's memory is bounded by the kernel, for logs and `/readyz`. */
-export type KernelMemoryCap = 'rlimit-data' | 'none';
+import type { MemoryEnforcement } from '../plugin-sandbox.js';
 
-/** The memory enforcements a host runs with, as `serve` logs them and `/readyz` reports them. */
-export interface MemoryEnforcement {
-  /** The kernel's hard limit on each sandbox process (RLIMIT_DATA through prlimit), or none. */
-  readonly kernel: KernelMemoryCap;
-  /** Its size in MiB, when there is one. */
-  readonly kernelLimitMb: number | null;
-  /** Why there is none, when there is none. */
-  readonly kernelReason: string | null;
-  /** The host's own watch: resident memory past which the largest isolate is shed, then the process killed. */
-  readonly processMemoryMb: number;
-  /** What the sandbox runtime turns off or caps inside every isolate (memory outside the V8 heap). */
-  readonly inIsolate: readonly string[];
-}
+/** How one sandbox process's memory is bounded by the kernel, for logs and `/readyz`. */
+export type KernelMemoryCap = MemoryEnforcement['kernel'];
 
 /** What the SDK runtime does in every isolate before plugin code runs (sdk/src/runtime/memory-bounds.ts). */
 export const IN_ISOLATE_MEMORY_BOUNDS: readonly string[] = ['WebAssembly removed', 'SharedArrayBuffer removed', 'resizable ArrayBuffer maxByteLength capped'];

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { HostLogger } from '../../logging/logger.js';
-import type { PluginSandbox, SandboxFactory, SandboxHostServices } from '../plugin-sandbox.js';
+import type { MemoryEnforcement, PluginSandbox, SandboxFactory, SandboxHostServices } from '../plugin-sandbox.js';
 import { sandboxLimits, type SandboxLimits } from '../sandbox-limits.js';
 import { ProcessPool, type ProcessEvent } from './process-pool.js';
 import { ProcessSandbox } from './process-sandbox.js';
-import { IN_ISOLATE_MEMORY_BOUNDS, kernelMemoryCap, type MemoryEnforcement } from './process-memory-cap.js';
+import { IN_ISOLATE_MEMORY_BOUNDS, kernelMemoryCap } from './process-memory-cap.js';
 import type { SandboxProcessInfo } from './sandbox-process.js';
 
 /** How the host runs its sandbox processes (the admin's `sandbox` config). */

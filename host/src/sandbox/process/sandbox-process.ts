@@ -247,7 +247,7 @@ export class SandboxProcess {
     if (bytes > this.options.limits.maxBridgeMessageBytes) {
       const reason = `its payload is about ${bytes} bytes of IPC JSON, over sandbox.maxBridgeMessageBytes (${this.options.limits.maxBridgeMessageBytes})`;
       if (message.type === 'http-result') {
-        this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('SANDBOX_MESSAGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
+        this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
       } else {
         queueMicrotask(() => this.fail(message.id, new SandboxError('SANDBOX_MESSAGE_TOO_LARGE', `the '${message.type}' message was not sent to the sandbox process: ${reason}`)));
       }
@@ -270,7 +270,7 @@ export class SandboxProcess {
   private unsendable(message: HostMessage, reason: string): void {
     this.options.logger.warn({ pid: this.pid, code: 'SANDBOX_IPC_SEND_FAILED', type: message.type, err: reason }, 'a message could not be sent to the sandbox process');
     if (message.type === 'http-result') {
-      this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('SANDBOX_IPC_SEND_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
+      this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
       return;
     }
     this.fail(message.id, new SandboxError('SANDBOX_IPC_SEND_FAILED', `the '${message.type}' message could not be sent to the sandbox process (pid ${this.pid}): ${reason}`));

@@ -32,7 +32,7 @@ function replaceUnsendable(message: WorkerMessage, reason: string): void {
     case 'http': {
       const resolve = httpCalls.get(message.callId);
       httpCalls.delete(message.callId);
-      resolve?.(egressFailureJson(code, `the request could not be sent to the host: ${reason}`));
+      resolve?.(egressFailureJson('EGRESS_BRIDGE_FAILED', `the request could not be sent to the host: ${reason}`));
       return;
     }
     case 'log':
