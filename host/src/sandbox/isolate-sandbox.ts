@@ -16,6 +16,7 @@ import type { RuntimeScript } from './runtime-script.js';
 import { SandboxError, errorInfo } from './sandbox-error.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import { SleepTimers } from './sleep-timers.js';
+import { nearDataLimit } from './data-limit.js';
 
 /** What the owner of an IsolateSandbox hears about it. */
 export interface IsolateSandboxHooks {
@@ -88,7 +89,12 @@ export class IsolateSandbox implements PluginSandbox {
     const isolate = new ivm.Isolate({
       memoryLimit: spec.memoryMb,
       onCatastrophicError: (message) => {
-        this.die({ name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` });
+        const atProcessLimit = nearDataLimit();
+        this.die(
+          atProcessLimit
+            ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `an allocation of the plugin failed at its sandbox process's hard memory total (${atProcessLimit}); V8: ${message}` }
+            : { name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` },
+        );
         this.hooks.onCatastrophic?.(message);
       },
     });
