@@ -2,6 +2,8 @@
 // whose one sandbox process the well-behaved neighbour shares. Each ends with a coded outcome, serve
 // alive and serving, and every neighbour outcome recorded as a success.
 import { expect } from 'chai';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
 import { request } from '../../support/service-harness.js';
 import { jobTypeOf, ServeRig, type RecordedOutcome } from './serve-rig.js';
@@ -225,5 +227,49 @@ describe('a plugin that passes its sandbox process hard memory total, against jo
     }
     expect(neighbour.filter((o) => o.outcome === 'succeeded').length).to.be.at.least(neighbour.length - 1);
     await eventually(() => rig.expectServing(), 20_000);
+  });
+});
+
+describe('a bundle too large for the bridge, against jobhook serve', function () {
+  this.timeout(120_000);
+  let rig: ServeRig;
+  const HUGE_BUNDLE_JOB_TYPE = 'a1000001-0000-4000-8000-00000000000e';
+
+  before(async () => {
+    rig = await ServeRig.start(
+      [],
+      { sandbox: { processes: 1, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500, maxBridgeMessageBytes: 8 * MiB } },
+      // 4 MiB of bytes JSON escapes sixfold: ~24 MB of IPC JSON, over the 8 MiB the bridge carries.
+      async (plugins) => {
+        const dir = path.join(plugins, 'hostile-bundle-escapable');
+        await mkdir(dir);
+        await writeFile(
+          path.join(dir, 'plugin.json'),
+          JSON.stringify({
+            id: 'hostile.bundle-escapable',
+            name: 'Hostile: a bundle of escapable bytes',
+            version: '1.0.0',
+            engine: '^0.1.0',
+            main: 'bundle.js',
+            handlers: [{ name: 'H', jobTypes: [HUGE_BUNDLE_JOB_TYPE] }],
+          }),
+        );
+        const padding = '\u0001'.repeat(4 * MiB);
+        await writeFile(
+          path.join(dir, 'bundle.js'),
+          `'use strict';\nconst padding = "${padding}";\nconst sdk = require('@jobhook/sdk');\nclass H { constructor() { this.jobTypes = '${HUGE_BUNDLE_JOB_TYPE}'; } runHandler() { return padding.length > 0; } }\nsdk.jobCompleteHandler('H')(H);\n`,
+        );
+      },
+    );
+  });
+  after(() => rig?.close());
+
+  it('refuses it at load with SANDBOX_MESSAGE_TOO_LARGE, before serialising it, while the neighbour in the same process serves', async () => {
+    const plugin = (await request(`${rig.url}/v1/plugins/hostile.bundle-escapable`)).body;
+    expect(plugin.state).to.equal('failed');
+    expect(plugin.lastError.code).to.equal('SANDBOX_MESSAGE_TOO_LARGE');
+    expect(plugin.lastError.message).to.match(/sandbox\.maxBridgeMessageBytes \(8388608\)/);
+    expect((await rig.outcomes(await rig.post(HUGE_BUNDLE_JOB_TYPE))).length, 'nothing routed to the refused plugin').to.equal(0);
+    await rig.expectServing();
   });
 });

@@ -31,10 +31,11 @@ export class ServeRig {
   ) {}
 
   /** Starts serve with `fixtures` (and the neighbour) in its plugins folder and `config` in its config file. */
-  static async start(fixtures: readonly string[], config: HostConfigInput): Promise<ServeRig> {
+  static async start(fixtures: readonly string[], config: HostConfigInput, prepare?: (pluginsDir: string) => Promise<void>): Promise<ServeRig> {
     const tmp = await tempDir('jobhook-hostile-serve-');
     const plugins = path.join(tmp.path, 'plugins');
     for (const folder of ['isolation-well-behaved', ...fixtures]) await cp(fixture(folder), path.join(plugins, folder), { recursive: true });
+    await prepare?.(plugins);
     const configFile = path.join(tmp.path, 'jobhook.config.json');
     await writeFile(configFile, JSON.stringify(config));
     try {

@@ -23,6 +23,15 @@ export class IpcBatcher<T> {
     this.scheduled ??= setImmediate(() => this.flush());
   }
 
+  /**
+   * Writes a large message in a write of its own, after what is queued: serialising it is costly,
+   * and if it fails, it must not be serialised a second time, nor take a batch with it.
+   */
+  sendAlone(message: T): void {
+    this.flush();
+    this.writeOneByOne([message]);
+  }
+
   /** Writes what is queued now. */
   flush(): void {
     if (this.scheduled) clearImmediate(this.scheduled);

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -65,11 +66,14 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
+const LARGE_MESSAGE_BYTES = 1024 * 1024;
+// Node's IPC serialises a message to one string: one longer than V8's longest cannot be sent at all.
+const MAX_IPC_JSON = bufferConstants.MAX_STRING_LENGTH - 1024;
 
 // The IPC JSON size of the one large field a host message can carry (a bundle, a response body),
 // measured without serialising it; other messages are small.
 function payloadBytes(message: HostMessage, limit: number): number {
-  if (message.type === 'http-result') return jsonStringBytes(message.responseJson, limit);
+  if (message.type === 'http-result') return jsonStringBytes(message.responseJson, limit, 2);
   if (message.type === 'load') return jsonStringBytes(message.spec.bundleCode, limit) + jsonStringBytes(message.spec.optionsJson, limit);
   return 0;
 }
@@ -101,6 +105,7 @@ export class SandboxProcess {
   );
   // Until when silence is excused: the worker is busy parsing a large message sent to it.
   private transferCreditUntil = 0;
+  private lastBeatAt = performance.now();
   // Why the process ran out of memory, once it did (V8's fatal report, or the hard total passed).
   private memoryDeath: string | null = null;
 
@@ -243,9 +248,11 @@ export class SandboxProcess {
   }
 
   private send(message: HostMessage): void {
-    const bytes = payloadBytes(message, this.options.limits.maxBridgeMessageBytes);
-    if (bytes > this.options.limits.maxBridgeMessageBytes) {
-      const reason = `its payload is about ${bytes} bytes of IPC JSON, over sandbox.maxBridgeMessageBytes (${this.options.limits.maxBridgeMessageBytes})`;
+    const limit = Math.min(this.options.limits.maxBridgeMessageBytes, MAX_IPC_JSON);
+    const bytes = payloadBytes(message, limit);
+    if (bytes > limit) {
+      const bound = limit === MAX_IPC_JSON ? `past the longest string V8 can build (${MAX_IPC_JSON} characters)` : `over sandbox.maxBridgeMessageBytes (${limit})`;
+      const reason = `its payload is about ${bytes} bytes of IPC JSON, ${bound}`;
       if (message.type === 'http-result') {
         this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
       } else {
@@ -255,7 +262,11 @@ export class SandboxProcess {
     }
     // Parsing a large message holds the worker's event loop, heartbeats included: that time is excused
     // (at a pessimistic 20 MB/s) rather than mistaken for a hung process.
-    if (bytes > 1024 * 1024) this.transferCreditUntil = Math.max(this.transferCreditUntil, performance.now()) + bytes / 20_000;
+    if (bytes > LARGE_MESSAGE_BYTES) {
+      this.transferCreditUntil = Math.max(this.transferCreditUntil, performance.now()) + bytes / 20_000;
+      this.outbox.sendAlone(message);
+      return;
+    }
     this.outbox.send(message);
   }
 
@@ -342,6 +353,12 @@ export class SandboxProcess {
 
   private async beat(): Promise<void> {
     if (this.state === 'exited') return;
+    // A beat late by far was held up by this process's own event loop (a long synchronous task):
+    // answers that arrived meanwhile are still unread, so silence cannot be judged until they are.
+    const now = performance.now();
+    const late = now - this.lastBeatAt > 2 * this.options.heartbeatIntervalMs + 100;
+    this.lastBeatAt = now;
+    if (late) this.transferCreditUntil = Math.max(this.transferCreditUntil, now);
     if (performance.now() - Math.max(this.lastAnswerAt, this.transferCreditUntil) > this.options.heartbeatTimeoutMs) {
       this.options.logger.warn({ pid: this.pid, silentMs: Math.round(performance.now() - this.lastAnswerAt) }, 'sandbox process stopped answering heartbeats; killing it');
       this.kill();
