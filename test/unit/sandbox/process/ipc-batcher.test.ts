@@ -58,7 +58,6 @@ describe('jsonStringBytes', () => {
   it('answers over the bound for a string that passes it once escaped, and stops scanning there', () => {
     expect(jsonStringBytes('\u0001'.repeat(100), 10)).to.equal(100);
     expect(jsonStringBytes('\u0001'.repeat(100), 300)).to.be.above(300);
-    expect(jsonStringBytes('\u0001'.repeat(100), 700)).to.equal(602);
   });
 
   it('skips the scan of a string that cannot pass the bound even at its worst growth', () => {
