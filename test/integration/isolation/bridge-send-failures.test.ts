@@ -3,7 +3,11 @@
 // and fails only the request it carried, with a code, without trying; a send that fails anyway fails
 // only its own message (test/unit/sandbox/process/ipc-batcher.test.ts).
 import { expect } from 'chai';
-import { IsolationHost } from './isolation-harness.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { normalizeEvent } from '../../../host/dist/dispatch/normalize-event.js';
+import { event } from '../../support/foundation-plugins.js';
+import { fixture, IsolationHost, WELL_JOB_TYPE } from './isolation-harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -40,6 +44,28 @@ describe('bridge send failures (one sandbox process, shared with the neighbour)'
     expect(result?.message).to.match(/'load' message was not sent to the sandbox process: .* past the longest string V8 can build/);
     h.expectNeighbourUnharmed(neighbour);
     expect((await h.dispatchWell()).outcome, 'the host still serves').to.equal('succeeded');
+    await h.expectNothingLeftBehind();
+  });
+
+  it('carries a 3 MiB bundle of escapable bytes to its process in pieces, and runs it', async () => {
+    const wellBehaved = readFileSync(path.join(fixture('isolation-well-behaved'), 'bundle.js'), 'utf8');
+    const sandbox = h.factory.create({ log: () => {}, http: () => Promise.resolve('{"ok":false,"error":{"name":"E","code":"X","message":"no"}}') });
+    const { result: loaded, neighbour } = await h.underAttack(() =>
+      sandbox.load({
+        pluginId: 'hostile.padded-bundle',
+        version: '1.0.0',
+        bundleCode: `const padding = "${'\u0001'.repeat(3 * MiB)}";\n${wellBehaved}`,
+        bundleFilename: 'plugin:hostile.padded-bundle/bundle.js',
+        optionsJson: '{}',
+        memoryMb: 64,
+        loadTimeoutMs: 10_000,
+      }),
+    );
+    expect(loaded.handlers.map((x) => x.name)).to.deep.equal(['H']);
+    const result = await sandbox.invoke({ invocationId: 'i-1', handler: 'H', eventJson: JSON.stringify(normalizeEvent(event(WELL_JOB_TYPE))), timeoutMs: 5000 });
+    h.expectNeighbourUnharmed(neighbour);
+    await sandbox.dispose();
+    expect(result.outcome, JSON.stringify(result)).to.equal('succeeded');
     await h.expectNothingLeftBehind();
   });
 });

@@ -67,6 +67,7 @@ function workerEnv(): NodeJS.ProcessEnv {
 
 const MAX_STDERR_LINES = 200;
 const LARGE_MESSAGE_BYTES = 1024 * 1024;
+const CHUNK_CHARS = 256 * 1024;
 // Node's IPC serialises a message to one string: one longer than V8's longest cannot be sent at all.
 const MAX_IPC_JSON = bufferConstants.MAX_STRING_LENGTH - 1024;
 
@@ -106,6 +107,8 @@ export class SandboxProcess {
   // Until when silence is excused: the worker is busy parsing a large message sent to it.
   private transferCreditUntil = 0;
   private lastBeatAt = performance.now();
+  // Keys of chunked messages one of whose pieces could not be sent.
+  private readonly lostChunks = new Set<string>();
   // Why the process ran out of memory, once it did (V8's fatal report, or the hard total passed).
   private memoryDeath: string | null = null;
 
@@ -255,7 +258,7 @@ export class SandboxProcess {
       const reason = `its payload is about ${bytes} bytes of IPC JSON, ${bound}`;
       if (message.type === 'http-result') {
         this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
-      } else {
+      } else if (message.type !== 'chunk') {
         queueMicrotask(() => this.fail(message.id, new SandboxError('SANDBOX_MESSAGE_TOO_LARGE', `the '${message.type}' message was not sent to the sandbox process: ${reason}`)));
       }
       return;
@@ -264,10 +267,31 @@ export class SandboxProcess {
     // (at a pessimistic 20 MB/s) rather than mistaken for a hung process.
     if (bytes > LARGE_MESSAGE_BYTES) {
       this.transferCreditUntil = Math.max(this.transferCreditUntil, performance.now()) + bytes / 20_000;
-      this.outbox.sendAlone(message);
+      this.sendChunked(message);
       return;
     }
     this.outbox.send(message);
+  }
+
+  // The large string goes ahead in pieces, each its own write; the message follows with the last one.
+  private sendChunked(message: HostMessage): void {
+    const [key, text] =
+      message.type === 'http-result' ? [`h${message.callId}`, message.responseJson] : message.type === 'load' ? [`l${message.id}`, message.spec.bundleCode] : [null, ''];
+    if (key === null || text.length <= CHUNK_CHARS) {
+      this.outbox.sendAlone(message);
+      return;
+    }
+    let at = 0;
+    for (; at + CHUNK_CHARS < text.length; at += CHUNK_CHARS) this.outbox.sendAlone({ type: 'chunk', key, data: text.slice(at, at + CHUNK_CHARS) });
+    // A lost piece (sendAlone reports it at once) fails the whole message rather than corrupting it;
+    // the worker drops the pieces it holds for the key when the replacement arrives.
+    if (this.lostChunks.delete(key)) {
+      this.unsendable(message, 'a piece of it could not be sent');
+      return;
+    }
+    const last = text.slice(at);
+    if (message.type === 'http-result') this.outbox.sendAlone({ ...message, responseJson: last, chunked: true });
+    else if (message.type === 'load') this.outbox.sendAlone({ ...message, spec: { ...message.spec, bundleCode: last }, chunked: true });
   }
 
   private write(batch: HostMessage[]): void {
@@ -280,6 +304,10 @@ export class SandboxProcess {
   // A message that could not be serialised fails only what waited for it, with a coded error.
   private unsendable(message: HostMessage, reason: string): void {
     this.options.logger.warn({ pid: this.pid, code: 'SANDBOX_IPC_SEND_FAILED', type: message.type, err: reason }, 'a message could not be sent to the sandbox process');
+    if (message.type === 'chunk') {
+      this.lostChunks.add(message.key);
+      return;
+    }
     if (message.type === 'http-result') {
       this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
       return;

@@ -135,12 +135,31 @@ async function shedLargest(reason: string): Promise<string | null> {
   return largest.sandbox.plugin;
 }
 
+// Pieces of large strings on their way (see HostMessage), by key.
+const chunks = new Map<string, string[]>();
+
+function withChunks(key: string, last: string, chunked: boolean | undefined): string {
+  const pieces = chunks.get(key);
+  chunks.delete(key);
+  return chunked && pieces ? pieces.join('') + last : last;
+}
+
 function receive(message: HostMessage): void {
+  if (message.type === 'chunk') {
+    const pieces = chunks.get(message.key);
+    if (pieces) pieces.push(message.data);
+    else chunks.set(message.key, [message.data]);
+    return;
+  }
   if (message.type === 'http-result') {
     const resolve = httpCalls.get(message.callId);
     httpCalls.delete(message.callId);
-    resolve?.(message.responseJson);
+    resolve?.(withChunks(`h${message.callId}`, message.responseJson, message.chunked));
     return;
+  }
+  if (message.type === 'load') {
+    const bundleCode = withChunks(`l${message.id}`, message.spec.bundleCode, message.chunked);
+    if (message.chunked) message = { ...message, spec: { ...message.spec, bundleCode } };
   }
   answer(message).then(
     (value) => send({ type: 'reply', id: message.id, ok: true, value: value ?? null }),
