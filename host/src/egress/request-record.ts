@@ -8,16 +8,20 @@ import { loggableUrl } from './platform-url.js';
 // and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-// Bytes JSON escapes; the body crosses as a JSON string inside the IPC JSON, so each is escaped
-// twice: a control byte becomes 7 characters, a quote or backslash 4.
-function escapedSize(bytes: Buffer): number {
-  let size = bytes.byteLength;
-  for (let i = 0; i < bytes.byteLength; i++) {
+// How much JSON escaping grows the body, from a sample spread over it (a full scan of a large body
+// costs more than the encoding): the body crosses as a JSON string inside the IPC JSON, so each byte
+// JSON escapes is escaped twice, a control byte becoming 7 characters, a quote or backslash 4.
+const SAMPLE_BYTES = 64 * 1024;
+function escapeGrowth(bytes: Buffer): number {
+  const stride = Math.max(1, Math.floor(bytes.byteLength / SAMPLE_BYTES));
+  let seen = 0;
+  let size = 0;
+  for (let i = 0; i < bytes.byteLength; i += stride) {
     const b = bytes[i]!;
-    if (b < 0x20) size += 6;
-    else if (b === 0x22 || b === 0x5c) size += 3;
+    seen++;
+    size += b < 0x20 ? 7 : b === 0x22 || b === 0x5c ? 4 : 1;
   }
-  return size;
+  return seen === 0 ? 1 : size / seen;
 }
 
 /**
@@ -27,7 +31,7 @@ function escapedSize(bytes: Buffer): number {
  */
 export function encodeResponseBody(bytes: Buffer): EgressBody {
   if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
-  if (escapedSize(bytes) > bytes.byteLength * 1.5) return { encoding: 'base64', data: bytes.toString('base64') };
+  if (escapeGrowth(bytes) > 1.5) return { encoding: 'base64', data: bytes.toString('base64') };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
   } catch {

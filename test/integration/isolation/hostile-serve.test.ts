@@ -196,7 +196,7 @@ describe('hostile plugins against jobhook serve (one sandbox process, shared wit
       if (c.code) expect(typeof c.code === 'string' ? [c.code] : c.code).to.include(attack.error?.code);
       else expect(attack.error ?? undefined).to.equal(undefined);
       if (c.message) expect(attack.error?.message).to.match(c.message);
-      for (const o of neighbour) expect(o, 'the neighbour during the attack').to.include({ outcome: 'succeeded' });
+      for (const o of neighbour) expect(o, `the neighbour during the attack: ${JSON.stringify(o)}`).to.include({ outcome: 'succeeded' });
       await c.after?.(rig, attack);
       await rig.expectServing();
     });

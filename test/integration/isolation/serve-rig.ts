@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { HostConfigInput } from '@jobhook/host';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { request, spawnServe, waitDone, type ServeChild } from '../../support/service-harness.js';
-import { fixture, WELL_JOB_TYPE } from './isolation-harness.js';
+import { fixture, WELL_ID, WELL_JOB_TYPE } from './isolation-harness.js';
 
 /** One recorded outcome, as `GET /v1/job-completions/:id` lists it. */
 export interface RecordedOutcome {
@@ -37,7 +37,10 @@ export class ServeRig {
     for (const folder of ['isolation-well-behaved', ...fixtures]) await cp(fixture(folder), path.join(plugins, folder), { recursive: true });
     await prepare?.(plugins);
     const configFile = path.join(tmp.path, 'jobhook.config.json');
-    await writeFile(configFile, JSON.stringify(config));
+    // The neighbour's deadline is generous: the machine running the suite is shared and may be slow;
+    // what is judged is that no neighbour outcome is lost or crashed, not its latency.
+    const pluginOverrides = { ...config.plugins, [WELL_ID]: { limits: { timeoutMs: 15_000 } } };
+    await writeFile(configFile, JSON.stringify({ ...config, plugins: pluginOverrides }));
     try {
       const serve = await spawnServe(['--config', configFile, '--plugins', plugins, '--data-dir', path.join(tmp.path, 'data')]);
       return new ServeRig(serve, tmp);
