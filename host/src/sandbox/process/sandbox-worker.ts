@@ -168,7 +168,14 @@ function receive(message: HostMessage): void {
 }
 
 process.on('message', (raw: unknown) => {
-  for (const message of unbatch(raw)) receive(message as HostMessage);
+  for (const message of unbatch(raw)) {
+    try {
+      receive(message as HostMessage);
+    } catch (e) {
+      // One bad message must not end a process that serves other plugins; stderr reaches the host log.
+      process.stderr.write(`a message from the host could not be handled: ${(e as Error)?.message ?? String(e)}\n`);
+    }
+  }
 });
 
 // A stray rejection (a host promise whose isolate died before it settled) must not end a process that
