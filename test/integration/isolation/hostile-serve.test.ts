@@ -208,7 +208,7 @@ describe('a plugin that passes its sandbox process hard memory total, against jo
   let rig: ServeRig;
 
   before(async () => {
-    rig = await ServeRig.start(['hostile-process-memory'], {
+    rig = await ServeRig.start(['hostile-process-memory', 'hostile-intl-bomb'], {
       limits: { max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 } },
       sandbox: { processes: 1, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 1500, processHardMemoryMb: 384 },
     });
@@ -226,6 +226,18 @@ describe('a plugin that passes its sandbox process hard memory total, against jo
       if (o.outcome !== 'succeeded') expect(o.error?.code, JSON.stringify(o)).to.equal('SANDBOX_PROCESS_MEMORY');
     }
     expect(neighbour.filter((o) => o.outcome === 'succeeded').length).to.be.at.least(neighbour.length - 1);
+    await eventually(() => rig.expectServing(), 20_000);
+  });
+
+  it('ends Intl objects piling up ICU memory outside the heap at the same limit', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const { attack, neighbour } = await rig.underAttack(await jobTypeOf('hostile-intl-bomb'));
+    expect(attack.outcome, JSON.stringify(attack.error)).to.equal('crashed');
+    // ICU allocates outside the heap, unseen by the isolate's limit: the kernel's limit ends it.
+    expect(attack.error?.code).to.equal('SANDBOX_PROCESS_MEMORY');
+    for (const o of neighbour) {
+      if (o.outcome !== 'succeeded') expect(o.error?.code, JSON.stringify(o)).to.equal('SANDBOX_PROCESS_MEMORY');
+    }
     await eventually(() => rig.expectServing(), 20_000);
   });
 });
