@@ -54,7 +54,7 @@ describe('dependency injection inside the isolate', function () {
     const logs = captureLogs();
     host = await createHost({ config: { pluginsDir: plugins, plugins: { 'test.di-deep': { options: { greeting: 'bonjour' } } } }, logger: logs.logger });
     await host.dispatch(event(GUID_B));
-    expect(logs.lines.find((l) => l.msg === 'deep handler ran')?.data?.chain).to.equal('outer(bonjour@2)');
+    expect((logs.lines.find((l) => l.msg === 'deep handler ran')?.data as { chain?: string } | undefined)?.chain).to.equal('outer(bonjour@2)');
   });
 
   it('refuses a plugin bundled without decorator metadata, saying how to fix it', async () => {

@@ -162,6 +162,7 @@ describe('hostile plugins against jobhook serve (one sandbox process, shared wit
     });
     rig = await ServeRig.start(
       cases.map((c) => c.folder),
+      // A file's config: any subset of each block.
       {
         platform: { url: platform.url },
         egress: { maxResponseBytes: 32 * MiB },

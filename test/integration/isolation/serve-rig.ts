@@ -24,6 +24,9 @@ export async function jobTypeOf(folder: string): Promise<string> {
   return manifest.handlers[0]!.jobTypes[0]!;
 }
 
+/** What the rig writes to serve's config file: any subset of each block (resolved by serve). */
+export type HostConfigFile = { readonly [K in keyof HostConfigInput]?: unknown };
+
 export class ServeRig {
   private constructor(
     readonly serve: ServeChild,
@@ -31,7 +34,7 @@ export class ServeRig {
   ) {}
 
   /** Starts serve with `fixtures` (and the neighbour) in its plugins folder and `config` in its config file. */
-  static async start(fixtures: readonly string[], config: HostConfigInput, prepare?: (pluginsDir: string) => Promise<void>): Promise<ServeRig> {
+  static async start(fixtures: readonly string[], config: Record<string, unknown> & HostConfigFile, prepare?: (pluginsDir: string) => Promise<void>): Promise<ServeRig> {
     const tmp = await tempDir('jobhook-hostile-serve-');
     const plugins = path.join(tmp.path, 'plugins');
     for (const folder of ['isolation-well-behaved', ...fixtures]) await cp(fixture(folder), path.join(plugins, folder), { recursive: true });
@@ -39,7 +42,7 @@ export class ServeRig {
     const configFile = path.join(tmp.path, 'jobhook.config.json');
     // The neighbour's deadline is generous: the machine running the suite is shared and may be slow;
     // what is judged is that no neighbour outcome is lost or crashed, not its latency.
-    const pluginOverrides = { ...config.plugins, [WELL_ID]: { limits: { timeoutMs: 15_000 } } };
+    const pluginOverrides = { ...(config.plugins as Record<string, unknown> | undefined), [WELL_ID]: { limits: { timeoutMs: 15_000 } } };
     await writeFile(configFile, JSON.stringify({ ...config, plugins: pluginOverrides }));
     try {
       const serve = await spawnServe(['--config', configFile, '--plugins', plugins, '--data-dir', path.join(tmp.path, 'data')]);

@@ -30,7 +30,7 @@ describe('codes of what a handler threw', () => {
 
   it('keeps the codes of errors the SDK raises, and HANDLER_THREW for an error without a code', () => {
     expect(handlerErrorInfo(new RuntimeError('TIMER_LIMIT', 'x')).code).to.equal('TIMER_LIMIT');
-    expect(handlerErrorInfo(new EgressError('EGRESS_DENIED', 'x', { method: 'GET', url: 'u', headers: {} })).code).to.equal('EGRESS_DENIED');
+    expect(handlerErrorInfo(new EgressError('EGRESS_DENIED', 'x', { method: 'GET', url: 'u', headers: {} as never })).code).to.equal('EGRESS_DENIED');
     expect(handlerErrorInfo(new Error('x')).code).to.equal('HANDLER_THREW');
   });
 });
