@@ -31,7 +31,9 @@ function escapeGrowth(bytes: Buffer): number {
  */
 export function encodeResponseBody(bytes: Buffer): EgressBody {
   if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
-  if (escapeGrowth(bytes) > 1.5) return { encoding: 'base64', data: bytes.toString('base64') };
+  // Quotes alone (JSON) grow a body at most 4x and typically far less: only bodies that escaping
+  // would make markedly larger than base64 (control bytes) switch, and small ones never do.
+  if (bytes.byteLength >= SAMPLE_BYTES && escapeGrowth(bytes) > 2.5) return { encoding: 'base64', data: bytes.toString('base64') };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
   } catch {

@@ -1,9 +1,6 @@
 // Memory an isolate can take outside its V8 heap, which isolated-vm's `memoryLimit` does not see.
 // Plain ArrayBuffers are counted (the host's allocator refuses them past the limit); these are not.
 
-/** What `boundOffHeapMemory` turns off or caps, as the host reports it. */
-export const OFF_HEAP_BOUNDS = ['WebAssembly removed', 'SharedArrayBuffer removed', 'resizable ArrayBuffer maxByteLength capped'] as const;
-
 /**
  * Removes WebAssembly and SharedArrayBuffer, and caps the `maxByteLength` of resizable ArrayBuffers,
  * before any plugin code runs. A WebAssembly memory, a growable SharedArrayBuffer or a resizable

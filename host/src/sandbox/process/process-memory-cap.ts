@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
 import type { MemoryEnforcement } from '../plugin-sandbox.js';
 
 /** How one sandbox process's memory is bounded by the kernel, for logs and `/readyz`. */
@@ -16,8 +14,8 @@ const PRLIMIT_PATHS = ['/usr/bin/prlimit', '/bin/prlimit', '/usr/sbin/prlimit'];
  * private memory a process has committed (heap, WebAssembly memories and array buffers once
  * touched or made writable), not V8's PROT_NONE reservations, so V8 runs under it and an allocation
  * past it fails (a RangeError in the isolate, or V8's fatal OOM) instead of growing the machine's
- * use. RLIMIT_AS is unusable: V8 and WebAssembly reserve gigabytes of address space up front. The
- * limit is set with util-linux `prlimit` on the child's pid; without it (not Linux, no util-linux)
+ * use. RLIMIT_AS is unusable: V8 and WebAssembly reserve gigabytes of address space up front. Each
+ * sandbox process is started through util-linux `prlimit`; without it (not Linux, no util-linux)
  * only the host's resident-memory watch applies.
  */
 export function kernelMemoryCap(limitMb: number): { cap: KernelMemoryCap; prlimit: string | null; reason: string | null } {
@@ -26,12 +24,4 @@ export function kernelMemoryCap(limitMb: number): { cap: KernelMemoryCap; prlimi
   const prlimit = PRLIMIT_PATHS.find((p) => existsSync(p)) ?? null;
   if (!prlimit) return { cap: 'none', prlimit: null, reason: 'util-linux prlimit is not installed' };
   return { cap: 'rlimit-data', prlimit, reason: null };
-}
-
-/** Sets RLIMIT_DATA (soft and hard) of process `pid`; resolves false (never rejects) if that failed. */
-export function limitProcessData(prlimit: string, pid: number, limitMb: number): Promise<boolean> {
-  const bytes = limitMb * 1024 * 1024;
-  return new Promise((resolve) => {
-    execFile(prlimit, ['--pid', String(pid), `--data=${bytes}:${bytes}`], { timeout: 5000 }, (error) => resolve(!error));
-  });
 }

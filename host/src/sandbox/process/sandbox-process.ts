@@ -1,4 +1,3 @@
-import { constants as bufferConstants } from 'node:buffer';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +7,7 @@ import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
-import { jsonStringBytes } from './json-size.js';
+import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
 
 /** The worker entry, beside this file in the build. */
@@ -66,18 +65,7 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
-const LARGE_MESSAGE_BYTES = 1024 * 1024;
-const CHUNK_CHARS = 256 * 1024;
-// Node's IPC serialises a message to one string: one longer than V8's longest cannot be sent at all.
-const MAX_IPC_JSON = bufferConstants.MAX_STRING_LENGTH - 1024;
 
-// The IPC JSON size of the one large field a host message can carry (a bundle, a response body),
-// measured without serialising it; other messages are small.
-function payloadBytes(message: HostMessage, limit: number): number {
-  if (message.type === 'http-result') return jsonStringBytes(message.responseJson, limit, 2);
-  if (message.type === 'load') return jsonStringBytes(message.spec.bundleCode, limit) + jsonStringBytes(message.spec.optionsJson, limit);
-  return 0;
-}
 
 /**
  * The host's handle on one sandbox worker process: requests and their answers, heartbeats, the
@@ -273,25 +261,14 @@ export class SandboxProcess {
     this.outbox.send(message);
   }
 
-  // The large string goes ahead in pieces, each its own write; the message follows with the last one.
+  // Each piece is its own write. A lost piece (sendAlone reports it at once) fails the whole message
+  // rather than corrupting it; the worker drops the pieces it holds for the key when the replacement arrives.
   private sendChunked(message: HostMessage): void {
-    const [key, text] =
-      message.type === 'http-result' ? [`h${message.callId}`, message.responseJson] : message.type === 'load' ? [`l${message.id}`, message.spec.bundleCode] : [null, ''];
-    if (key === null || text.length <= CHUNK_CHARS) {
-      this.outbox.sendAlone(message);
-      return;
-    }
-    let at = 0;
-    for (; at + CHUNK_CHARS < text.length; at += CHUNK_CHARS) this.outbox.sendAlone({ type: 'chunk', key, data: text.slice(at, at + CHUNK_CHARS) });
-    // A lost piece (sendAlone reports it at once) fails the whole message rather than corrupting it;
-    // the worker drops the pieces it holds for the key when the replacement arrives.
-    if (this.lostChunks.delete(key)) {
-      this.unsendable(message, 'a piece of it could not be sent');
-      return;
-    }
-    const last = text.slice(at);
-    if (message.type === 'http-result') this.outbox.sendAlone({ ...message, responseJson: last, chunked: true });
-    else if (message.type === 'load') this.outbox.sendAlone({ ...message, spec: { ...message.spec, bundleCode: last }, chunked: true });
+    const { key, writes } = inPieces(message);
+    const last = writes.pop()!;
+    for (const piece of writes) this.outbox.sendAlone(piece);
+    if (key !== null && this.lostChunks.delete(key)) this.unsendable(message, 'a piece of it could not be sent');
+    else this.outbox.sendAlone(last);
   }
 
   private write(batch: HostMessage[]): void {
