@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { runtimeBundlePath, RUNTIME_GLOBAL_NAME } from '@jobhook/sdk/runtime-bundle';
 import { egressFailureJson } from '../egress/egress-gateway.js';
+import { randomBytesCallback } from './isolate-bridge.js';
 
 // A plugin written by the host, run once in a throwaway isolate so that the runtime functions every
 // load and invocation uses are compiled before the code cache is taken (see `warmCache`). It injects
@@ -100,7 +101,7 @@ export class RuntimeScript {
       const http = new ivm.Reference(() => Promise.resolve(egressFailureJson('EGRESS_WARM_UP', 'no egress while warming up')));
       const sleep = new ivm.Reference(() => Promise.resolve());
       released.push(http, sleep);
-      const api = (await boot.apply(undefined, [log, http, sleep, '{}'], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
+      const api = (await boot.apply(undefined, [log, http, sleep, '{}', randomBytesCallback()], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
         Record<string, unknown>
       >;
       released.push(api);

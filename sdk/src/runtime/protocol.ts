@@ -78,6 +78,8 @@ export interface RuntimeBridge {
   http(requestJson: string, invocationId: string): Promise<string>;
   /** Resolves after `ms`; backs the isolate's timers. Rejects when the plugin has too many pending. */
   sleep(ms: number): Promise<void>;
+  /** `n` (1…65536) bytes from the host's CSPRNG, synchronously (backs `crypto.getRandomValues`). */
+  randomBytes(n: number): Uint8Array;
 }
 
 /**
