@@ -8,12 +8,21 @@ import { Crypto, RandomPool, type RandomSource } from './crypto.js';
 import { DOMException } from './dom-exception.js';
 import { TextDecoder, TextEncoder, atob, btoa } from './encoding.js';
 import { Event, EventTarget, setListenerErrorReporter } from './events.js';
-import { createFetch } from './fetch.js';
-import { Headers } from './headers.js';
-import { Request, Response } from './request-response.js';
+import type * as FetchModule from './fetch.js';
+import type * as HeadersModule from './headers.js';
+import type * as RequestResponseModule from './request-response.js';
 import { structuredClone } from './structured-clone.js';
-import { CryptoKey, SubtleCrypto } from './subtle-crypto.js';
+import type * as SubtleModule from './subtle-crypto.js';
 import { urlModule } from './url.js';
+
+// The fetch family and crypto.subtle are evaluated when a plugin first touches them (a bundled
+// module runs when it is first required): an isolate that uses neither keeps neither in its heap.
+const fetchModules = (): typeof FetchModule & typeof HeadersModule & typeof RequestResponseModule => ({
+  ...(require('./fetch.js') as typeof FetchModule),
+  ...(require('./headers.js') as typeof HeadersModule),
+  ...(require('./request-response.js') as typeof RequestResponseModule),
+});
+const subtleModule = (): typeof SubtleModule => require('./subtle-crypto.js') as typeof SubtleModule;
 
 /** What the web globals need from the runtime. */
 export interface WebGlobalsDeps {
@@ -51,8 +60,8 @@ export function installWebGlobals(global: Record<string, unknown>, deps: WebGlob
   setListenerErrorReporter(deps.report);
   setAbortTimers(global.setTimeout as (fn: () => void, ms: number) => unknown);
   const pool = new RandomPool(deps.randomBytes);
-  let subtle: SubtleCrypto | undefined;
-  const crypto = new Crypto(pool, () => (subtle ??= new SubtleCrypto(pool)));
+  let subtle: SubtleModule.SubtleCrypto | undefined;
+  const crypto = new Crypto(pool, () => (subtle ??= new (subtleModule().SubtleCrypto)(pool)));
   const timeOrigin = Date.now();
   const classes: Record<string, unknown> = {
     DOMException,
@@ -62,21 +71,23 @@ export function installWebGlobals(global: Record<string, unknown>, deps: WebGlob
     AbortSignal,
     TextEncoder,
     TextDecoder,
-    Headers,
-    Request,
-    Response,
     Crypto,
-    CryptoKey,
-    SubtleCrypto,
   };
   for (const name of Object.keys(classes)) define(global, name, classes[name]);
+  let fetchFamily: ReturnType<typeof fetchModules> | undefined;
+  const family = (): ReturnType<typeof fetchModules> => (fetchFamily ??= fetchModules());
+  defineLazy(global, 'Headers', () => family().Headers);
+  defineLazy(global, 'Request', () => family().Request);
+  defineLazy(global, 'Response', () => family().Response);
+  defineLazy(global, 'fetch', () => family().createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }));
+  defineLazy(global, 'SubtleCrypto', () => subtleModule().SubtleCrypto);
+  defineLazy(global, 'CryptoKey', () => subtleModule().CryptoKey);
   defineLazy(global, 'URL', () => urlModule().URL);
   defineLazy(global, 'URLSearchParams', () => urlModule().URLSearchParams);
   define(global, 'atob', atob);
   define(global, 'btoa', btoa);
   define(global, 'structuredClone', structuredClone);
   define(global, 'crypto', crypto);
-  define(global, 'fetch', createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }));
   define(global, 'queueMicrotask', (callback: unknown) => {
     if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
     void resolved.then(() => {
