@@ -58,7 +58,7 @@ export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult>
         entryPoints: [compiled],
         bundle: true,
         format: 'cjs',
-        platform: 'neutral',
+        platform: SANDBOX_RESOLUTION.platform,
         mainFields: [...SANDBOX_RESOLUTION.mainFields],
         conditions: [...SANDBOX_RESOLUTION.conditions],
         target: 'es2022',
