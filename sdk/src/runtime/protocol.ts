@@ -46,6 +46,17 @@ export interface EgressRequestData {
   readonly body: EgressBody | null;
   /** ms; null: the host's default; false: no per-request timeout (the invocation deadline still applies). */
   readonly timeoutMs: number | false | null;
+  /** Set by `fetch`: the key an `EgressAbortData` names to cancel this request (unique per invocation). */
+  readonly abortKey?: string;
+}
+
+/**
+ * Sent over the same bridge call as a request: cancels the invocation's request with `abortKey`
+ * (fetch's AbortSignal fired). The host answers an empty success and logs nothing more for it; the
+ * request itself ends EGRESS_ABORTED, with its one log line.
+ */
+export interface EgressAbortData {
+  readonly abort: string;
 }
 
 /** An HTTP response as the host hands it back. */

@@ -60,16 +60,21 @@ for (const mode of ['in-process', 'process'] as const) {
       expect(value.json).to.include({ body: 'a=1+2&b=x%26y', contentType: 'application/x-www-form-urlencoded;charset=UTF-8' });
     });
 
-    it('rejects a fetch aborted by its AbortSignal with the AbortError, and the host drops the request when the invocation ends', async () => {
-      const { outcome, value } = await rig.run('fetch-abort', { url: `${rig.thirdParty.origin}/allowed/Test/Slow?ms=3000`, afterMs: 100 });
+    it('rejects a fetch aborted by its AbortSignal with the AbortError, and the host drops the request at once', async () => {
+      let ended = false;
+      const running = rig.run('fetch-abort', { url: `${rig.thirdParty.origin}/allowed/Test/Slow?ms=4000`, afterMs: 100, holdMs: 1500 }).finally(() => (ended = true));
+      const slow = await rig.thirdParty.waitFor((r) => r.route === 'Test/Slow', 5000);
+      const until = Date.now() + 3000;
+      while (!slow.aborted && !slow.completed && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(slow.aborted, 'the host aborted the request').to.equal(true);
+      expect(ended, 'while the invocation still ran').to.equal(false);
+      const { outcome, value } = await running;
       expect(outcome.outcome).to.equal('succeeded');
       expect(value).to.include({ name: 'AbortError', isDOMException: true, signalAborted: true });
       expect(value.waitedMs).to.be.below(2500);
-      const slow = rig.thirdParty.requests.find((r) => r.route === 'Test/Slow');
-      expect(slow, 'the request was sent').to.not.equal(undefined);
-      const until = Date.now() + 5000;
-      while (!slow!.aborted && !slow!.completed && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      expect(slow!.aborted, 'the host aborted the request once the invocation ended').to.equal(true);
+      const lines = rig.logs.lines.filter((l) => l.source === 'egress' && l.invocationId === outcome.invocationId);
+      expect(lines, 'one egress log line for the request').to.have.length(1);
+      expect(JSON.stringify(lines[0])).to.include('EGRESS_ABORTED');
     });
 
     it('times a fetch out with AbortSignal.timeout', async () => {

@@ -2,7 +2,7 @@
 // host's egress applies the plugin's `permissions.http` allow-list before any I/O, its size and time
 // limits, its credentials (for the platform origin only) and its log line. Bodies cross whole.
 import { base64Encode } from '../base64.js';
-import type { EgressBody, EgressFailure, EgressRequestData, EgressResponseData, Envelope, RuntimeBridge } from '../protocol.js';
+import type { EgressAbortData, EgressBody, EgressFailure, EgressRequestData, EgressResponseData, Envelope, RuntimeBridge } from '../protocol.js';
 import type { AbortSignal } from './abort.js';
 import { peekBody, type BodySource } from './body.js';
 import { Request, responseFromEgress, type RequestInit, type Response } from './request-response.js';
@@ -36,7 +36,7 @@ function bodyFor(source: BodySource | null): EgressBody | null {
   return { encoding: 'base64', data: source.base64 };
 }
 
-function wireRequest(request: Request): EgressRequestData {
+function wireRequest(request: Request, abortKey: string): EgressRequestData {
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers) headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   const hash = request.url.indexOf('#');
@@ -48,13 +48,17 @@ function wireRequest(request: Request): EgressRequestData {
     body: bodyFor(peekBody(request)),
     // fetch has no timeout of its own: the invocation's deadline bounds it (use AbortSignal.timeout).
     timeoutMs: false,
+    abortKey,
   };
 }
 
-/** Settles with `pending`, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles with `pending`, or rejects with the signal's reason as soon as it aborts (and calls `cancel`). */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal, cancel: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
+    const onAbort = (): void => {
+      reject(signal.reason);
+      cancel();
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     pending.then(
       (value) => {
@@ -76,6 +80,7 @@ const isResponseData = (v: unknown): v is EgressResponseData => {
 
 /** Builds the global `fetch`. */
 export function createFetch(deps: FetchDeps): (input: string | Request | { href: string }, init?: RequestInit) => Promise<Response> {
+  let requests = 0;
   return async function fetch(input, init) {
     const request = new Request(input, init);
     const signal = request.signal;
@@ -87,7 +92,12 @@ export function createFetch(deps: FetchDeps): (input: string | Request | { href:
     if (invocationId === null) {
       throw new FetchError('EGRESS_NO_INVOCATION', `requests can be made only while runHandler runs, not while the plugin loads or after it returned: ${request.method} ${request.url}`, request.url);
     }
-    const raw = await untilAborted(deps.http(stringify(wireRequest(request)), invocationId), signal);
+    const abortKey = `fetch-${++requests}`;
+    // On abort the host is told too, so the request stops holding a connection and a request slot.
+    const cancel = (): void => {
+      deps.http(stringify({ abort: abortKey } satisfies EgressAbortData), invocationId).catch(() => {});
+    };
+    const raw = await untilAborted(deps.http(stringify(wireRequest(request, abortKey)), invocationId), signal, cancel);
     const envelope = parse(raw) as Envelope<EgressResponseData> & { error?: EgressFailure };
     if (!envelope.ok) throw new FetchError(envelope.error.code, envelope.error.message, envelope.error.url ?? request.url);
     if (!isResponseData(envelope.value)) throw new FetchError('EGRESS_BAD_RESPONSE', `the host answered a malformed response: ${request.method} ${request.url}`, request.url);
