@@ -3,6 +3,7 @@
 // This keeps the steps that decide what a plugin can reach — case and width folding (NFKC, then
 // lower case), the IDNA label separators, Punycode, refusing undecodable `xn--` labels — and leaves
 // out the rare mappings and the bidi/joiner checks, which only refuse unusual names.
+/// <reference path="./punycode.d.ts" />
 import punycode from 'punycode/punycode.js';
 
 const SEPARATORS = /[.\u3002\uFF0E\uFF61]/;
