@@ -1,33 +1,29 @@
 // Puts the sandbox's web-standard globals (the WinterTC minimum common API, less what needs I/O the
 // sandbox does not have) on an isolate's global object. Each is what the web platform defines:
 // non-enumerable, writable and configurable, so a plugin or a polyfill may replace it in its own
-// isolate. What is large (the URL parser, the hash functions) is evaluated on first use.
+// isolate.
+//
+// Each family is a getter that evaluates its module the first time a plugin touches it (a bundled
+// module runs when it is first required), then turns into a plain property: an isolate pays, in
+// load time and heap, only for the families its plugin uses. They stay out of the code cache the
+// host takes at warm-up for the same reason: bytecode in the cache is materialised in every isolate.
 import type { RuntimeBridge } from '../protocol.js';
-import { AbortController, AbortSignal, setAbortTimers } from './abort.js';
-import { Crypto, RandomPool, type RandomSource } from './crypto.js';
-import { DOMException } from './dom-exception.js';
-import { TextDecoder, TextEncoder, atob, btoa } from './encoding.js';
-import { Event, EventTarget, setListenerErrorReporter } from './events.js';
+import type * as AbortModule from './abort.js';
+import type * as CryptoModule from './crypto.js';
+import type * as DomExceptionModule from './dom-exception.js';
+import type * as EncodingModule from './encoding.js';
+import type * as EventsModule from './events.js';
 import type * as FetchModule from './fetch.js';
 import type * as HeadersModule from './headers.js';
 import type * as RequestResponseModule from './request-response.js';
-import { structuredClone } from './structured-clone.js';
+import type * as StructuredCloneModule from './structured-clone.js';
 import type * as SubtleModule from './subtle-crypto.js';
 import { urlModule } from './url.js';
-
-// The fetch family and crypto.subtle are evaluated when a plugin first touches them (a bundled
-// module runs when it is first required): an isolate that uses neither keeps neither in its heap.
-const fetchModules = (): typeof FetchModule & typeof HeadersModule & typeof RequestResponseModule => ({
-  ...(require('./fetch.js') as typeof FetchModule),
-  ...(require('./headers.js') as typeof HeadersModule),
-  ...(require('./request-response.js') as typeof RequestResponseModule),
-});
-const subtleModule = (): typeof SubtleModule => require('./subtle-crypto.js') as typeof SubtleModule;
 
 /** What the web globals need from the runtime. */
 export interface WebGlobalsDeps {
   readonly http: RuntimeBridge['http'];
-  readonly randomBytes: RandomSource;
+  readonly randomBytes: CryptoModule.RandomSource;
   /** Reports an error nobody can catch (a listener's, a microtask's) to the plugin's log. */
   readonly report: (error: unknown) => void;
   readonly currentInvocation: () => string | null;
@@ -55,39 +51,75 @@ function defineLazy(global: object, name: string, load: () => unknown): void {
   });
 }
 
+/** A module loaded on first call, with `init` run once on it. */
+function once<T>(load: () => T, init?: (module: T) => void): () => T {
+  let module: T | undefined;
+  return () => {
+    if (module === undefined) {
+      module = load();
+      init?.(module);
+    }
+    return module;
+  };
+}
+
 /** Installs the web globals on `global`; the runtime's timers must already be there. */
 export function installWebGlobals(global: Record<string, unknown>, deps: WebGlobalsDeps): void {
-  setListenerErrorReporter(deps.report);
-  setAbortTimers(global.setTimeout as (fn: () => void, ms: number) => unknown);
-  const pool = new RandomPool(deps.randomBytes);
-  let subtle: SubtleModule.SubtleCrypto | undefined;
-  const crypto = new Crypto(pool, () => (subtle ??= new (subtleModule().SubtleCrypto)(pool)));
-  const timeOrigin = Date.now();
-  const classes: Record<string, unknown> = {
-    DOMException,
-    Event,
-    EventTarget,
-    AbortController,
-    AbortSignal,
-    TextEncoder,
-    TextDecoder,
-    Crypto,
+  const setTimeoutFn = global.setTimeout as (fn: () => void, ms: number) => unknown;
+  const dom = once(() => require('./dom-exception.js') as typeof DomExceptionModule);
+  const events = once(
+    () => require('./events.js') as typeof EventsModule,
+    (m) => m.setListenerErrorReporter(deps.report),
+  );
+  const abort = once(
+    () => {
+      events();
+      return require('./abort.js') as typeof AbortModule;
+    },
+    (m) => m.setAbortTimers(setTimeoutFn),
+  );
+  const encoding = once(() => require('./encoding.js') as typeof EncodingModule);
+  const clone = once(() => require('./structured-clone.js') as typeof StructuredCloneModule);
+  const subtle = once(() => require('./subtle-crypto.js') as typeof SubtleModule);
+  const crypto = once(() => {
+    const m = require('./crypto.js') as typeof CryptoModule;
+    const pool = new m.RandomPool(deps.randomBytes);
+    let subtleCrypto: SubtleModule.SubtleCrypto | undefined;
+    return { Crypto: m.Crypto, crypto: new m.Crypto(pool, () => (subtleCrypto ??= new (subtle().SubtleCrypto)(pool))) };
+  });
+  const web = once(() => {
+    abort();
+    return {
+      ...(require('./headers.js') as typeof HeadersModule),
+      ...(require('./request-response.js') as typeof RequestResponseModule),
+      fetch: (require('./fetch.js') as typeof FetchModule).createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }),
+    };
+  });
+
+  const lazy: Record<string, () => unknown> = {
+    DOMException: () => dom().DOMException,
+    Event: () => events().Event,
+    EventTarget: () => events().EventTarget,
+    AbortController: () => abort().AbortController,
+    AbortSignal: () => abort().AbortSignal,
+    TextEncoder: () => encoding().TextEncoder,
+    TextDecoder: () => encoding().TextDecoder,
+    atob: () => encoding().atob,
+    btoa: () => encoding().btoa,
+    structuredClone: () => clone().structuredClone,
+    crypto: () => crypto().crypto,
+    Crypto: () => crypto().Crypto,
+    SubtleCrypto: () => subtle().SubtleCrypto,
+    CryptoKey: () => subtle().CryptoKey,
+    URL: () => urlModule().URL,
+    URLSearchParams: () => urlModule().URLSearchParams,
+    Headers: () => web().Headers,
+    Request: () => web().Request,
+    Response: () => web().Response,
+    fetch: () => web().fetch,
   };
-  for (const name of Object.keys(classes)) define(global, name, classes[name]);
-  let fetchFamily: ReturnType<typeof fetchModules> | undefined;
-  const family = (): ReturnType<typeof fetchModules> => (fetchFamily ??= fetchModules());
-  defineLazy(global, 'Headers', () => family().Headers);
-  defineLazy(global, 'Request', () => family().Request);
-  defineLazy(global, 'Response', () => family().Response);
-  defineLazy(global, 'fetch', () => family().createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }));
-  defineLazy(global, 'SubtleCrypto', () => subtleModule().SubtleCrypto);
-  defineLazy(global, 'CryptoKey', () => subtleModule().CryptoKey);
-  defineLazy(global, 'URL', () => urlModule().URL);
-  defineLazy(global, 'URLSearchParams', () => urlModule().URLSearchParams);
-  define(global, 'atob', atob);
-  define(global, 'btoa', btoa);
-  define(global, 'structuredClone', structuredClone);
-  define(global, 'crypto', crypto);
+  for (const name of Object.keys(lazy)) defineLazy(global, name, lazy[name]!);
+
   define(global, 'queueMicrotask', (callback: unknown) => {
     if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
     void resolved.then(() => {
@@ -100,6 +132,7 @@ export function installWebGlobals(global: Record<string, unknown>, deps: WebGlob
   });
   define(global, 'reportError', (error: unknown) => deps.report(error));
   // Millisecond resolution: the isolate has no finer clock, and none is needed to time a handler.
+  const timeOrigin = Date.now();
   define(global, 'performance', Object.freeze({ timeOrigin, now: () => Date.now() - timeOrigin, toJSON: () => ({ timeOrigin }) }));
   define(global, 'navigator', Object.freeze({ userAgent: 'JobHook' }));
   define(global, 'self', global);

@@ -73,6 +73,9 @@ export class Request extends Body {
     this.#url = base ? base.url : absoluteUrl(typeof input === 'string' ? input : String((input as { href?: string })?.href ?? input), 'Request');
     this.#method = method;
     this.#headers = headers;
+    if (options.signal !== undefined && options.signal !== null && !(options.signal instanceof AbortSignal)) {
+      throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
+    }
     this.#signal = options.signal ?? base?.signal ?? new AbortController().signal;
     const redirect = options.redirect ?? base?.redirect ?? 'follow';
     if (redirect !== 'follow' && redirect !== 'error' && redirect !== 'manual') throw new TypeError(`Request: '${String(redirect)}' is not a valid redirect mode`);
