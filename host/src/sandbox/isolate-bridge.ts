@@ -37,7 +37,7 @@ export function randomBytesCallback(): ivm.Callback {
 
 /** The host functions one isolate's runtime is booted with, and what releases them. */
 export interface IsolateBridge {
-  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON, the random-bytes Callback. */
+  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON, the random-bytes and web-library Callbacks. */
   readonly bootArgs: ReadonlyArray<ivm.Callback | ivm.Reference<unknown> | string>;
   /** The References to release before the isolate is disposed. */
   readonly references: ReadonlyArray<ivm.Reference<unknown>>;
@@ -50,7 +50,7 @@ export interface IsolateBridge {
  * in is checked on the host: type, size, and the log rate. The runtime bounds the same things first,
  * but plugin code shares its isolate, so only the host's checks are trusted.
  */
-export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits): IsolateBridge {
+export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits, loadWebLibrary: () => boolean = () => false): IsolateBridge {
   const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst);
   const write = (record: PluginLogRecord): void => {
     try {
@@ -105,5 +105,5 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
     logLinesPerSecond: limits.logLinesPerSecond * 2,
     logBurst: limits.logBurst * 2,
   });
-  return { bootArgs: [log, http, sleep, runtimeLimits, randomBytesCallback()], references: [http, sleep], flush: () => limiter.flush(write) };
+  return { bootArgs: [log, http, sleep, runtimeLimits, randomBytesCallback(), new ivm.Callback(() => loadWebLibrary() === true)], references: [http, sleep], flush: () => limiter.flush(write) };
 }

@@ -97,6 +97,7 @@ export function boot(
   sleepRef: HostFunctionReference,
   limitsJson: string | undefined,
   randomBytes: RuntimeBridge['randomBytes'],
+  loadWebLibrary: RuntimeBridge['loadWebLibrary'],
 ): RuntimeApi {
   // isolated-vm reads these options inside the host call: without a prototype, no getter a plugin
   // put on Object.prototype can run there (and look at the call's stack frames).
@@ -120,6 +121,7 @@ export function boot(
   installWebGlobals(global, {
     http,
     randomBytes: (n) => randomBytes(n),
+    loadLibrary: () => loadWebLibrary(),
     report: (e) => timerLog.error('uncaught error in a web API callback', { error: toErrorInfo(e) }),
     currentInvocation: () => running[running.length - 1] ?? null,
   });

@@ -91,6 +91,8 @@ export interface RuntimeBridge {
   sleep(ms: number): Promise<void>;
   /** `n` (1…65536) bytes from the host's CSPRNG, synchronously (backs `crypto.getRandomValues`). */
   randomBytes(n: number): Uint8Array;
+  /** Evaluates the web library script in the calling isolate, synchronously; true when it did. */
+  loadWebLibrary(): boolean;
 }
 
 /**

@@ -3,122 +3,78 @@
 // non-enumerable, writable and configurable, so a plugin or a polyfill may replace it in its own
 // isolate.
 //
-// Each family is a getter that evaluates its module the first time a plugin touches it (a bundled
-// module runs when it is first required), then turns into a plain property: an isolate pays, in
-// load time and heap, only for the families its plugin uses. They stay out of the code cache the
-// host takes at warm-up for the same reason: bytecode in the cache is materialised in every isolate.
+// The implementations are not in the runtime script: every isolate would carry their source and
+// their share of the code cache (a third more load time and heap, for plugins that use none of
+// them). Each global is a getter that, the first time any is read, has the host evaluate the web
+// library script in this isolate (a synchronous bridge call), then turns into a plain property.
 import type { RuntimeBridge } from '../protocol.js';
-import type * as AbortModule from './abort.js';
-import type * as CryptoModule from './crypto.js';
-import type * as DomExceptionModule from './dom-exception.js';
-import type * as EncodingModule from './encoding.js';
-import type * as EventsModule from './events.js';
-import type * as FetchModule from './fetch.js';
-import type * as HeadersModule from './headers.js';
-import type * as RequestResponseModule from './request-response.js';
-import type * as StructuredCloneModule from './structured-clone.js';
-import type * as SubtleModule from './subtle-crypto.js';
-import { urlModule } from './url.js';
+import type { WebGlobals, WebLibraryDeps } from './web-library.js';
+
+const SLOT = '__jobhookWebLibrary';
+const GLOBALS = [
+  'DOMException',
+  'Event',
+  'EventTarget',
+  'AbortController',
+  'AbortSignal',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'structuredClone',
+  'crypto',
+  'Crypto',
+  'SubtleCrypto',
+  'CryptoKey',
+  'URL',
+  'URLSearchParams',
+  'Headers',
+  'Request',
+  'Response',
+  'fetch',
+] as const;
 
 /** What the web globals need from the runtime. */
-export interface WebGlobalsDeps {
-  readonly http: RuntimeBridge['http'];
-  readonly randomBytes: CryptoModule.RandomSource;
-  /** Reports an error nobody can catch (a listener's, a microtask's) to the plugin's log. */
-  readonly report: (error: unknown) => void;
-  readonly currentInvocation: () => string | null;
+export interface WebGlobalsDeps extends Omit<WebLibraryDeps, 'setTimeout'> {
+  /** Has the host evaluate the web library script in this isolate; true when it did. */
+  readonly loadLibrary: RuntimeBridge['loadWebLibrary'];
 }
 
 const resolved = Promise.resolve();
+const defineProperty = Object.defineProperty;
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
 function define(global: object, name: string, value: unknown): void {
-  Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
-}
-
-/** Defines `name` as a getter that loads the value once, then becomes a plain property. */
-function defineLazy(global: object, name: string, load: () => unknown): void {
-  Object.defineProperty(global, name, {
-    configurable: true,
-    enumerable: false,
-    get() {
-      const value = load();
-      define(global, name, value);
-      return value;
-    },
-    set(value: unknown) {
-      define(global, name, value);
-    },
-  });
-}
-
-/** A module loaded on first call, with `init` run once on it. */
-function once<T>(load: () => T, init?: (module: T) => void): () => T {
-  let module: T | undefined;
-  return () => {
-    if (module === undefined) {
-      module = load();
-      init?.(module);
-    }
-    return module;
-  };
+  defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
 }
 
 /** Installs the web globals on `global`; the runtime's timers must already be there. */
 export function installWebGlobals(global: Record<string, unknown>, deps: WebGlobalsDeps): void {
-  const setTimeoutFn = global.setTimeout as (fn: () => void, ms: number) => unknown;
-  const dom = once(() => require('./dom-exception.js') as typeof DomExceptionModule);
-  const events = once(
-    () => require('./events.js') as typeof EventsModule,
-    (m) => m.setListenerErrorReporter(deps.report),
-  );
-  const abort = once(
-    () => {
-      events();
-      return require('./abort.js') as typeof AbortModule;
-    },
-    (m) => m.setAbortTimers(setTimeoutFn),
-  );
-  const encoding = once(() => require('./encoding.js') as typeof EncodingModule);
-  const clone = once(() => require('./structured-clone.js') as typeof StructuredCloneModule);
-  const subtle = once(() => require('./subtle-crypto.js') as typeof SubtleModule);
-  const crypto = once(() => {
-    const m = require('./crypto.js') as typeof CryptoModule;
-    const pool = new m.RandomPool(deps.randomBytes);
-    let subtleCrypto: SubtleModule.SubtleCrypto | undefined;
-    return { Crypto: m.Crypto, crypto: new m.Crypto(pool, () => (subtleCrypto ??= new (subtle().SubtleCrypto)(pool))) };
-  });
-  const web = once(() => {
-    abort();
-    return {
-      ...(require('./headers.js') as typeof HeadersModule),
-      ...(require('./request-response.js') as typeof RequestResponseModule),
-      fetch: (require('./fetch.js') as typeof FetchModule).createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }),
-    };
-  });
-
-  const lazy: Record<string, () => unknown> = {
-    DOMException: () => dom().DOMException,
-    Event: () => events().Event,
-    EventTarget: () => events().EventTarget,
-    AbortController: () => abort().AbortController,
-    AbortSignal: () => abort().AbortSignal,
-    TextEncoder: () => encoding().TextEncoder,
-    TextDecoder: () => encoding().TextDecoder,
-    atob: () => encoding().atob,
-    btoa: () => encoding().btoa,
-    structuredClone: () => clone().structuredClone,
-    crypto: () => crypto().crypto,
-    Crypto: () => crypto().Crypto,
-    SubtleCrypto: () => subtle().SubtleCrypto,
-    CryptoKey: () => subtle().CryptoKey,
-    URL: () => urlModule().URL,
-    URLSearchParams: () => urlModule().URLSearchParams,
-    Headers: () => web().Headers,
-    Request: () => web().Request,
-    Response: () => web().Response,
-    fetch: () => web().fetch,
+  const setTimeoutFn = global.setTimeout as WebLibraryDeps['setTimeout'];
+  let library: WebGlobals | undefined;
+  const load = (): WebGlobals => {
+    if (library !== undefined) return library;
+    if (deps.loadLibrary() !== true) throw new Error('the web-standard globals could not be loaded in this sandbox');
+    const create = getOwnPropertyDescriptor(global, SLOT)?.value as ((d: WebLibraryDeps) => WebGlobals) | undefined;
+    delete global[SLOT];
+    if (typeof create !== 'function') throw new Error('the web-standard globals could not be loaded in this sandbox');
+    library = create({ ...deps, setTimeout: setTimeoutFn });
+    return library;
   };
-  for (const name of Object.keys(lazy)) defineLazy(global, name, lazy[name]!);
+  for (const name of GLOBALS) {
+    defineProperty(global, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = load()[name]!();
+        define(global, name, value);
+        return value;
+      },
+      set(value: unknown) {
+        define(global, name, value);
+      },
+    });
+  }
 
   define(global, 'queueMicrotask', (callback: unknown) => {
     if (typeof callback !== 'function') throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
