@@ -42,7 +42,6 @@ export interface WebGlobalsDeps extends Omit<WebLibraryDeps, 'setTimeout'> {
 
 const resolved = Promise.resolve();
 const defineProperty = Object.defineProperty;
-const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 
 function define(global: object, name: string, value: unknown): void {
   defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
@@ -54,10 +53,17 @@ export function installWebGlobals(global: Record<string, unknown>, deps: WebGlob
   let library: WebGlobals | undefined;
   const load = (): WebGlobals => {
     if (library !== undefined) return library;
-    if (deps.loadLibrary() !== true) throw new Error('the web-standard globals could not be loaded in this sandbox');
-    const create = getOwnPropertyDescriptor(global, SLOT)?.value as ((d: WebLibraryDeps) => WebGlobals) | undefined;
-    delete global[SLOT];
-    if (typeof create !== 'function') throw new Error('the web-standard globals could not be loaded in this sandbox');
+    // The library hands its factory to a receiver the runtime puts in the slot just before, so
+    // nothing plugin code placed on the global can stand in for the factory and be handed the bridge.
+    let create: ((d: WebLibraryDeps) => WebGlobals) | undefined;
+    defineProperty(global, SLOT, { value: (factory: typeof create) => (create ??= factory), configurable: true, writable: false, enumerable: false });
+    let loaded: boolean;
+    try {
+      loaded = deps.loadLibrary() === true;
+    } finally {
+      delete global[SLOT];
+    }
+    if (!loaded || typeof create !== 'function') throw new Error('the web-standard globals could not be loaded in this sandbox');
     library = create({ ...deps, setTimeout: setTimeoutFn });
     return library;
   };

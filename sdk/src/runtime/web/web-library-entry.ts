@@ -1,4 +1,4 @@
-// Entry of the web library script: leaves the factory where the runtime takes it from.
+// Entry of the web library script: hands the factory to the receiver the runtime put in the slot.
 import { createWebGlobals, WEB_LIBRARY_SLOT } from './web-library.js';
 
-Object.defineProperty(globalThis, WEB_LIBRARY_SLOT, { value: createWebGlobals, configurable: true, writable: true, enumerable: false });
+(globalThis as unknown as Record<string, (factory: typeof createWebGlobals) => void>)[WEB_LIBRARY_SLOT]!(createWebGlobals);

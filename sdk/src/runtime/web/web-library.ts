@@ -1,6 +1,6 @@
 // The web-standard globals' implementations, bundled as a script of their own that the host
 // evaluates in an isolate only when its plugin first touches one of them (see install-web-globals).
-// The script leaves `createWebGlobals` in one global slot, which the runtime takes and deletes.
+// The script hands `createWebGlobals` to a receiver the runtime puts in one global slot for the call.
 import { AbortController, AbortSignal, setAbortTimers } from './abort.js';
 import { Crypto, RandomPool, type RandomSource } from './crypto.js';
 import { DOMException } from './dom-exception.js';
@@ -14,7 +14,7 @@ import type * as RequestResponseModule from './request-response.js';
 import type * as SubtleModule from './subtle-crypto.js';
 import { urlModule } from './url.js';
 
-/** The global slot the library script leaves its factory in. */
+/** The global slot holding the runtime's receiver while the library script runs. */
 export const WEB_LIBRARY_SLOT = '__jobhookWebLibrary';
 
 /** What the implementations need from the runtime. */
