@@ -10,6 +10,8 @@
 import type { RuntimeBridge } from '../protocol.js';
 import type { WebGlobals, WebLibraryDeps } from './web-library.js';
 
+// WEB_LIBRARY_SLOT of web-library.ts, written out: importing a value from there would bundle the
+// library into the runtime script.
 const SLOT = '__jobhookWebLibrary';
 const GLOBALS = [
   'DOMException',
