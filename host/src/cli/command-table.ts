@@ -11,6 +11,7 @@ export const SERVE_FLAGS = {
   ...DATA_DIR_FLAG,
   retention: { type: 'string', value: 'AGE', description: 'how long finished events are kept, e.g. 30d (default), 12h' },
   insecure: { type: 'boolean', description: 'allow a non-loopback --listen without JOBHOOK_TOKEN (trusted networks only)' },
+  poll: { type: 'boolean', description: "also pull finished jobs from the platform's job history (platform.poll; needs --platform-url)" },
 } as const;
 
 /** `jobhook dispatch`'s flags. */
@@ -68,6 +69,22 @@ event's job type routes to could not be loaded.`,
     description: 'Checks each plugin package (plugin.json against the schema, its bundle, integrity) and prints\nevery problem as <dir>: <pointer>: <message>. Exit 2 if any has a problem.',
     positionals: { min: 1, max: Infinity },
     run: async (input) => (await import('./validate-command.js')).validateCommand(input),
+  }),
+  command({
+    name: 'platform',
+    summary: 'check the connection to the platform API',
+    commands: [
+      command({
+        name: 'check',
+        summary: 'call GET Status/Endpoints with the configured credentials; print the Command version',
+        description: `Calls GET Status/Endpoints on platform.url with platform.auth (bearer, Basic with DOMAIN\\user, a
+header or OAuth 2 client credentials) and prints the Command version the platform reports
+(x-keyfactor-product-version). Exit 1 with a precise error when it is unreachable, the TLS
+handshake or the token endpoint fails, or the credentials are refused (saying which).`,
+        flags: { ...CONFIG_FLAG, 'platform-url': HOST_FLAGS['platform-url'] },
+        run: async (input) => (await import('./platform-command.js')).platformCheckCommand(input),
+      }),
+    ],
   }),
   command({
     name: 'events',
