@@ -36,9 +36,10 @@ for (const mode of ['in-process', 'process'] as const) {
       expect(rig.denied.requests, 'requests that reached the denied origin').to.have.length(0);
     });
 
-    it('writes one egress log line per fetch, naming the invocation, and sends no platform credentials to a third party', async () => {
-      const { outcome } = await rig.run('fetch', { url: `${rig.thirdParty.origin}/allowed/Test/EchoHeaders`, init: { headers: { authorization: 'Bearer mine' } } });
+    it('writes one egress log line per fetch, naming the invocation, sends no platform credentials to a third party and reports the dropped header', async () => {
+      const { outcome, value } = await rig.run('fetch', { url: `${rig.thirdParty.origin}/allowed/Test/EchoHeaders`, init: { headers: { authorization: 'Bearer mine' } } });
       expect(outcome.outcome).to.equal('succeeded');
+      expect(value.headers, 'the plugin is told which header was not sent').to.deep.include(['x-jobhook-dropped-headers', 'authorization']);
       const lines = rig.logs.lines.filter((l) => l.source === 'egress' && l.invocationId === outcome.invocationId);
       expect(lines).to.have.length(1);
       const request = rig.thirdParty.requests.find((r) => r.route === 'Test/EchoHeaders');
