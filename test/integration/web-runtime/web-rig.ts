@@ -66,7 +66,8 @@ export async function startWebRig(mode: 'process' | 'in-process'): Promise<WebRi
         const find = (): Record<string, any> | undefined => logs.lines.find((l) => l.invocationId === outcome.invocationId && l.msg === 'probe result');
         // Plugin log lines cross the bridge fire-and-forget: the line may land just after the outcome.
         await eventually(() => find() !== undefined, 3000);
-        const result = (find()?.result ?? {}) as { value?: unknown; threw?: unknown };
+        // A plugin's log fields arrive under `data`, never beside the host's own fields.
+        const result = (find()?.data?.result ?? {}) as { value?: unknown; threw?: unknown };
         return { outcome, ...result };
       },
       async close() {
