@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PollerStatusSource } from '../poller/poller-routes.js';
+import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import type { EventStore } from '../store/event-store.js';
 import type { ServicePlugins } from './plugin-routes.js';
 import type { ServiceMetrics } from './service-metrics.js';
@@ -12,6 +13,8 @@ interface OpsRouteDeps {
   readonly accepting: () => boolean;
   /** The job-history poller, when it runs: failing polls make the service `degraded`, not unready. */
   readonly poller?: PollerStatusSource | null;
+  /** Which sandbox memory limits hold (reported so an admin can see what this machine enforces). */
+  readonly sandbox?: () => MemoryEnforcement | null;
 }
 
 const TAGS = ['operations'];
@@ -29,6 +32,18 @@ const readySchema = {
     reason: { type: 'string' },
     queue: { type: 'object', required: ['pending', 'dispatching'], properties: { pending: { type: 'integer' }, dispatching: { type: 'integer' } } },
     plugins: summarySchema,
+    sandboxMemory: {
+      type: ['object', 'null'],
+      description: 'Which sandbox memory limits hold on this machine',
+      required: ['kernel', 'kernelLimitMb', 'kernelReason', 'processMemoryMb', 'inIsolate'],
+      properties: {
+        kernel: { type: 'string', enum: ['rlimit-data', 'none'], description: "The kernel's hard limit on each sandbox process" },
+        kernelLimitMb: { type: ['number', 'null'] },
+        kernelReason: { type: ['string', 'null'], description: 'Why there is none, when there is none' },
+        processMemoryMb: { type: ['number', 'null'], description: 'Resident memory past which the largest isolate is shed (null in-process)' },
+        inIsolate: { type: 'array', items: { type: 'string' }, description: 'What the SDK runtime turns off or caps inside every isolate' },
+      },
+    },
     poller: {
       type: 'object',
       description: 'Only when the job-history poller runs',
@@ -48,7 +63,7 @@ const readySchema = {
 } as const;
 
 /** /healthz, /readyz and /metrics: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox }: OpsRouteDeps): void {
   app.get(
     '/healthz',
     { schema: { summary: 'The process is up', tags: TAGS, response: { 200: { description: 'Up', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } },
@@ -67,7 +82,7 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
       const polling = poller?.status();
       // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
       const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
-      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}) };
+      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

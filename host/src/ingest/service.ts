@@ -20,12 +20,13 @@ import { installErrorHandling, sendError } from './http-errors.js';
 import { assertSafeListen, parseListen } from './listen-address.js';
 import { LastFailures } from './last-failures.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import { registerPluginRoutes, type ServicePlugins } from './plugin-routes.js';
 import { ServiceMetrics } from './service-metrics.js';
 
 /** What `startService` takes. The caller owns `host` and `store` and closes them after the service. */
 export interface ServiceOptions {
-  readonly host: { readonly registry: ServicePlugins; readonly config: HostConfig };
+  readonly host: { readonly registry: ServicePlugins; readonly config: HostConfig; sandboxEnforcement?(): MemoryEnforcement | null };
   readonly store: EventStore;
   readonly logger: HostLogger;
   /** Default `host.config.listen`; port 0 picks a free port. */
@@ -137,7 +138,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     registerEventStreamRoutes(app, feed);
     registerPollerRoutes(app, poller);
-    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller });
+    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null });
     await registerConsoleRoutes(app);
     await pump.start();
     sweeper.start();
