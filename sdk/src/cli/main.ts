@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `jobhook-sdk`: the plugin author's command line — init, build, build-all, pack.
+// `jobhook-sdk`: the plugin author's command line — init, build, build-all, pack, keygen, sign.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PluginBuildError } from '../build/build-error.js';
 import { initPlugin, PluginInitError } from '../init/init-plugin.js';
+import { keygenCommand, SIGN_HELP, signCommand } from '../sign/sign-commands.js';
 
 // Loaded per command: TypeScript and esbuild take a while to import and `init` needs neither.
 const loadBuild = () => import('../build/build-plugin.js');
@@ -16,7 +17,7 @@ const HELP: Record<string, string> = {
     options, the logger and the platform client), test/ with a passing test on the sandbox harness,
     package.json (scripts build, test, pack), tsconfig.json, .mocharc.json. Then: npm install && npm test.
     --name        human-readable name (default: the folder name)
-    --id          plugin id, [a-z0-9][a-z0-9.-]* (default: derived from the name)
+    --id          plugin id, e.g. acme.metadata-sync (default: derived from the name)
     --job-types   comma-separated job-type GUIDs (default: PEM inventory, a809ce1f-…); find yours with
                   GET /KeyfactorAPI/CertificateStoreTypes/Name/{shortName}`,
   build: `jobhook-sdk build [plugin-dir]
@@ -33,6 +34,7 @@ const HELP: Record<string, string> = {
     mv /srv/jobhook/incoming/<id> /srv/jobhook/plugins/
     --out      output folder
     --no-tgz   write the folder only`,
+  ...SIGN_HELP,
 };
 
 const SUMMARY = `usage: jobhook-sdk <command> [options]
@@ -40,6 +42,8 @@ const SUMMARY = `usage: jobhook-sdk <command> [options]
   build [plugin-dir]                               compile and bundle src/index.ts into plugin.json "main"
   build-all <dir>                                  build every plugin package under <dir>
   pack [plugin-dir] [--out <dir>] [--no-tgz]       validate, build, set "integrity", write folder + .tgz
+  keygen <prefix>                                  new ed25519 signing key (<prefix>.key, <prefix>.pub)
+  sign [plugin-dir] --key <file.key>               sign a packed folder into plugin.sig
 jobhook-sdk <command> --help shows one command.`;
 
 const USAGE = `${SUMMARY}\n\n${Object.values(HELP).join('\n\n')}`;
@@ -143,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       ...(command === 'init' ? { name: { type: 'string' }, id: { type: 'string' }, 'job-types': { type: 'string' } } : {}),
       ...(command === 'pack' ? { out: { type: 'string' }, 'no-tgz': { type: 'boolean' } } : {}),
+      ...(command === 'sign' ? { key: { type: 'string' }, 'key-id': { type: 'string' } } : {}),
     },
   });
   if (values.help) {
@@ -164,6 +169,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return ok ? 0 : 1;
     }
+    case 'keygen':
+      return keygenCommand(positionals);
+    case 'sign':
+      return signCommand(positionals, values);
     default:
       return pack(positionals, values);
   }
