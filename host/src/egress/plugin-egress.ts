@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { EgressResponseData } from '@jobhook/sdk/protocol';
 import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
@@ -7,8 +8,8 @@ import type { InvocationScope, PluginEgress } from './egress-gateway.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
 import type { PlatformCredentials } from './platform-credentials.js';
-import { resolveRequestUrl } from './platform-url.js';
-import { redactBody, redactHeaders } from './redact-secrets.js';
+import { messageUrl, resolveRequestUrl } from './platform-url.js';
+import { redactBody, redactHeaders, SecretSet } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
 import { encodeResponseBody, RequestRecord } from './request-record.js';
 import { RequestSlots } from './request-slots.js';
@@ -38,6 +39,7 @@ export class PlatformPluginEgress implements PluginEgress {
   private readonly slots: RequestSlots;
   private readonly inFlight = new Map<string, Set<AbortController>>();
   private disposed = false;
+  private secretSet: SecretSet | undefined;
 
   constructor(private readonly deps: PluginEgressDeps) {
     this.slots = new RequestSlots(deps.limits.maxConcurrentPerPlugin, deps.limits.maxQueuedPerPlugin);
@@ -59,14 +61,17 @@ export class PlatformPluginEgress implements PluginEgress {
       record.bytesOut = body?.byteLength ?? 0;
 
       const signal = (controller = this.track(scope.invocationId)).signal;
+      const secrets = this.secretsInForce();
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
-        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u)),
+        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), secrets),
       );
-      const shown = redactHeaders(result.headers, credentials.secrets);
-      const safe = redactBody(result.body, credentials.secrets);
+      const shown = redactHeaders(result.headers, secrets);
+      const safe = redactBody(result.body, secrets);
       const value: EgressResponseData = {
         status: result.status,
-        statusText: result.statusText,
+        // The server's own reason phrase is free text it may fill with anything, a credential
+        // included: the plugin gets the standard phrase for the status.
+        statusText: STATUS_CODES[result.status] ?? '',
         requestUrl: url.href,
         url: result.url.href,
         redirected: result.redirects > 0,
@@ -84,6 +89,13 @@ export class PlatformPluginEgress implements PluginEgress {
     }
   }
 
+  /** The secrets of this channel's credentials with their encoded forms, computed once per set. */
+  private secretsInForce(): SecretSet {
+    const secrets = this.deps.credentials.secrets;
+    if (this.secretSet?.secrets !== secrets) this.secretSet = new SecretSet(secrets);
+    return this.secretSet;
+  }
+
   /** Runs `work` within a slot and a timer: the request's timeout, capped by the invocation's deadline. */
   private async perform<T>(controller: AbortController, scope: InvocationScope, requested: number | false | null, method: string, url: URL, work: () => Promise<T>): Promise<T> {
     const wanted = requested === null ? this.deps.limits.defaultTimeoutMs : requested === false ? Infinity : requested;
@@ -91,13 +103,13 @@ export class PlatformPluginEgress implements PluginEgress {
     // A request cannot outlive its invocation: at the deadline the invocation ends (outcome `timeout`)
     // and `endInvocation` aborts it. The timer is then only a backstop, a little later, so the outcome
     // does not depend on which of two timers set for the same instant fires first.
-    if (remaining === 0) throw new EgressTimeoutError(`Request timed out: ${method} ${url.href} (the invocation's deadline passed)`, url.href);
+    if (remaining === 0) throw new EgressTimeoutError(`Request timed out: ${method} ${messageUrl(url)} (the invocation's deadline passed)`, url.href);
     const byDeadline = remaining <= wanted;
     const ms = byDeadline ? remaining + DEADLINE_BACKSTOP_MS : wanted;
     const timer = setTimeout(() => {
       // ky's wording first, so plugin code and log searches written for ky keep working.
       const why = byDeadline ? " (the invocation's deadline passed)" : '';
-      controller.abort(new EgressTimeoutError(`Request timed out: ${method} ${url.href}${why}`, url.href));
+      controller.abort(new EgressTimeoutError(`Request timed out: ${method} ${messageUrl(url)}${why}`, url.href));
     }, ms);
     let release: (() => void) | undefined;
     try {
