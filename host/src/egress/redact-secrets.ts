@@ -3,7 +3,7 @@
 // reads may contain them: response headers that carry a secret (or a large piece of one), or
 // credential headers, are dropped; occurrences in the body, in any form of secret-variants, are
 // replaced.
-import { asciiLower, secretNeedles } from './secret-variants.js';
+import { asciiLower, secretMatchers } from './secret-variants.js';
 
 const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'authorization', 'proxy-authorization', 'proxy-authenticate', 'www-authenticate', 'authentication-info']);
 const MARK = Buffer.from('[redacted]', 'utf8');
@@ -25,11 +25,12 @@ function fragmentLength(secret: string): number {
  * credentials apply), with their encoded forms computed once. Build one per credential set and reuse it.
  */
 export class SecretSet {
+  private readonly patterns: readonly RegExp[];
   private readonly needles: readonly Buffer[];
   private readonly fragments: readonly string[];
 
   constructor(readonly secrets: readonly string[]) {
-    this.needles = secretNeedles(secrets);
+    ({ patterns: this.patterns, needles: this.needles } = secretMatchers(secrets));
     const fragments = new Set<string>();
     for (const secret of secrets) {
       const lower = secret.toLowerCase();
@@ -40,13 +41,23 @@ export class SecretSet {
   }
 
   get empty(): boolean {
-    return this.needles.length === 0;
+    return this.patterns.length === 0;
+  }
+
+  private matchesText(bytes: Buffer): boolean {
+    const latin1 = bytes.toString('latin1');
+    return this.patterns.some((p) => {
+      p.lastIndex = 0;
+      return p.test(latin1);
+    });
   }
 
   /** Whether `text` holds a secret in any known form (URLs, Location headers, messages). */
   carries(text: string): boolean {
     if (this.empty) return false;
-    const lower = asciiLower(Buffer.from(text, 'utf8'));
+    const bytes = Buffer.from(text, 'utf8');
+    if (this.matchesText(bytes)) return true;
+    const lower = asciiLower(bytes);
     if (this.needles.some((n) => lower.includes(n))) return true;
     // A percent-encoded text may hide a form the needles do not spell (mixed encodings).
     try {
@@ -67,8 +78,13 @@ export class SecretSet {
 
   /** Byte ranges of `body` holding a secret in any form, merged and in order. */
   private ranges(body: Buffer): Array<[number, number]> {
-    const lower = asciiLower(body);
     const found: Array<[number, number]> = [];
+    const latin1 = body.toString('latin1');
+    for (const pattern of this.patterns) {
+      pattern.lastIndex = 0;
+      for (let m = pattern.exec(latin1); m !== null; m = pattern.exec(latin1)) found.push([m.index, m.index + m[0].length]);
+    }
+    const lower = asciiLower(body);
     for (const needle of this.needles) {
       for (let at = lower.indexOf(needle); at >= 0; at = lower.indexOf(needle, at + needle.length)) found.push([at, at + needle.length]);
     }

@@ -1,41 +1,38 @@
 // The forms a web framework puts a reflected credential in: percent-encoding (either hex case, form
-// encoding), JSON escapes (`\u002B`, `\/`), HTML entities, base64 (at every byte alignment, standard
-// and URL-safe) and UTF-16. Each secret's forms are computed once; matching is ASCII case-insensitive
-// on both sides, so an upper-cased echo is caught too.
+// encoding), JSON escapes (`\u002B`, `\/`), HTML entities (decimal, hex, named), any mix of those,
+// base64 (at every byte alignment, standard and URL-safe) and UTF-16. Each secret's matchers are
+// built once; matching ignores ASCII case, so an upper-cased echo is caught too.
 
 // Shorter fragments would match ordinary text.
 const MIN_FRAGMENT = 6;
 
 const hex2 = (c: number): string => c.toString(16).padStart(2, '0');
 const hex4 = (c: number): string => c.toString(16).padStart(4, '0');
-const isAlnum = (ch: string): boolean => /^[A-Za-z0-9]$/.test(ch);
+const escapeRe = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-function mapChars(secret: string, encode: (ch: string, code: number) => string): string {
-  let out = '';
-  for (const ch of secret) out += isAlnum(ch) ? ch : encode(ch, ch.codePointAt(0)!);
-  return out;
-}
+const HTML_NAMED: Record<string, string[]> = { '&': ['amp'], '<': ['lt'], '>': ['gt'], '"': ['quot'], "'": ['apos'], '/': ['sol'], '+': ['plus'], '=': ['equals'] };
 
-const HTML_NAMED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function textForms(secret: string): string[] {
-  const utf8Percent = (ch: string): string => [...Buffer.from(ch, 'utf8')].map((b) => `%${hex2(b)}`).join('');
-  const jsonEscape = (code: number): string => (code > 0xffff ? String.fromCodePoint(code) : `\\u${hex4(code)}`);
-  return [
-    secret,
-    encodeURIComponent(secret),
-    new URLSearchParams({ x: secret }).toString().slice(2),
-    mapChars(secret, (ch) => utf8Percent(ch)),
-    JSON.stringify(secret).slice(1, -1),
-    JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
-    mapChars(secret, (ch, code) => jsonEscape(code)),
-    // System.Text.Json's default encoder: only HTML-sensitive characters and '+' become \u00XX.
-    secret.replace(/[<>&'"+`]/g, (ch) => `\\u${hex4(ch.charCodeAt(0))}`),
-    mapChars(secret, (_ch, code) => `&#${code};`),
-    mapChars(secret, (_ch, code) => `&#x${code.toString(16)};`),
-    secret.replace(/[&<>"']/g, (ch) => HTML_NAMED[ch]!),
-    secret.replace(/[&<>"']/g, (ch) => HTML_NAMED[ch]!).replace(/&#39;/g, '&apos;'),
-  ];
+/**
+ * One pattern matching the secret with each character in any of its text encodings, mixed freely
+ * (a framework may JSON-escape '+' and write '/' as '\/' in the same string; a strict encoder
+ * encodes letters too). The pattern runs on
+ * the bytes read as Latin-1, so offsets are byte offsets.
+ */
+function textPattern(secret: string): RegExp {
+  let source = '';
+  for (const ch of secret) {
+    const utf8 = Buffer.from(ch, 'utf8');
+    const raw = escapeRe(utf8.toString('latin1'));
+    const code = ch.codePointAt(0)!;
+    const forms = [raw, [...utf8].map((b) => `%${hex2(b)}`).join(''), `&#0*${code};`, `&#x0*${code.toString(16)};`];
+    if (code <= 0xffff) forms.push(`\\\\u${hex4(code)}`);
+    for (const name of HTML_NAMED[ch] ?? []) forms.push(`&${name};`);
+    if (ch === '/') forms.push('\\\\/');
+    if (ch === ' ') forms.push('\\+');
+    if (ch === '"' || ch === '\\') forms.push(`\\\\${escapeRe(ch)}`);
+    source += `(?:${forms.join('|')})`;
+  }
+  return new RegExp(source, 'gi');
 }
 
 /** The base64 characters that depend on `bytes` alone, at each of the three alignments in a longer stream. */
@@ -61,8 +58,8 @@ export function asciiLower(bytes: Buffer): Buffer {
   return out;
 }
 
-/** Every byte sequence to look for, lower-cased, longest first. */
-export function secretNeedles(secrets: readonly string[]): Buffer[] {
+/** What to look for: a mixed-encoding text pattern per secret, and byte needles (base64, UTF-16), lower-cased. */
+export function secretMatchers(secrets: readonly string[]): { patterns: RegExp[]; needles: Buffer[] } {
   const seen = new Set<string>();
   const needles: Buffer[] = [];
   const add = (bytes: Buffer): void => {
@@ -74,11 +71,9 @@ export function secretNeedles(secrets: readonly string[]): Buffer[] {
     needles.push(lower);
   };
   for (const secret of secrets) {
-    const utf8 = Buffer.from(secret, 'utf8');
-    for (const form of textForms(secret)) add(Buffer.from(form, 'utf8'));
-    for (const form of base64Forms(utf8)) add(Buffer.from(form, 'latin1'));
+    for (const form of base64Forms(Buffer.from(secret, 'utf8'))) add(Buffer.from(form, 'latin1'));
     add(Buffer.from(secret, 'utf16le'));
     add(Buffer.from(secret, 'utf16le').swap16());
   }
-  return needles.sort((a, b) => b.length - a.length);
+  return { patterns: secrets.map(textPattern), needles: needles.sort((a, b) => b.length - a.length) };
 }
