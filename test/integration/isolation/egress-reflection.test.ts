@@ -59,7 +59,7 @@ describe('a platform that reflects credentials, and requests lenient servers mis
     });
     h = await startHostileServe({
       config: { platform: { url: platform.url, auth: { type: 'bearer', token: TOKEN } } },
-      prepare: (plugins) => copyFixture('hostile-egress-reflection', plugins),
+      prepare: async (plugins) => void (await copyFixture('hostile-egress-reflection', plugins)),
     });
     await h.active('hostile.egress-reflection');
   });
