@@ -8,7 +8,7 @@ import type { InvocationScope, PluginEgress } from './egress-gateway.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
 import type { PlatformCredentials } from './platform-credentials.js';
-import { messageUrl, resolveRequestUrl } from './platform-url.js';
+import { resolveRequestUrl } from './platform-url.js';
 import { redactBody, redactHeaders, SecretSet } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
 import { encodeResponseBody, RequestRecord } from './request-record.js';
@@ -103,13 +103,13 @@ export class PlatformPluginEgress implements PluginEgress {
     // A request cannot outlive its invocation: at the deadline the invocation ends (outcome `timeout`)
     // and `endInvocation` aborts it. The timer is then only a backstop, a little later, so the outcome
     // does not depend on which of two timers set for the same instant fires first.
-    if (remaining === 0) throw new EgressTimeoutError(`Request timed out: ${method} ${messageUrl(url)} (the invocation's deadline passed)`, url.href);
+    if (remaining === 0) throw new EgressTimeoutError(`Request timed out: ${method} ${url.href} (the invocation's deadline passed)`, url.href);
     const byDeadline = remaining <= wanted;
     const ms = byDeadline ? remaining + DEADLINE_BACKSTOP_MS : wanted;
     const timer = setTimeout(() => {
       // ky's wording first, so plugin code and log searches written for ky keep working.
       const why = byDeadline ? " (the invocation's deadline passed)" : '';
-      controller.abort(new EgressTimeoutError(`Request timed out: ${method} ${messageUrl(url)}${why}`, url.href));
+      controller.abort(new EgressTimeoutError(`Request timed out: ${method} ${url.href}${why}`, url.href));
     }, ms);
     let release: (() => void) | undefined;
     try {
