@@ -11,7 +11,7 @@ import { writePackage } from '../../support/plugin-folders.js';
 import { repoRoot } from '../../support/service-harness.js';
 
 const run = promisify(execFile);
-const sdk = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'sdk/dist/cli/main.js'), ...args]);
+const sdk = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'sdk/bin/jobhook-sdk.js'), ...args]);
 
 describe('signed packages', function () {
   this.timeout(60_000);
