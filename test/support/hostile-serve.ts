@@ -18,6 +18,7 @@ export interface PluginView {
   readonly state: string;
   readonly version: string | null;
   readonly lastError: { code: string; message: string } | null;
+  readonly signedBy?: string | null;
 }
 
 /** A running serve child with its folders. */

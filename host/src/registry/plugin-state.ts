@@ -23,4 +23,6 @@ export interface PluginStatus {
   readonly handlers: ReadonlyArray<{ readonly name: string; readonly jobTypes: readonly string[] }>;
   readonly limits: PluginLimits | null;
   readonly lastError: PluginErrorRecord | null;
+  /** The trusted key that signed the active version (its plugin.sig), or null when it is unsigned. */
+  readonly signedBy?: string | null;
 }

@@ -45,6 +45,7 @@ export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMa
       handlers: a ? [...a.handlers].map(([name, jobTypes]) => ({ name, jobTypes })) : [],
       limits: a?.limits ?? null,
       lastError: slot.lastError,
+      signedBy: a?.pkg.signedBy ?? null,
     });
   }
   for (const [folder, rec] of folders) {

@@ -60,7 +60,7 @@ describe('signed packages', function () {
 
   it('loads a package signed with a trusted key and dispatches to it', async () => {
     await dropSigned('good', 'signed.good', 'current');
-    await h.active('signed.good');
+    expect((await h.active('signed.good')).signedBy, 'GET /v1/plugins names the signing key').to.equal(currentId);
     const outcomes = await h.dispatch(GUID_B);
     expect(outcomes.find((o) => o.plugin === 'signed.good')?.outcome).to.equal('succeeded');
     await h.expectServing();
