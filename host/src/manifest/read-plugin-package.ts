@@ -9,7 +9,8 @@ import { jsonSyntaxProblem } from './json-syntax-problem.js';
 import type { ManifestSchema } from './manifest-schema.js';
 import { DEFAULT_PACKAGE_RULES, formatBytes, type PackageRules } from './package-rules.js';
 import { readPackageFile } from './read-package-file.js';
-import { normalizeGuid, type PluginManifest } from './plugin-manifest.js';
+import type { PluginManifest } from './plugin-manifest.js';
+import { repeatedJobTypes } from './repeated-job-types.js';
 
 /** A plugin package read from disk and checked: everything the loader needs, nothing read twice. */
 export interface PluginPackage {
@@ -93,22 +94,6 @@ async function readManifestBytes(folder: string, dir: string, rules: PackageRule
   }
 }
 
-// The schema cannot check uniqueness cheaply (ajv's uniqueItems is quadratic), and GUIDs compare
-// case-insensitively anyway: one pass with a set per handler.
-function duplicateJobTypes(manifest: PluginManifest): ManifestProblem[] {
-  const problems: ManifestProblem[] = [];
-  manifest.handlers.forEach((handler, h) => {
-    const seen = new Map<string, number>();
-    handler.jobTypes.forEach((guid, j) => {
-      const key = normalizeGuid(guid);
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, j);
-      else problems.push({ pointer: `/handlers/${h}/jobTypes/${j}`, message: `repeats /handlers/${h}/jobTypes/${first} (job types of a handler must be distinct)` });
-    });
-  });
-  return problems;
-}
-
 /**
  * Reads and checks a plugin package folder: plugin.json against the schema, the engine range, the
  * safety of `main`, and `integrity`. Throws a ManifestError listing every problem found.
@@ -130,7 +115,7 @@ export async function readPluginPackage(folder: string, schema: ManifestSchema, 
     throw new ManifestError('MANIFEST_NOT_JSON', folder, [{ pointer: '', message: jsonSyntaxProblem(text, e) }]);
   }
   const problems = schema.problems(raw);
-  if (problems.length === 0) problems.push(...duplicateJobTypes(raw as PluginManifest));
+  if (problems.length === 0) problems.push(...repeatedJobTypes(raw as PluginManifest));
   const candidate = (raw ?? {}) as Partial<PluginManifest>;
   const pluginId = typeof candidate.id === 'string' ? candidate.id : undefined;
 
