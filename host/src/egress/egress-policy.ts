@@ -1,4 +1,5 @@
 import type { HttpPermissionRule } from '../manifest/plugin-manifest.js';
+import type { LabeledRule } from './admin-permissions.js';
 import { EgressDeniedError, EgressRuleError } from './egress-error.js';
 import { pathTrick } from './path-tricks.js';
 import { messageUrl } from './platform-url.js';
@@ -28,8 +29,8 @@ function pathSegments(pathname: string): string[] {
   return segments;
 }
 
-function compileRule(rule: HttpPermissionRule, index: number, base: URL, pluginId: string): CompiledRule {
-  const label = `permissions.http[${index}] ('${rule.url}')`;
+function compileRule(rule: LabeledRule, index: number, base: URL, pluginId: string): CompiledRule {
+  const label = rule.label ?? `permissions.http[${index}] ('${rule.url}')`;
   const invalid = (why: string): never => {
     throw new EgressRuleError('EGRESS_RULE_INVALID', `plugin '${pluginId}': ${label} ${why}`, pluginId);
   };
@@ -75,7 +76,7 @@ export class ManifestEgressPolicy implements EgressPolicy {
 
   constructor(
     private readonly pluginId: string,
-    rules: readonly HttpPermissionRule[],
+    rules: readonly (HttpPermissionRule | LabeledRule)[],
     private readonly platform: URL,
   ) {
     this.rules = rules.map((rule, i) => compileRule(rule, i, platform, pluginId));

@@ -39,7 +39,7 @@ function repeatedJobTypes(value: unknown): ManifestIssue[] {
     const seen = new Map<string, number>();
     (Array.isArray(handler.jobTypes) ? handler.jobTypes : []).forEach((guid: unknown, j: number) => {
       if (typeof guid !== 'string') return;
-      const key = guid.trim().replace(/^\{|\}$/g, '').toLowerCase();
+      const key = /^\{?[0-9A-Fa-f-]{36}\}?$/.test(guid) ? guid.trim().replace(/^\{|\}$/g, '').toLowerCase() : guid;
       const first = seen.get(key);
       if (first === undefined) seen.set(key, j);
       else issues.push({ pointer: `/handlers/${h}/jobTypes/${j}`, message: `repeats /handlers/${h}/jobTypes/${first} (job types of a handler must be distinct)` });
