@@ -15,6 +15,7 @@ export const pluginSchema = {
     quarantined: { type: 'boolean', description: 'Stopped after repeated faults; lifted by enable or a new version' },
     version: { type: ['string', 'null'] },
     contentHash: { type: ['string', 'null'] },
+    signedBy: { type: ['string', 'null'], description: 'Key id (trust.keys) that signed the active version; null when it is unsigned' },
     loadedAt: { type: ['string', 'null'], format: 'date-time' },
     handlers: {
       type: 'array',

@@ -68,7 +68,7 @@ describe('the API description: generated OpenAPI 3.1 and the /docs reference', f
   it('answers with what the response schema declares, dropping fields it does not', async () => {
     const auth = { authorization: 'Bearer openapi-test-token' };
     const plugin = (await request(`${svc.url}/v1/plugins/t.ok`, { headers: auth })).body;
-    expect(Object.keys(plugin).sort()).to.deep.equal(['contentHash', 'disabled', 'folder', 'handlers', 'id', 'invocations', 'jobTypes', 'lastError', 'lastFailure', 'limits', 'loadedAt', 'quarantined', 'state', 'version']);
+    expect(Object.keys(plugin).sort()).to.deep.equal(['contentHash', 'disabled', 'folder', 'handlers', 'id', 'invocations', 'jobTypes', 'lastError', 'lastFailure', 'limits', 'loadedAt', 'quarantined', 'signedBy', 'state', 'version']);
     const refused = await request(`${svc.url}/v1/plugins`);
     expect(refused.status).to.equal(401);
     expect(Object.keys(refused.body)).to.deep.equal(['error']);
