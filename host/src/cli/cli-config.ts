@@ -9,6 +9,7 @@ export const HOST_FLAGS = {
   'data-dir': { type: 'string' },
   'platform-url': { type: 'string' },
   'log-level': { type: 'string' },
+  store: { type: 'string' },
 } as const;
 
 /** Values parsed from HOST_FLAGS. */
@@ -23,6 +24,7 @@ export function configFromCli(flags: HostFlagValues, env: NodeJS.ProcessEnv = pr
   if (flags['data-dir']) fromFlags.dataDir = flags['data-dir'];
   if (flags['log-level']) fromFlags.logLevel = flags['log-level'];
   if (flags['platform-url']) fromFlags.platform = { url: flags['platform-url'] };
+  if (flags.store) fromFlags.store = { url: flags.store };
   return resolveConfig(file, configFromEnv(env), fromFlags as HostConfigInput);
 }
 

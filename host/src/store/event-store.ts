@@ -59,6 +59,12 @@ export interface EventQuery {
   readonly before?: string;
 }
 
+/** Which pending events a claim may take. */
+export interface ClaimFilter {
+  /** Only events of these job types (lower-case GUIDs): the ones this host has plugins for. */
+  readonly jobTypeIds: readonly string[];
+}
+
 /** Key of one handler of one plugin in `ClaimedEvent.recorded`. */
 export function outcomeKey(plugin: string, handler: string): string {
   return `${plugin}\u0000${handler}`;
@@ -75,8 +81,11 @@ export interface EventStore {
    * refused (`IDEMPOTENCY_KEY_REUSED`).
    */
   append(event: WireEventData, idempotencyKey?: string | null): Promise<AppendResult>;
-  /** Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. */
-  claim(limit: number): Promise<ClaimedEvent[]>;
+  /**
+   * Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. A store
+   * several hosts share also takes events whose claim lease ran out (their host died).
+   */
+  claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]>;
   /** Records one handler's outcome from dispatch `attempt`; a second one for the same event, plugin and handler is ignored. */
   recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void>;
   /** Marks an event `done` (after every matched handler's outcome is recorded). */
@@ -96,4 +105,11 @@ export interface EventStore {
   disabledPlugins(): Promise<string[]>;
   /** Commits what is queued and releases the store; idempotent; later calls reject `STORE_CLOSED`. */
   close(): Promise<void>;
+  /**
+   * True when several hosts share the store: each claims only the job types it serves (a host
+   * missing a plugin leaves those events to a host that has it, instead of finishing them unrun).
+   */
+  readonly shared?: boolean;
+  /** Calls `listener` whenever another host commits new events; returns the unsubscribe. */
+  onForeignAppend?(listener: () => void): () => void;
 }
