@@ -4,11 +4,13 @@
 // about a second that `validate` or `events` should not pay.
 
 const USAGE = `usage:
-  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
+  jobhook serve [--plugins DIR] [--listen HOST:PORT] [--data-dir DIR] [--store postgres://…] [--retention 30d] [--insecure] [--platform-url URL] [--config FILE]
   jobhook dispatch [--plugins DIR] [--platform-url URL] [--config FILE] <event.json | ->
   jobhook validate <plugin-dir>…
   jobhook events list [--status S] [--job-id GUID] [--limit N] [--before ID] [--json] [--data-dir DIR]
-  jobhook events show <id> [--json] [--data-dir DIR]`;
+  jobhook events show <id> [--json] [--data-dir DIR]
+  jobhook deploy <plugin-folder | package.tgz> [--url URL] [--token-file FILE]
+  jobhook undeploy <plugin-id> [--url URL] [--token-file FILE]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./cli/dispatch-command.js')).dispatchCommand(rest, process.stdout, process.stderr);
     case 'events':
       return (await import('./cli/events-command.js')).eventsCommand(rest, process.stdout, process.stderr);
+    case 'deploy':
+      return (await import('./cli/deploy-command.js')).deployCommand(rest, process.stdout, process.stderr);
+    case 'undeploy':
+      return (await import('./cli/deploy-command.js')).undeployCommand(rest, process.stdout, process.stderr);
     case 'validate':
       return (await import('./cli/validate-command.js')).validateCommand(rest, process.stdout, process.stderr);
     case '-h':

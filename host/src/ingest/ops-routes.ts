@@ -10,10 +10,12 @@ interface OpsRouteDeps {
   readonly metrics: ServiceMetrics;
   /** False once the service has begun to stop. */
   readonly accepting: () => boolean;
+  /** Why the host is degraded (still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, degraded }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -24,6 +26,8 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
+      const reason = degraded?.() ?? null;
+      if (reason !== null) return { status: 'degraded', reason, store: 'open', queue, plugins: summary };
       return { status: 'ready', store: 'open', queue, plugins: summary };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });

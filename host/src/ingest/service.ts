@@ -34,6 +34,10 @@ export interface ServiceOptions {
   readonly shutdownDeadlineMs?: number;
   /** Events dispatched at once. Default 64. */
   readonly dispatchConcurrency?: number;
+  /** More routes to serve (behind the same token), e.g. the cluster's. */
+  readonly extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void>;
+  /** Why this host is degraded (`/readyz` says so, still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 /** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
@@ -47,6 +51,11 @@ export interface Service {
    * Then close the host and the store. Events not finished run after the next start. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** Job types of the plugins this host has loaded (what it can serve from a shared queue). */
+function servedJobTypes(plugins: ServicePlugins): string[] {
+  return [...new Set(plugins.list().flatMap((p) => (p.state === 'active' ? p.handlers.flatMap((h) => h.jobTypes) : [])))];
 }
 
 /** Starts the HTTP API and the dispatcher loop over `store`. */
@@ -65,6 +74,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
+    // Hosts sharing a store claim only what they have plugins for; the others' events wait for them.
+    ...(store.shared ? { claimFilter: () => ({ jobTypeIds: servedJobTypes(plugins) }) } : {}),
     observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
   });
   const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
@@ -95,7 +106,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
   registerEventRoutes(app, { store, pump, metrics });
   registerPluginRoutes(app, { plugins, store, metrics });
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
+  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, degraded: options.degraded });
+  for (const register of options.extraRoutes ?? []) register(app);
+  const unwatchAppends = store.onForeignAppend?.(() => pump.wake());
 
   try {
     await pump.start();
@@ -107,6 +120,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
     }
   } catch (e) {
+    unwatchAppends?.();
     await pump.stop(0);
     await sweeper.dispose();
     await app.close();
@@ -120,6 +134,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      unwatchAppends?.();
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;
       const pumpStopped = pump.stop(deadlineMs);
       try {
