@@ -27,6 +27,11 @@ export interface HostOptions {
    * (`true`, or timings to override). Off by default; `jobhook serve` turns it on.
    */
   readonly watch?: boolean | Partial<WatchTimings>;
+  /**
+   * Aborting it during start-up stops loading (plugins not yet loaded are not started) and closes
+   * what was opened; `createHost` then rejects with HOST_START_ABORTED. No effect once started.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A running JobHook host (design §1). */
@@ -79,7 +84,11 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await egress.dispose();
     await sandboxFactory.dispose();
   };
+  const aborted = (): JobHookError => new JobHookError('HOST_START_ABORTED', 'start-up was stopped before every plugin was loaded');
+  const onAbort = (): void => void close();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    if (options.signal?.aborted) throw aborted();
     const loading = registry.loadAll(path.resolve(config.pluginsDir));
     if (options.watch) {
       const timings = typeof options.watch === 'object' ? options.watch : undefined;
@@ -88,9 +97,12 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       await watcher.start(loading);
     }
     await loading;
+    if (options.signal?.aborted) throw aborted();
   } catch (e) {
     await close();
-    throw e;
+    throw options.signal?.aborted ? aborted() : e;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
   return {
     config,

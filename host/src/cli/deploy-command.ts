@@ -1,12 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import type { CommandInput } from '@jobhook/sdk/command-line';
 import { packPluginFolder, readPackageArchive } from '../cluster/plugin-archive.js';
 import { cliErrorText } from './cli-config.js';
+import type { DEPLOY_FLAGS } from './command-table.js';
 
-const FLAGS = {
-  url: { type: 'string' },
-  'token-file': { type: 'string' },
-} as const;
+
 
 interface Target {
   readonly url: string;
@@ -51,10 +49,9 @@ function failure(json: Record<string, unknown>, status: number): string {
  * host sharing its store; each installs it into its plugins folder. A folder is packed first
  * (plugin.json and its bundle).
  */
-export async function deployCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function deployCommand({ values, positionals, io, path: name }: CommandInput<typeof DEPLOY_FLAGS>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { stdout: out, stderr: err } = io;
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: FLAGS, allowPositionals: true });
-    if (positionals.length !== 1) throw new Error('usage: jobhook deploy <plugin-folder | package.tgz> [--url http://host:8080] [--token-file FILE]');
     const source = positionals[0]!;
     let tgz: Buffer;
     let id: string;
@@ -69,34 +66,33 @@ export async function deployCommand(argv: string[], out: NodeJS.WritableStream, 
     const t = await target(values, env);
     const { status, json } = await call(t, 'PUT', `/v1/plugins/${encodeURIComponent(id)}`, tgz);
     if (status !== 201) {
-      err.write(`jobhook deploy: ${failure(json, status)}\n`);
+      err.write(`${name}: ${failure(json, status)}\n`);
       return 1;
     }
     const d = json.deployment as { version: string; sha256: string };
     out.write(`deployed ${id} ${d.version} (sha256 ${d.sha256.slice(0, 12)}…) through ${t.url}; every host installs it within seconds (GET /v1/cluster shows them)\n`);
     return 0;
   } catch (e) {
-    err.write(`jobhook deploy: ${cliErrorText(e)}\n`);
+    err.write(`${name}: ${cliErrorText(e)}\n`);
     return 2;
   }
 }
 
 /** `jobhook undeploy <plugin-id>`: removes a deployed plugin from every host. */
-export async function undeployCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function undeployCommand({ values, positionals, io, path: name }: CommandInput<typeof DEPLOY_FLAGS>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { stdout: out, stderr: err } = io;
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: FLAGS, allowPositionals: true });
-    if (positionals.length !== 1) throw new Error('usage: jobhook undeploy <plugin-id> [--url http://host:8080] [--token-file FILE]');
     const id = positionals[0]!;
     const t = await target(values, env);
     const { status, json } = await call(t, 'DELETE', `/v1/plugins/${encodeURIComponent(id)}`);
     if (status !== 200) {
-      err.write(`jobhook undeploy: ${failure(json, status)}\n`);
+      err.write(`${name}: ${failure(json, status)}\n`);
       return 1;
     }
     out.write(`undeployed ${id}; every host removes it from its plugins folder\n`);
     return 0;
   } catch (e) {
-    err.write(`jobhook undeploy: ${cliErrorText(e)}\n`);
+    err.write(`${name}: ${cliErrorText(e)}\n`);
     return 2;
   }
 }

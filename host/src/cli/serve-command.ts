@@ -1,45 +1,17 @@
-import { parseArgs } from 'node:util';
-import { createHost } from '../host.js';
-import { createHostLogger } from '../logging/logger.js';
-import { HOST_FLAGS, configFromCli, cliErrorText } from './cli-config.js';
+import type { CommandInput } from '@jobhook/sdk/command-line';
+import type { HostConfig } from '../config.js';
+import { createHost, type Host } from '../host.js';
+import type { HostLogger } from '../logging/logger.js';
+import { configFromCli, cliErrorText } from './cli-config.js';
+import { createCliLogger, resolveLogFormat } from './cli-logger.js';
+import type { SERVE_FLAGS } from './command-table.js';
 import { logPluginChange } from './log-plugin-change.js';
 import { ServiceMetrics } from '../ingest/service-metrics.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
-import { SERVICE_FLAGS, countedEgress, preflightServe, startServeRuntime, type ServeRuntime } from './serve-service.js';
+import { countedEgress, preflightServe, startServeRuntime, type ServeRuntime } from './serve-service.js';
+import { StopSignals } from './stop-signals.js';
 
-/** `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all. */
-export async function serveCommand(argv: string[], err: NodeJS.WritableStream): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { ...HOST_FLAGS, ...SERVICE_FLAGS }, allowPositionals: false });
-  } catch (e) {
-    err.write(`jobhook serve: ${(e as Error).message}\n`);
-    return 2;
-  }
-  let host;
-  let logger;
-  let started = false;
-  let runtime: ServeRuntime;
-  const metrics = new ServiceMetrics();
-  try {
-    const config = configFromCli(parsed.values);
-    const retentionMs = parsed.values.retention ? parseRetention(parsed.values.retention) : DEFAULT_RETENTION_MS;
-    preflightServe(config, parsed.values.insecure === true);
-    logger = createHostLogger({ level: config.logLevel });
-    const log = logger;
-    // The startup state is logged below, one line per plugin; changes are logged from then on.
-    host = await createHost({ config, logger, egress: countedEgress(config, metrics), onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)), watch: true });
-    started = true;
-    try {
-      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: parsed.values.insecure === true });
-    } catch (e) {
-      await host.close();
-      throw e;
-    }
-  } catch (e) {
-    err.write(`jobhook serve: ${cliErrorText(e)}\n`);
-    return 2;
-  }
+function logStartupState(host: Host, logger: HostLogger): void {
   for (const p of host.plugins()) {
     if (p.state === 'active') {
       logger.info({ plugin: p.id, version: p.version, handlers: p.handlers.map((h) => h.name), jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))] }, `plugin ${p.id} ${p.version} loaded`);
@@ -48,21 +20,78 @@ export async function serveCommand(argv: string[], err: NodeJS.WritableStream): 
     }
   }
   logger.info({ pluginsDir: host.config.pluginsDir, plugins: host.plugins().length, watching: true }, 'jobhook is serving; watching the plugins folder for changes');
-  // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const on = (s: NodeJS.Signals) => (): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(s);
-    };
-    const onInt = on('SIGINT');
-    const onTerm = on('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-  });
-  clearInterval(keepAlive);
-  logger.info({ signal }, 'shutting down');
+}
+
+/**
+ * `jobhook serve`: loads the plugins, logs each, stays up until SIGINT/SIGTERM, then disposes all.
+ * The signals are listened to from the first instant: one during start-up stops loading, closes
+ * what was opened and exits 0; a second one exits at once.
+ */
+export async function serveCommand({ values, io, path: name }: CommandInput<typeof SERVE_FLAGS>): Promise<number> {
+  const stop = new StopSignals();
+  try {
+    return await serve(values, io.stderr, name, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: NodeJS.WritableStream, name: string, stop: StopSignals): Promise<number> {
+  let logger: HostLogger;
+  let runtime: ServeRuntime;
+  let started = false;
+  const metrics = new ServiceMetrics();
+  let host: Host;
+  let config: HostConfig;
+  let retentionMs: number;
+  try {
+    config = configFromCli(values);
+    retentionMs = values.retention ? parseRetention(values.retention) : DEFAULT_RETENTION_MS;
+    preflightServe(config, values.insecure === true);
+    logger = createCliLogger(config, resolveLogFormat(values['log-format'], 1), 1);
+  } catch (e) {
+    err.write(`${name}: ${cliErrorText(e)}\n`);
+    return 2;
+  }
+  const log = logger;
+  const stoppedEarly = (): number => {
+    log.info({ signal: stop.reason }, 'stopped during start-up');
+    return 0;
+  };
+  try {
+    // The startup state is logged below, one line per plugin; changes are logged from then on.
+    host = await createHost({
+      config,
+      logger,
+      egress: countedEgress(config, metrics),
+      onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)),
+      watch: true,
+      signal: stop.signal,
+    });
+    started = true;
+    if (stop.reason) {
+      await host.close();
+      return stoppedEarly();
+    }
+    try {
+      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true });
+    } catch (e) {
+      await host.close();
+      throw e;
+    }
+  } catch (e) {
+    if (stop.reason) return stoppedEarly();
+    err.write(`${name}: ${cliErrorText(e)}\n`);
+    return 2;
+  }
+  if (!stop.reason) {
+    logStartupState(host, logger);
+    // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    await stop.stopped;
+    clearInterval(keepAlive);
+  }
+  logger.info({ signal: stop.reason }, 'shutting down');
   await runtime.shutdown();
   logger.info('stopped');
   return 0;

@@ -1,14 +1,12 @@
+import type { CommandInput, FlagSpecs } from '@jobhook/sdk/command-line';
 import { ManifestError } from '../errors.js';
 import { ManifestSchema } from '../manifest/manifest-schema.js';
 import { readPluginPackage } from '../manifest/read-plugin-package.js';
 import { cliErrorText } from './cli-config.js';
 
 /** `jobhook validate <plugin-dir>…`: prints every problem as `<dir>: <pointer>: <message>`; 2 if any. */
-export async function validateCommand(dirs: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  if (dirs.length === 0) {
-    err.write('usage: jobhook validate <plugin-dir> [<plugin-dir>…]\n');
-    return 2;
-  }
+export async function validateCommand({ positionals: dirs, io }: CommandInput<FlagSpecs>): Promise<number> {
+  const { stdout: out, stderr: err } = io;
   const schema = new ManifestSchema();
   let failed = false;
   for (const dir of dirs) {

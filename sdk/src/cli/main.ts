@@ -1,50 +1,15 @@
-#!/usr/bin/env node
-// `jobhook-sdk`: the plugin author's command line — init, build, build-all, pack.
+// `jobhook-sdk`: the plugin author's command line — init, build, build-all, pack. Started by
+// bin/jobhook-sdk.js; each command is one entry of COMMANDS.
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PluginBuildError } from '../build/build-error.js';
 import { initPlugin, PluginInitError } from '../init/init-plugin.js';
+import { sdkVersion } from '../pack/sdk-version.js';
+import { command, runProgram, type Program } from './command-line.js';
 
 // Loaded per command: TypeScript and esbuild take a while to import and `init` needs neither.
 const loadBuild = () => import('../build/build-plugin.js');
 const loadPack = () => import('../pack/pack-plugin.js');
-
-const HELP: Record<string, string> = {
-  init: `jobhook-sdk init <dir> [--name "<name>"] [--id <id>] [--job-types <guid>,<guid>…]
-    Scaffolds a plugin package in <dir> (new or empty): plugin.json, src/index.ts (a handler using DI,
-    options, the logger and the platform client), test/ with a passing test on the sandbox harness,
-    package.json (scripts build, test, pack), tsconfig.json, .mocharc.json. Then: npm install && npm test.
-    --name        human-readable name (default: the folder name)
-    --id          plugin id, [a-z0-9][a-z0-9.-]* (default: derived from the name)
-    --job-types   comma-separated job-type GUIDs (default: PEM inventory, a809ce1f-…); find yours with
-                  GET /KeyfactorAPI/CertificateStoreTypes/Name/{shortName}`,
-  build: `jobhook-sdk build [plugin-dir]
-    Compiles src/index.ts with TypeScript (decorator metadata, which tsyringe needs) and bundles it with
-    esbuild into plugin.json's "main". Refuses imports the sandbox cannot run (Node built-ins, native
-    addons), listing each with its import chain. Default plugin-dir: the current folder.`,
-  'build-all': `jobhook-sdk build-all <dir>
-    Builds every plugin package (a folder with plugin.json and src/index.ts) directly under <dir>.`,
-  pack: `jobhook-sdk pack [plugin-dir] [--out <dir>] [--no-tgz]
-    Validates plugin.json against the manifest schema, builds, writes the bundle's sha256 into
-    "integrity", and writes a drop-ready folder <out>/<id>/ plus <out>/<id>-<version>.tgz
-    (default out: <plugin-dir>/out). Deploy by unpacking beside the host's plugins folder and then
-    moving the folder in: tar -xzf <id>-<version>.tgz -C /srv/jobhook/incoming &&
-    mv /srv/jobhook/incoming/<id> /srv/jobhook/plugins/
-    --out      output folder
-    --no-tgz   write the folder only`,
-};
-
-const SUMMARY = `usage: jobhook-sdk <command> [options]
-  init <dir> [--name …] [--id …] [--job-types …]  scaffold a plugin package with a passing test
-  build [plugin-dir]                               compile and bundle src/index.ts into plugin.json "main"
-  build-all <dir>                                  build every plugin package under <dir>
-  pack [plugin-dir] [--out <dir>] [--no-tgz]       validate, build, set "integrity", write folder + .tgz
-jobhook-sdk <command> --help shows one command.`;
-
-const USAGE = `${SUMMARY}\n\n${Object.values(HELP).join('\n\n')}`;
-
-class UsageError extends Error {}
 
 /** A path as the user would type it: relative below the current folder, absolute elsewhere. */
 function rel(p: string): string {
@@ -86,8 +51,7 @@ async function buildOne(dir: string): Promise<boolean> {
 }
 
 async function init(positionals: string[], values: Record<string, unknown>): Promise<number> {
-  const [dir] = positionals;
-  if (dir === undefined) throw new UsageError('init needs a folder: jobhook-sdk init <dir>');
+  const dir = positionals[0]!;
   try {
     const r = await initPlugin(dir, {
       ...(typeof values.name === 'string' ? { name: values.name } : {}),
@@ -128,55 +92,77 @@ async function pack(positionals: string[], values: Record<string, unknown>): Pro
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
-  }
-  if (!(command in HELP)) throw new UsageError(`unknown command '${command}'`);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      ...(command === 'init' ? { name: { type: 'string' }, id: { type: 'string' }, 'job-types': { type: 'string' } } : {}),
-      ...(command === 'pack' ? { out: { type: 'string' }, 'no-tgz': { type: 'boolean' } } : {}),
+const COMMANDS = [
+  command({
+    name: 'init',
+    summary: 'scaffold a plugin package with a passing test',
+    args: '<dir>',
+    description: `Scaffolds a plugin package in <dir> (new or empty): plugin.json, src/index.ts (a handler using DI,
+options, the logger and the platform client), test/ with a passing test on the sandbox harness,
+package.json (scripts build, test, pack), tsconfig.json, .mocharc.json. Then: npm install && npm test.`,
+    flags: {
+      name: { type: 'string', value: '"<name>"', description: 'human-readable name (default: the folder name)' },
+      id: { type: 'string', value: '<id>', description: 'plugin id, [a-z0-9][a-z0-9.-]* (default: derived from the name)' },
+      'job-types': {
+        type: 'string',
+        value: '<guid>,…',
+        description: 'comma-separated job-type GUIDs (default: PEM inventory, a809ce1f-…); find yours with\nGET /KeyfactorAPI/CertificateStoreTypes/Name/{shortName}',
+      },
     },
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP[command]}\n`);
-    return 0;
+    positionals: { min: 1, max: 1 },
+    run: ({ positionals, values }) => init(positionals, values),
+  }),
+  command({
+    name: 'build',
+    summary: 'compile and bundle src/index.ts into plugin.json "main"',
+    args: '[plugin-dir]',
+    description: `Compiles src/index.ts with TypeScript (decorator metadata, which tsyringe needs) and bundles it with
+esbuild into plugin.json's "main". Refuses imports the sandbox cannot run (Node built-ins, native
+addons), listing each with its import chain. Default plugin-dir: the current folder.`,
+    positionals: { max: 1 },
+    run: async ({ positionals }) => ((await buildOne(positionals[0] ?? '.')) ? 0 : 1),
+  }),
+  command({
+    name: 'build-all',
+    summary: 'build every plugin package under <dir>',
+    args: '<dir>',
+    description: 'Builds every plugin package (a folder with plugin.json and src/index.ts) directly under <dir>.',
+    positionals: { min: 1, max: 1 },
+    run: ({ positionals }) => buildAll(positionals[0]!),
+  }),
+  command({
+    name: 'pack',
+    summary: 'validate, build, set "integrity", write folder + .tgz',
+    args: '[plugin-dir]',
+    description: `Validates plugin.json against the manifest schema, builds, writes the bundle's sha256 into
+"integrity", and writes a drop-ready folder <out>/<id>/ plus <out>/<id>-<version>.tgz
+(default out: <plugin-dir>/out). Deploy by unpacking beside the host's plugins folder and then
+moving the folder in: tar -xzf <id>-<version>.tgz -C /srv/jobhook/incoming &&
+mv /srv/jobhook/incoming/<id> /srv/jobhook/plugins/`,
+    flags: {
+      out: { type: 'string', value: '<dir>', description: 'output folder (default: <plugin-dir>/out)' },
+      'no-tgz': { type: 'boolean', description: 'write the folder only' },
+    },
+    positionals: { max: 1 },
+    run: ({ positionals, values }) => pack(positionals, values),
+  }),
+];
+
+async function buildAll(target: string): Promise<number> {
+  let ok = true;
+  for (const name of (await readdir(target)).sort()) {
+    const dir = path.join(target, name);
+    if (await isPluginSource(dir)) ok = (await buildOne(dir)) && ok;
   }
-  switch (command) {
-    case 'init':
-      return init(positionals, values);
-    case 'build':
-      return (await buildOne(positionals[0] ?? '.')) ? 0 : 1;
-    case 'build-all': {
-      const [target] = positionals;
-      if (target === undefined) throw new UsageError('build-all needs a folder: jobhook-sdk build-all <dir>');
-      let ok = true;
-      for (const name of (await readdir(target)).sort()) {
-        const dir = path.join(target, name);
-        if (await isPluginSource(dir)) ok = (await buildOne(dir)) && ok;
-      }
-      return ok ? 0 : 1;
-    }
-    default:
-      return pack(positionals, values);
-  }
+  return ok ? 0 : 1;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  // parseArgs reports unknown or malformed options as TypeErrors with a code.
-  if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`jobhook-sdk: ${(e as Error).message}\n${SUMMARY}\n`);
-    process.exitCode = 2;
-  } else {
-    throw e;
-  }
-}
+/** The plugin author's command line, as a table others extend with one entry per command. */
+export const SDK_PROGRAM: Program = {
+  name: 'jobhook-sdk',
+  version: sdkVersion(),
+  summary: 'Scaffold, build, test and pack JobHook plugins.',
+  commands: COMMANDS,
+};
+
+process.exitCode = await runProgram(SDK_PROGRAM, process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

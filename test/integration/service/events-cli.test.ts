@@ -79,6 +79,6 @@ describe('jobhook events list|show', function () {
     expect(missing.stderr).to.match(/STORE_OPEN_FAILED: .*has `jobhook serve` run with --data-dir/);
     expect((await jobhook(['events', 'list', '--status', 'lost', '--data-dir', dataDir])).stderr).to.match(/--status must be one of pending, dispatching, done/);
     expect((await jobhook(['events', 'frobnicate'])).code).to.equal(2);
-    expect((await jobhook(['events', 'show'])).stderr).to.match(/show takes exactly one event id/);
+    expect((await jobhook(['events', 'show'])).stderr).to.match(/jobhook events show: missing <id>/);
   });
 });
