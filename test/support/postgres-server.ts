@@ -17,6 +17,9 @@ export interface PostgresServer {
   url(database: string): string;
   /** Creates an empty database with a unique name and returns its URL. */
   freshDatabase(prefix?: string): Promise<string>;
+  /** Stops the server process, keeping its data (an outage); `resume` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,7 +60,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       port,
       user,
       password,
-      persistent: false,
+      // Kept across pause/resume; the whole temp folder is removed by stop().
+      persistent: true,
       createPostgresUser: os.userInfo().uid === 0,
       initdbFlags: ['--encoding=UTF8', '--no-sync'],
       postgresFlags: [
@@ -100,6 +104,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`));
         return url(name);
       },
+      pause: () => server.stop(),
+      resume: () => server.start(),
       stop: async () => {
         await server.stop().catch(() => undefined);
         await rm(root, { recursive: true, force: true });
