@@ -62,6 +62,7 @@ export async function startServeRuntime(
     dataDir: config.dataDir,
     heartbeatMs: Math.max(100, Math.min(5000, Math.floor(stores.liveMs / 3))),
     logger: log,
+    ...(stores.kind === 'postgres' ? { switches: { disabledInStore: () => stores.events.disabledPlugins(), plugins: host.registry } } : {}),
   });
   let service;
   try {

@@ -17,6 +17,14 @@ export interface ClusterNodeOptions {
   readonly dataDir: string;
   readonly heartbeatMs: number;
   readonly logger: HostLogger;
+  /**
+   * Admins' plugin switches as the shared store has them, applied at every heartbeat, so that a
+   * plugin disabled through one host stops on all of them (and an enable reaches all of them).
+   */
+  readonly switches?: {
+    readonly disabledInStore: () => Promise<string[]>;
+    readonly plugins: { list(): readonly PluginStatus[]; isDisabled(id: string): boolean; disable(id: string): void; enable(id: string): Promise<unknown> };
+  };
 }
 
 /**
@@ -76,6 +84,22 @@ export class ClusterNode {
     await this.options.cluster.leave(this.options.hostId).catch(() => undefined);
   }
 
+  private async applySwitches(): Promise<void> {
+    const switches = this.options.switches;
+    if (!switches) return;
+    const disabled = new Set(await switches.disabledInStore());
+    for (const id of disabled) {
+      if (switches.plugins.isDisabled(id)) continue;
+      switches.plugins.disable(id);
+      this.options.logger.info({ plugin: id }, `plugin ${id} disabled (by an admin, through another host)`);
+    }
+    for (const p of switches.plugins.list()) {
+      if (!switches.plugins.isDisabled(p.id) || disabled.has(p.id)) continue;
+      await switches.plugins.enable(p.id);
+      this.options.logger.info({ plugin: p.id }, `plugin ${p.id} enabled (by an admin, through another host)`);
+    }
+  }
+
   private beat(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.beating ??= (async () => {
@@ -83,6 +107,7 @@ export class ClusterNode {
         const plugins = this.options.plugins().map((p) => ({ id: p.id, version: p.version, contentHash: p.contentHash, state: p.state }));
         await this.options.cluster.heartbeat({ id: this.options.hostId, address: this.address, version: this.options.version, startedAt: this.startedAt, plugins });
         this.degraded = degradedReason(this.options.hostId, spreadOfPlugins(await this.options.cluster.hosts()));
+        await this.applySwitches();
       } catch (e) {
         this.options.logger.warn({ error: describeError(e) }, 'the cluster heartbeat failed; other hosts may see this host as gone until it succeeds');
       } finally {

@@ -122,6 +122,16 @@ describe('deploying plugins to every host', function () {
       expect((await request(`${a}/readyz`)).body.status).to.equal('ready');
     });
 
+    it('applies a plugin switch made through one host on every host', async () => {
+      const [a, b] = [hosts[0]!.serve.url, hosts[1]!.serve.url];
+      const disabled = async (url: string): Promise<boolean> => (await request(`${url}/v1/plugins/${PLUGIN}`)).body.disabled === true;
+      expect((await request(`${a}/v1/plugins/${PLUGIN}/disable`, { method: 'POST' })).status).to.equal(200);
+      await waitFor('disabled on d2 too', () => disabled(b), 15_000);
+      expect((await request(`${b}/v1/plugins/${PLUGIN}/enable`, { method: 'POST' })).status).to.equal(200);
+      await waitFor('enabled on d1 too', async () => !(await disabled(a)), 15_000);
+      await waitFor('active again on d1', async () => (await activeVersion(a)) === '1.1.0', 15_000);
+    });
+
     it('flags a plugin that differs between live hosts, and the host without it leaves its events to the other', async () => {
       const [a, b] = [hosts[0]!, hosts[1]!];
       const undeploy = await jobhook(['undeploy', PLUGIN, '--url', a.serve.url]);
