@@ -23,7 +23,9 @@ describe('a host whose PostgreSQL store goes away', function () {
       res.writeHead(204);
       res.end();
     });
-    host = await startClusterHost(tmp.path, 'o1', await server.freshDatabase('outage'), server, { plugins: [RECORDER_FIXTURE], platformUrl: platform.url });
+    // The password inside the URL this time (no JOBHOOK_STORE_PASSWORD): it must not reach any log line.
+    const url = (await server.freshDatabase('outage')).replace(`postgres://${server.user}@`, `postgres://${server.user}:${server.password}@`);
+    host = await startClusterHost(tmp.path, 'o1', url, server, { plugins: [RECORDER_FIXTURE], platformUrl: platform.url, env: { JOBHOOK_STORE_PASSWORD: '' } });
   });
   after(async () => {
     host?.serve.child.kill('SIGKILL');
@@ -59,5 +61,8 @@ describe('a host whose PostgreSQL store goes away', function () {
     expect(after.status).to.equal(202);
     expect((await done(after.body.id)).outcomes).to.have.length(2);
     expect(host.serve.child.exitCode).to.equal(null);
+    const logs = `${JSON.stringify(host.serve.lines)}${host.serve.stderr()}`;
+    expect(logs).to.include(`postgres://${server.user}:***@127.0.0.1`);
+    expect(logs).to.not.include(server.password);
   });
 });
