@@ -84,6 +84,12 @@ export class PgEventStore implements EventStore {
   private constructor(
     /** The pool, shared with the cluster store of the same host. */
     readonly pool: pg.Pool,
+    /**
+     * Connections whose commits do not wait for the WAL flush, for claims and leases only: losing
+     * one in a server crash just leaves the event claimable (its lease or pending state comes back),
+     * and a later durable commit, such as the outcome's, flushes the WAL up to and past it anyway.
+     */
+    private readonly claimPool: pg.Pool,
     /** The notifier, shared with the cluster store of the same host. */
     readonly notifier: PgNotifier,
     private readonly options: PgEventStoreOptions,
@@ -103,19 +109,20 @@ export class PgEventStore implements EventStore {
   static async open(options: PgEventStoreOptions): Promise<PgEventStore> {
     const { connection } = options;
     const pool = new pg.Pool(connection.pool);
+    const claimPool = new pg.Pool({ ...connection.pool, max: 2, options: '-c synchronous_commit=off' });
     // An idle client's error (server restart, network cut) is reported by the next query; without
     // this listener it would crash the process.
-    pool.on('error', (e) => options.onError?.(`a pooled PostgreSQL connection failed: ${connection.redact(e.message)}`));
+    for (const p of [pool, claimPool]) p.on('error', (e) => options.onError?.(`a pooled PostgreSQL connection failed: ${connection.redact(e.message)}`));
     const notifier = new PgNotifier(connection.pool, options.hostId, options.pollMs ?? 5000, (m) => options.onError?.(connection.redact(m)));
     try {
       await migratePg(pool);
       await notifier.start();
     } catch (e) {
       await notifier.close();
-      await pool.end().catch(() => undefined);
+      await Promise.all([pool.end(), claimPool.end()]).catch(() => undefined);
       throw new StoreError('STORE_OPEN_FAILED', `the event store ${connection.display} could not be opened: ${connection.redact((e as Error).message)}`, undefined, { cause: e });
     }
-    return new PgEventStore(pool, notifier, options);
+    return new PgEventStore(pool, claimPool, notifier, options);
   }
 
   append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
@@ -128,7 +135,7 @@ export class PgEventStore implements EventStore {
     this.assertOpen();
     if (limit <= 0 || (filter && filter.jobTypeIds.length === 0)) return [];
     const rows = await this.guardWrite(async () => {
-      const { rows } = await this.pool.query<{ seq: string; id: string; event_json: string; attempts: number }>(
+      const { rows } = await this.claimPool.query<{ seq: string; id: string; event_json: string; attempts: number }>(
         `WITH c AS (
            SELECT seq FROM events
            WHERE status <> 'done' AND (status = 'pending' OR lease_expires < now())
@@ -187,7 +194,7 @@ export class PgEventStore implements EventStore {
   async requeueInFlight(): Promise<number> {
     this.assertOpen();
     const { rowCount } = await this.guardWrite(() =>
-      this.pool.query(`UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND (lease_owner = $1 OR lease_expires < now())`, [this.options.hostId]),
+      this.claimPool.query(`UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND (lease_owner = $1 OR lease_expires < now())`, [this.options.hostId]),
     );
     return rowCount ?? 0;
   }
@@ -286,14 +293,14 @@ export class PgEventStore implements EventStore {
       .query(`UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND lease_owner = $1`, [this.options.hostId])
       .catch((e: Error) => this.options.onError?.(`handing back this host's claims failed (other hosts take them after the lease): ${this.options.connection.redact(e.message)}`));
     await this.notifier.close();
-    await this.pool.end().catch(() => undefined);
+    await Promise.all([this.pool.end(), this.claimPool.end()]).catch(() => undefined);
   }
 
   // One statement renews every claim this host holds: cheap, whatever the number in flight.
   private async renewLeases(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.pool.query(`UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1`, [this.options.hostId, this.options.leaseMs]);
+      await this.claimPool.query(`UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1`, [this.options.hostId, this.options.leaseMs]);
     } catch (e) {
       if (!this.closed) this.options.onError?.(`renewing this host's claim leases failed: ${this.options.connection.redact((e as Error).message)}`);
     }
