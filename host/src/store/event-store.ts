@@ -90,7 +90,11 @@ export interface EventStore {
   recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void>;
   /** Marks an event `done` (after every matched handler's outcome is recorded). */
   complete(eventId: string): Promise<void>;
-  /** Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim. */
+  /**
+   * Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim.
+   * A store several hosts share returns only those whose lease ran out (or this host id's own): a
+   * live host's claims stay its own.
+   */
   requeueInFlight(): Promise<number>;
   get(id: string): Promise<EventRecord | undefined>;
   list(query?: EventQuery): Promise<EventRecord[]>;

@@ -100,6 +100,12 @@ describe('three hosts on one PostgreSQL store', function () {
       expect(attemptsByJob.get(jobId), jobId).to.be.at.least(2);
     }
     expect(twice.length).to.be.at.most(64);
+    // A run that happened twice was under way on the killed host: its second run waited for the
+    // lease (renewed every third of it, so at least two thirds of it were left at the kill).
+    const recordedAt = new Map(
+      (await pgQuery<{ job_id: string; recorded_at: string }>(url, server, `SELECT e.job_id, o.recorded_at FROM events e JOIN outcomes o ON o.event_id = e.id WHERE o.handler = 'Record'`)).map((r) => [r.job_id, Number(r.recorded_at)]),
+    );
+    for (const [jobId] of twice) expect(recordedAt.get(jobId)! - killedAt, jobId).to.be.at.least((2 * LEASE_MS) / 3 - 100);
 
     // The dead host's claims were taken over by the survivors once its lease ran out.
     const reclaimed = events.filter((e) => e.attempts >= 2);
