@@ -29,7 +29,7 @@ function node(args: string[]): Promise<Run> {
 describe('the benchmark suite in --quick mode', function () {
   this.timeout(60_000);
 
-  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop', 'cluster']) {
+  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop', 'poller', 'cluster']) {
     it(`bench/${name} prints its table and ends with a summary whose rows compare with an in-run floor`, async function () {
       // cluster starts a PostgreSQL server and seven serve processes.
       if (name === 'cluster') this.timeout(240_000);

@@ -1,4 +1,5 @@
 import type { HostConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { createEgressGateway } from '../egress/create-egress-gateway.js';
 import type { EgressGateway } from '../egress/egress-gateway.js';
 import type { Host } from '../host.js';
@@ -20,8 +21,9 @@ export const SERVICE_FLAGS = {
 } as const;
 
 /** Checks what `serve` can check before loading any plugin: the listen address and the token rule. */
-export function preflightServe(config: HostConfig, insecure: boolean): void {
+export function preflightServe(config: HostConfig, insecure: boolean, poll = false): void {
   assertSafeListen(parseListen(config.listen), config.apiToken, insecure);
+  if (poll && !config.platform.url) throw new ConfigError('CONFIG_INVALID', '--poll reads the job history of the platform API: set platform.url (--platform-url or JOBHOOK_PLATFORM_URL)');
 }
 
 /**
@@ -46,7 +48,7 @@ export interface ServeRuntime {
  */
 export async function startServeRuntime(
   host: Host,
-  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean },
+  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean; readonly poll?: boolean },
 ): Promise<ServeRuntime> {
   const log = options.logger;
   const stores = await openEventStore(host.config, (message) => log.warn({ store: 'postgres' }, message));
@@ -77,6 +79,7 @@ export async function startServeRuntime(
       insecure: options.insecure,
       extraRoutes: [clusterRoutes(node, stores.cluster)],
       degraded: () => node.degradedReason(),
+      poll: options.poll,
     });
   } catch (e) {
     await node.close();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { PollerStatusSource } from '../poller/poller-routes.js';
 import type { EventStore } from '../store/event-store.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import type { ServicePlugins } from './plugin-routes.js';
@@ -10,12 +11,14 @@ interface OpsRouteDeps {
   readonly metrics: ServiceMetrics;
   /** False once the service has begun to stop. */
   readonly accepting: () => boolean;
-  /** Why the host is degraded (still ready), or null. */
+  /** The job-history poller, when it runs: failing polls make the service `degraded`, not unready. */
+  readonly poller?: PollerStatusSource | null;
+  /** Why the host is degraded otherwise (still ready), or null. */
   readonly degraded?: () => string | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, degraded }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, degraded }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -26,9 +29,12 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
+      const polling = poller?.status();
+      // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
+      const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
       const reason = degraded?.() ?? null;
-      if (reason !== null) return { status: 'degraded', reason, store: 'open', queue, plugins: summary };
-      return { status: 'ready', store: 'open', queue, plugins: summary };
+      const status = (polling && !polling.healthy) || reason !== null ? 'degraded' : 'ready';
+      return { status, ...(reason !== null ? { reason } : {}), store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}) };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

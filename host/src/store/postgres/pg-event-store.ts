@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { HandlerOutcome, Outcome } from '../../dispatch/handler-outcome.js';
 import type { WireEventData } from '../../dispatch/wire-event.js';
 import { normalizeGuid } from '../../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, QueueDepth } from '../event-store.js';
+import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from '../event-store.js';
 import { outcomeKey } from '../event-store.js';
 import { newEventId } from '../event-id.js';
 import { StoreError } from '../store-error.js';
@@ -10,7 +10,7 @@ import { CommitGroup } from './commit-group.js';
 import type { PgConnection } from './pg-connection.js';
 import { migratePg } from './pg-migrations.js';
 import { PgNotifier } from './pg-notifier.js';
-import { commitAppends, commitDeliveries, type AppendOp, type DeliveryOp } from './pg-writes.js';
+import { commitAppends, commitDeliveries, commitPolled, type AppendOp, type DeliveryOp } from './pg-writes.js';
 
 /** How to open the PostgreSQL store. */
 export interface PgEventStoreOptions {
@@ -257,6 +257,19 @@ export class PgEventStore implements EventStore {
       total += n;
       if (n < 500) return total;
     }
+  }
+
+  async appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
+    this.assertOpen();
+    const at = Date.now();
+    const ops = events.map(({ event, idempotencyKey }) => ({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at }));
+    return this.guardWrite(() => commitPolled(this.pool, this.options.hostId, source, ops, cursor));
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    this.assertOpen();
+    const { rows } = await this.read(() => this.pool.query<{ cursor: string }>('SELECT cursor FROM poll_cursors WHERE source = $1', [source]));
+    return rows[0]?.cursor ?? null;
   }
 
   async setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {

@@ -64,6 +64,15 @@ const MIGRATIONS: ReadonlyArray<{ readonly name: string; readonly sql: string }>
         updated_at timestamptz NOT NULL
       );`,
   },
+  {
+    name: 'poll cursors',
+    sql: `
+      CREATE TABLE poll_cursors (
+        source text PRIMARY KEY,
+        cursor text NOT NULL,
+        updated_at bigint NOT NULL
+      );`,
+  },
 ];
 
 /** The schema version this code writes. */

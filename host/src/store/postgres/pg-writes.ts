@@ -102,3 +102,41 @@ export async function commitDeliveries(pool: Pool, ops: readonly DeliveryOp[]): 
   );
   return ops.map(() => ({ ok: true, value: undefined }));
 }
+
+/**
+ * Stores a pull source's events and moves its cursor in one statement (one transaction: both or
+ * neither). A key already stored is a row read again: its first event stands, whatever it maps to
+ * now. Several hosts polling the same source store each row once; a cursor one host moves back is
+ * only a re-read.
+ */
+export async function commitPolled(
+  pool: Pool,
+  hostId: string,
+  source: string,
+  ops: readonly AppendOp[],
+  cursor: string | null,
+): Promise<Array<{ id: string; created: boolean }>> {
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH ins AS (
+       INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
+       SELECT t.id, t.k, t.job, t.jt, t.js, 'pending', 0, t.at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(id, k, job, jt, js, at, n)
+       ORDER BY t.n
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id),
+     cur AS (
+       INSERT INTO poll_cursors (source, cursor, updated_at) SELECT $8, $9, $10 WHERE $9::text IS NOT NULL
+       ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at),
+     woke AS (SELECT pg_notify('${CHANNELS.events}', $7))
+     SELECT ins.id FROM ins LEFT JOIN woke ON true`,
+    [ops.map((o) => o.id), ops.map((o) => o.key), ops.map((o) => o.jobId), ops.map((o) => o.jobTypeId), ops.map((o) => o.json), ops.map((o) => o.at), hostId, source, cursor, Date.now()],
+  );
+  const inserted = new Set(rows.map((r) => r.id));
+  const again = ops.filter((o) => !inserted.has(o.id)).map((o) => o.key!);
+  const first = new Map<string, string>();
+  if (again.length > 0) {
+    const found = await pool.query<{ idempotency_key: string; id: string }>('SELECT idempotency_key, id FROM events WHERE idempotency_key = ANY($1::text[])', [again]);
+    for (const r of found.rows) first.set(r.idempotency_key, r.id);
+  }
+  return ops.map((o) => (inserted.has(o.id) ? { id: o.id, created: true } : { id: first.get(o.key!) ?? o.id, created: false }));
+}
