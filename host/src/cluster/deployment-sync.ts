@@ -105,7 +105,8 @@ export class DeploymentSync {
         this.options.logger.info({ plugin: d.pluginId }, `plugin ${d.pluginId} undeployed: removed from the plugins folder`);
       } else if (installed?.sha256 !== d.sha256) {
         try {
-          await this.install(d, target);
+          // Replaced again since the list was read: the next sync (already queued by its notification) takes it.
+          if (!(await this.install(d, target))) continue;
         } catch (e) {
           this.options.logger.error({ plugin: d.pluginId, version: d.version, error: describeError(e) }, `installing deployed plugin ${d.pluginId} ${d.version ?? ''} failed; the installed version (if any) keeps serving`);
           continue;
@@ -121,10 +122,10 @@ export class DeploymentSync {
     }
   }
 
-  private async install(d: DeploymentRecord, target: string): Promise<void> {
+  /** Installs `d`'s package at `target`; false when the deployment changed meanwhile (nothing done). */
+  private async install(d: DeploymentRecord, target: string): Promise<boolean> {
     const pkg = await this.options.cluster.deploymentPackage(d.pluginId, d.sha256!);
-    // Replaced again since the list was read: the next sync (already queued by its notification) takes it.
-    if (!pkg) return;
+    if (!pkg) return false;
     const actual = createHash('sha256').update(pkg).digest('hex');
     if (actual !== d.sha256) throw new Error(`the stored package hashes to ${actual}, not to the deployment's sha256 ${d.sha256}`);
     const files = await readPackageArchive(pkg);
@@ -135,6 +136,7 @@ export class DeploymentSync {
       const checked = await readPluginPackage(staged, this.schema);
       if (checked.manifest.id !== d.pluginId) throw new Error(`the package's plugin.json says id '${checked.manifest.id}', not '${d.pluginId}'`);
       await swapFolder(staged, target);
+      return true;
     } finally {
       await rm(staged, { recursive: true, force: true });
     }
