@@ -16,6 +16,7 @@ import { pgQuery } from '../test/support/cluster-hosts.js';
 import { spawnServe, type ServeChild } from '../test/support/service-harness.js';
 import { benchEvent, jobTypeOf, noopPlugins, type PluginsFolder } from './support/noop-plugins.js';
 import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
+import { treeCpuMs } from './support/process-tree.js';
 import { quantile } from './support/stats.js';
 
 const quick = isQuick();
@@ -32,6 +33,17 @@ interface Figures {
   readonly p99: number;
   /** Events acknowledged but not stored, or stored without exactly one outcome. */
   readonly faults: number;
+  /** CPU of every host process, and of the PostgreSQL server, per event (accept to outcome), in µs. */
+  hostCpuUs: number;
+  dbCpuUs: number;
+}
+
+/** CPU used by the hosts and the database server between `start()` and `stop(events)`. */
+function cpuMeter(hosts: readonly ServeChild[], dbPid: number | undefined): { stop(events: number): { host: number; db: number } } {
+  const hostCpu = (): number => hosts.reduce((n, h) => n + treeCpuMs(h.child.pid!), 0);
+  const dbCpu = (): number => (dbPid === undefined ? 0 : treeCpuMs(dbPid));
+  const [h0, d0] = [hostCpu(), dbCpu()];
+  return { stop: (events) => ({ host: ((hostCpu() - h0) * 1000) / events, db: ((dbCpu() - d0) * 1000) / events }) };
 }
 
 function load(url: string, bodies: readonly string[], connections: number, seconds: number): Promise<{ total: number; duration: number }> {
@@ -73,7 +85,7 @@ function figures(timings: Timings, accepted: number, intakeSeconds: number, faul
   const latencies = timings.map((t) => t.recorded - t.accepted).sort((a, b) => a - b);
   const first = Math.min(...timings.map((t) => t.accepted));
   const last = Math.max(...timings.map((t) => t.recorded));
-  return { accepted, intakeRate: accepted / intakeSeconds, dispatchRate: timings.length / ((last - first) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), faults };
+  return { accepted, intakeRate: accepted / intakeSeconds, dispatchRate: timings.length / ((last - first) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), faults, hostCpuUs: 0, dbCpuUs: 0 };
 }
 
 async function runHosts(root: string, count: number, plugins: string, store: { url: string; server: PostgresServer } | null): Promise<{ hosts: ServeChild[]; dataDirs: string[] }> {
@@ -113,13 +125,15 @@ async function offerLoad(hosts: readonly ServeChild[], bodies: readonly string[]
 async function sqliteRun(root: string, plugins: string, bodies: readonly string[]): Promise<Figures> {
   const { hosts, dataDirs } = await runHosts(path.join(root, 'sqlite'), 1, plugins, null);
   try {
+    const cpu = cpuMeter(hosts, undefined);
     const { accepted, seconds } = await offerLoad(hosts, bodies);
     const db = new Database(path.join(dataDirs[0]!, 'events.db'), { readonly: true });
     try {
       await waitAllDone(async () => (db.prepare(`SELECT count(*) AS n FROM events WHERE status <> 'done'`).get() as { n: number }).n);
       const timings = db.prepare('SELECT e.accepted_at AS accepted, o.recorded_at AS recorded FROM events e JOIN outcomes o ON o.event_id = e.id').all() as Timings;
       const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-      return figures(timings, stored, seconds, countFaults('SQLite', accepted, stored, timings.length));
+      const used = cpu.stop(stored);
+      return { ...figures(timings, stored, seconds, countFaults('SQLite', accepted, stored, timings.length)), hostCpuUs: used.host, dbCpuUs: 0 };
     } finally {
       db.close();
     }
@@ -132,12 +146,14 @@ async function pgRun(root: string, count: number, plugins: string, bodies: reado
   const url = await server.freshDatabase(`bench_${count}`);
   const { hosts } = await runHosts(path.join(root, `pg-${count}`), count, plugins, { url, server });
   try {
+    const cpu = cpuMeter(hosts, server.pid());
     const { accepted, seconds } = await offerLoad(hosts, bodies);
     await waitAllDone(async () => Number((await pgQuery<{ n: string }>(url, server, `SELECT count(*) AS n FROM events WHERE status <> 'done'`))[0]!.n));
     const rows = await pgQuery<{ accepted: string; recorded: string }>(url, server, 'SELECT e.accepted_at AS accepted, o.recorded_at AS recorded FROM events e JOIN outcomes o ON o.event_id = e.id');
     const stored = Number((await pgQuery<{ n: string }>(url, server, 'SELECT count(*) AS n FROM events'))[0]!.n);
+    const used = cpu.stop(stored);
     const faults = countFaults(`PostgreSQL ×${count}`, accepted, stored, rows.length);
-    return figures(rows.map((r) => ({ accepted: Number(r.accepted), recorded: Number(r.recorded) })), stored, seconds, faults);
+    return { ...figures(rows.map((r) => ({ accepted: Number(r.accepted), recorded: Number(r.recorded) })), stored, seconds, faults), hostCpuUs: used.host, dbCpuUs: used.db };
   } finally {
     await stopHosts(hosts);
   }
@@ -161,6 +177,7 @@ async function main(): Promise<void> {
       row('dispatched events/s, SQLite, 1 host', sqlite.dispatchRate, 'events/s'),
       row('accept→outcome p50, SQLite, 1 host', sqlite.p50, 'ms'),
       row('accept→outcome p99, SQLite, 1 host', sqlite.p99, 'ms'),
+      row('host CPU per event, SQLite, 1 host', sqlite.hostCpuUs, 'µs'),
     ];
     rows.push(
       row('events lost, or without exactly one outcome, in all runs', sqlite.faults + pg.reduce((n, f) => n + f.faults, 0), 'events', null, { text: '= 0', met: (v) => v === 0 }),
@@ -173,6 +190,8 @@ async function main(): Promise<void> {
         row(`dispatched events/s, ${hosts}`, f.dispatchRate, 'events/s', floor('SQLite host', sqlite.dispatchRate)),
         row(`accept→outcome p50, ${hosts}`, f.p50, 'ms', floor('SQLite host', sqlite.p50)),
         row(`accept→outcome p99, ${hosts}`, f.p99, 'ms', floor('SQLite host', sqlite.p99)),
+        row(`host CPU per event (all hosts), ${hosts}`, f.hostCpuUs, 'µs', floor('SQLite host', sqlite.hostCpuUs)),
+        row(`PostgreSQL server CPU per event, ${hosts}`, f.dbCpuUs, 'µs'),
       );
     });
     process.stdout.write(

@@ -11,6 +11,8 @@ import pg from 'pg';
 /** A running server: its URL without a database, and how to make databases on it. */
 export interface PostgresServer {
   readonly port: number;
+  /** The server's main process (its backends are its children). */
+  readonly pid: () => number | undefined;
   readonly user: string;
   readonly password: string;
   /** `postgres://user@127.0.0.1:port/<database>` (the password is passed apart, as a host would get it). */
@@ -96,6 +98,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     const url = (database: string): string => `postgres://${user}@127.0.0.1:${port}/${database}`;
     return {
       port,
+      pid: () => (server as unknown as { process?: { pid?: number } }).process?.pid,
       user,
       password,
       url,
