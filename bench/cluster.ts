@@ -36,6 +36,8 @@ interface Figures {
   /** CPU of every host process, and of the PostgreSQL server, per event (accept to outcome), in µs. */
   hostCpuUs: number;
   dbCpuUs: number;
+  /** Transactions the PostgreSQL server committed per event (all hosts' intake, claims, outcomes, leases). */
+  commitsPerEvent: number;
 }
 
 /** CPU used by the hosts and the database server between `start()` and `stop(events)`. */
@@ -85,7 +87,7 @@ function figures(timings: Timings, accepted: number, intakeSeconds: number, faul
   const latencies = timings.map((t) => t.recorded - t.accepted).sort((a, b) => a - b);
   const first = Math.min(...timings.map((t) => t.accepted));
   const last = Math.max(...timings.map((t) => t.recorded));
-  return { accepted, intakeRate: accepted / intakeSeconds, dispatchRate: timings.length / ((last - first) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), faults, hostCpuUs: 0, dbCpuUs: 0 };
+  return { accepted, intakeRate: accepted / intakeSeconds, dispatchRate: timings.length / ((last - first) / 1000), p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), faults, hostCpuUs: 0, dbCpuUs: 0, commitsPerEvent: 0 };
 }
 
 async function runHosts(root: string, count: number, plugins: string, store: { url: string; server: PostgresServer } | null): Promise<{ hosts: ServeChild[]; dataDirs: string[] }> {
@@ -133,7 +135,7 @@ async function sqliteRun(root: string, plugins: string, bodies: readonly string[
       const timings = db.prepare('SELECT e.accepted_at AS accepted, o.recorded_at AS recorded FROM events e JOIN outcomes o ON o.event_id = e.id').all() as Timings;
       const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
       const used = cpu.stop(stored);
-      return { ...figures(timings, stored, seconds, countFaults('SQLite', accepted, stored, timings.length)), hostCpuUs: used.host, dbCpuUs: 0 };
+      return { ...figures(timings, stored, seconds, countFaults('SQLite', accepted, stored, timings.length)), hostCpuUs: used.host, dbCpuUs: 0, commitsPerEvent: 0 };
     } finally {
       db.close();
     }
@@ -146,14 +148,20 @@ async function pgRun(root: string, count: number, plugins: string, bodies: reado
   const url = await server.freshDatabase(`bench_${count}`);
   const { hosts } = await runHosts(path.join(root, `pg-${count}`), count, plugins, { url, server });
   try {
+    const commits = async (): Promise<number> =>
+      Number((await pgQuery<{ n: string }>(url, server, 'SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()'))[0]!.n);
+    const commits0 = await commits();
     const cpu = cpuMeter(hosts, server.pid());
     const { accepted, seconds } = await offerLoad(hosts, bodies);
     await waitAllDone(async () => Number((await pgQuery<{ n: string }>(url, server, `SELECT count(*) AS n FROM events WHERE status <> 'done'`))[0]!.n));
     const rows = await pgQuery<{ accepted: string; recorded: string }>(url, server, 'SELECT e.accepted_at AS accepted, o.recorded_at AS recorded FROM events e JOIN outcomes o ON o.event_id = e.id');
     const stored = Number((await pgQuery<{ n: string }>(url, server, 'SELECT count(*) AS n FROM events'))[0]!.n);
     const used = cpu.stop(stored);
+    // The server publishes its counters about once a second.
+    await new Promise((r) => setTimeout(r, 1500));
+    const commitsPerEvent = ((await commits()) - commits0) / stored;
     const faults = countFaults(`PostgreSQL ×${count}`, accepted, stored, rows.length);
-    return { ...figures(rows.map((r) => ({ accepted: Number(r.accepted), recorded: Number(r.recorded) })), stored, seconds, faults), hostCpuUs: used.host, dbCpuUs: used.db };
+    return { ...figures(rows.map((r) => ({ accepted: Number(r.accepted), recorded: Number(r.recorded) })), stored, seconds, faults), hostCpuUs: used.host, dbCpuUs: used.db, commitsPerEvent };
   } finally {
     await stopHosts(hosts);
   }
@@ -192,6 +200,7 @@ async function main(): Promise<void> {
         row(`accept→outcome p99, ${hosts}`, f.p99, 'ms', floor('SQLite host', sqlite.p99)),
         row(`host CPU per event (all hosts), ${hosts}`, f.hostCpuUs, 'µs', floor('SQLite host', sqlite.hostCpuUs)),
         row(`PostgreSQL server CPU per event, ${hosts}`, f.dbCpuUs, 'µs'),
+        row(`PostgreSQL commits per event, ${hosts}`, f.commitsPerEvent, 'commits'),
       );
     });
     process.stdout.write(

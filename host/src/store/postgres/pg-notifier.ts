@@ -4,6 +4,8 @@ import pg from 'pg';
 export const CHANNELS = { events: 'jobhook_events', deployments: 'jobhook_deployments' } as const;
 export type Channel = keyof typeof CHANNELS;
 
+const COALESCE_MS = 10;
+
 /**
  * One dedicated connection LISTENing on JobHook's channels. Notifications from other hosts wake the
  * listeners at once; a slow fallback timer wakes them too, so that a notification lost while the
@@ -17,6 +19,7 @@ export class PgNotifier {
   private retryMs = 250;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly fallback: NodeJS.Timeout;
+  private coalescing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -44,6 +47,7 @@ export class PgNotifier {
     this.closed = true;
     clearInterval(this.fallback);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.coalescing);
     const client = this.client;
     this.client = null;
     await client?.end().catch(() => undefined);
@@ -56,7 +60,8 @@ export class PgNotifier {
     client.on('notification', (n) => {
       if (n.payload === this.hostId) return;
       const channel = (Object.keys(CHANNELS) as Channel[]).find((c) => CHANNELS[c] === n.channel);
-      if (channel) this.fire(channel);
+      if (channel === 'events') this.fireSoon();
+      else if (channel) this.fire(channel);
     });
     await client.connect();
     await client.query(`LISTEN ${CHANNELS.events}; LISTEN ${CHANNELS.deployments}`);
@@ -89,6 +94,16 @@ export class PgNotifier {
       );
     }, this.retryMs);
     this.retryTimer.unref();
+  }
+
+  // Other hosts commit new events many times a second under load; one wake per few milliseconds
+  // lets this host claim them in one batch instead of one claim (one transaction) per notification.
+  private fireSoon(): void {
+    if (this.coalescing) return;
+    this.coalescing = setTimeout(() => {
+      this.coalescing = undefined;
+      this.fire('events');
+    }, COALESCE_MS);
   }
 
   private fire(...channels: Channel[]): void {
