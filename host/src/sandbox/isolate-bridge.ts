@@ -9,12 +9,29 @@ import { egressFailureJson } from '../egress/egress-gateway.js';
 const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const MAX_LOG_MESSAGE = 8192;
 
-function parseFields(json: unknown, maxBytes: number): Record<string, unknown> {
+// Iterative, so that measuring a hostile value cannot itself overflow the stack.
+function depthExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Object.values(v as Record<string, unknown>)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+// The runtime cuts deep nesting first; this is the host's own check (the runtime shares its isolate
+// with plugin code). A value nested past the bound must not reach IPC or the logger, whose
+// recursive serialisers would overflow the stack on it.
+function parseFields(json: unknown, maxBytes: number, maxDepth: number): Record<string, unknown> {
   if (typeof json !== 'string') return {};
   if (json.length > maxBytes) return { fieldsDropped: `log fields of ${json.length} characters exceed the limit of ${maxBytes}` };
   try {
     const v = JSON.parse(json) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+    if (depthExceeds(v, maxDepth)) return { fieldsDropped: `log fields nested deeper than ${maxDepth} levels` };
+    return v as Record<string, unknown>;
   } catch {
     return {};
   }
@@ -36,7 +53,7 @@ export interface IsolateBridge {
  * but plugin code shares its isolate, so only the host's checks are trusted.
  */
 export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits): IsolateBridge {
-  const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst);
+  const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst, undefined, { perSecond: limits.logBytesPerSecond, burst: limits.logBytesBurst });
   const write = (record: PluginLogRecord): void => {
     try {
       services.log(record);
@@ -48,14 +65,16 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
     (level: unknown, message: unknown, fieldsJson: unknown, invocationId: unknown) => {
       let text = typeof message === 'string' ? message : String(message);
       if (text.length > MAX_LOG_MESSAGE) text = `${text.slice(0, MAX_LOG_MESSAGE)}…`;
+      const size = text.length + (typeof fieldsJson === 'string' ? fieldsJson.length : 0);
       limiter.admit(
         {
           level: (typeof level === 'string' && LEVELS.has(level) ? level : 'info') as RuntimeLogLevel,
           message: text,
-          fields: parseFields(fieldsJson, Math.min(limits.maxBridgeBytes, 64 * 1024)),
+          fields: parseFields(fieldsJson, Math.min(limits.maxBridgeBytes, 64 * 1024), limits.maxLogFieldDepth),
           invocationId: typeof invocationId === 'string' && invocationId.length <= 128 ? invocationId : null,
         },
         write,
+        size,
       );
     },
     { ignored: true },
@@ -89,6 +108,8 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
     // Twice the host's rate: the runtime's budget guards the queue, the host's is the one that reports.
     logLinesPerSecond: limits.logLinesPerSecond * 2,
     logBurst: limits.logBurst * 2,
+    maxLogFieldDepth: limits.maxLogFieldDepth,
+    maxResizableBufferBytes: limits.maxResizableBufferBytes,
   });
   return { bootArgs: [log, http, sleep, runtimeLimits], references: [http, sleep], flush: () => limiter.flush(write) };
 }

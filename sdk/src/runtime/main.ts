@@ -11,7 +11,8 @@ import { BridgeHttpClient } from './http-client.js';
 import { BridgeLogger, LogBudget, makeConsole } from './plugin-logger.js';
 import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
 import { installTimers } from './timers.js';
-import { RuntimeError, toErrorInfo } from './error-info.js';
+import { handlerErrorInfo, RuntimeError, toErrorInfo } from './error-info.js';
+import { boundOffHeapMemory } from './memory-bounds.js';
 import { asInjectionToken } from '../di.js';
 import type { DeclaredHandler, HostFunctionReference, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
 
@@ -63,9 +64,11 @@ interface RuntimeLimits {
   readonly maxPendingTimers: number;
   readonly logLinesPerSecond: number;
   readonly logBurst: number;
+  readonly maxLogFieldDepth: number;
+  readonly maxResizableBufferBytes: number;
 }
 
-const DEFAULT_LIMITS: RuntimeLimits = { maxPendingTimers: 1000, logLinesPerSecond: 200, logBurst: 400 };
+const DEFAULT_LIMITS: RuntimeLimits = { maxPendingTimers: 1000, logLinesPerSecond: 200, logBurst: 400, maxLogFieldDepth: 16, maxResizableBufferBytes: 16 * 1024 * 1024 };
 
 function readLimits(json: unknown): RuntimeLimits {
   let raw: Record<string, unknown> = {};
@@ -76,9 +79,15 @@ function readLimits(json: unknown): RuntimeLimits {
   }
   const pick = (key: keyof RuntimeLimits): number => {
     const v = raw?.[key];
-    return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : DEFAULT_LIMITS[key];
+    return typeof v === 'number' && v >= 0 && Number.isFinite(v) ? v : DEFAULT_LIMITS[key];
   };
-  return { maxPendingTimers: pick('maxPendingTimers'), logLinesPerSecond: pick('logLinesPerSecond'), logBurst: pick('logBurst') };
+  return {
+    maxPendingTimers: pick('maxPendingTimers'),
+    logLinesPerSecond: pick('logLinesPerSecond'),
+    logBurst: pick('logBurst'),
+    maxLogFieldDepth: pick('maxLogFieldDepth'),
+    maxResizableBufferBytes: pick('maxResizableBufferBytes'),
+  };
 }
 
 interface LoadedState {
@@ -114,8 +123,9 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
   const limits = readLimits(limitsJson);
   // One budget for every logger of this isolate, the timers' error reports included.
   const budget = new LogBudget(limits.logLinesPerSecond, limits.logBurst);
-  const newLogger = (invocationId: string | null): BridgeLogger => new BridgeLogger(log, invocationId, stringify, budget);
+  const newLogger = (invocationId: string | null): BridgeLogger => new BridgeLogger(log, invocationId, stringify, budget, limits.maxLogFieldDepth);
   const global = globalThis as unknown as Record<string, unknown>;
+  boundOffHeapMemory(global, limits.maxResizableBufferBytes);
   const timerLog = newLogger(null);
   const report = (e: unknown): void => timerLog.error('uncaught error in a timer callback', { error: toErrorInfo(e) });
   installTimers(global, sleep, report, limits.maxPendingTimers);
@@ -221,7 +231,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       }
       return stringify({ ok: true, value: result });
     } catch (e) {
-      return stringify({ ok: false, error: toErrorInfo(e) });
+      return stringify({ ok: false, error: handlerErrorInfo(e) });
     }
   }
 
