@@ -119,7 +119,8 @@ describe('deploying plugins to every host', function () {
         ['d2', true],
       ]);
       await waitFor('both hosts publish 1.1.0', async () => (await request(`${a}/v1/cluster`)).body.inconsistent.length === 0, 15_000);
-      expect((await request(`${a}/readyz`)).body.status).to.equal('ready');
+      // Each host judges itself at its own heartbeat, a moment after the shared view changes.
+      await waitFor('both hosts ready, not degraded', async () => (await request(`${a}/readyz`)).body.status === 'ready' && (await request(`${b}/readyz`)).body.status === 'ready', 15_000);
     });
 
     it('applies a plugin switch made through one host on every host', async () => {
@@ -142,9 +143,16 @@ describe('deploying plugins to every host', function () {
       // Dropped by hand on one host only.
       await cp(await recorderVersion(tmp.path, '2.0.0'), path.join(a.pluginsDir, 'recorder'), { recursive: true });
       await waitFor('2.0.0 active on d1', async () => (await activeVersion(a.serve.url)) === '2.0.0', 15_000);
-      await waitFor('d2 degraded', async () => (await request(`${b.serve.url}/readyz`)).body.status === 'degraded', 15_000);
-      const ready = (await request(`${b.serve.url}/readyz`)).body;
-      expect(ready.reason).to.match(/test\.cluster-recorder .*missing on d2/);
+      // Published at d1's next heartbeat, then judged at d2's.
+      await waitFor('d1 publishes 2.0.0', async () => {
+        const view = (await request(`${a.serve.url}/v1/cluster`)).body;
+        return view.inconsistent.includes(PLUGIN) && view.plugins.find((p: { id: string }) => p.id === PLUGIN)?.versions[0]?.version === '2.0.0';
+      }, 15_000);
+      const ready = await waitFor('d2 degraded by 2.0.0', async () => {
+        const r = (await request(`${b.serve.url}/readyz`)).body;
+        return r.status === 'degraded' && /2\.0\.0 on d1; missing on d2/.test(r.reason) ? r : undefined;
+      }, 15_000);
+      expect(ready.reason).to.match(/test\.cluster-recorder \(2\.0\.0 on d1; missing on d2\)/);
       expect((await request(`${a.serve.url}/v1/cluster`)).body.inconsistent).to.deep.equal([PLUGIN]);
 
       // Posted to the host without the plugin: d1 runs it; d2 records nothing for it.
