@@ -1,3 +1,4 @@
+import { randomFillSync } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { RuntimeLogLevel } from '@jobhook/sdk/protocol';
 import { LogRateLimiter } from './log-rate-limiter.js';
@@ -37,9 +38,23 @@ function parseFields(json: unknown, maxBytes: number, maxDepth: number): Record<
   }
 }
 
+const MAX_RANDOM_BYTES = 65536;
+
+/**
+ * `crypto.getRandomValues` inside the isolate draws from this: the host's CSPRNG, synchronously (the
+ * runtime pools the bytes, so it is called once per 4 KiB). A fresh array each time, so the copy into
+ * the isolate can carry nothing else of the host's memory.
+ */
+export function randomBytesCallback(): ivm.Callback {
+  return new ivm.Callback((n: unknown) => {
+    const size = typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= MAX_RANDOM_BYTES ? n : 0;
+    return randomFillSync(new Uint8Array(size));
+  });
+}
+
 /** The host functions one isolate's runtime is booted with, and what releases them. */
 export interface IsolateBridge {
-  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON. */
+  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON, the random-bytes and web-library Callbacks. */
   readonly bootArgs: ReadonlyArray<ivm.Callback | ivm.Reference<unknown> | string>;
   /** The References to release before the isolate is disposed. */
   readonly references: ReadonlyArray<ivm.Reference<unknown>>;
@@ -52,7 +67,7 @@ export interface IsolateBridge {
  * in is checked on the host: type, size, and the log rate. The runtime bounds the same things first,
  * but plugin code shares its isolate, so only the host's checks are trusted.
  */
-export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits): IsolateBridge {
+export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits, loadWebLibrary: () => boolean = () => false): IsolateBridge {
   const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst, undefined, { perSecond: limits.logBytesPerSecond, burst: limits.logBytesBurst });
   const write = (record: PluginLogRecord): void => {
     try {
@@ -111,5 +126,5 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
     maxLogFieldDepth: limits.maxLogFieldDepth,
     maxResizableBufferBytes: limits.maxResizableBufferBytes,
   });
-  return { bootArgs: [log, http, sleep, runtimeLimits], references: [http, sleep], flush: () => limiter.flush(write) };
+  return { bootArgs: [log, http, sleep, runtimeLimits, randomBytesCallback(), new ivm.Callback(() => loadWebLibrary() === true)], references: [http, sleep], flush: () => limiter.flush(write) };
 }

@@ -106,7 +106,7 @@ export class IsolateSandbox implements PluginSandbox {
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
-      this.bridge = createIsolateBridge(this.services, this.timers, this.limits);
+      this.bridge = createIsolateBridge(this.services, this.timers, this.limits, () => this.runtime.webLibrary.evaluate(isolate, context));
       this.references.push(...this.bridge.references);
       const api = (await boot.apply(undefined, [...this.bridge.bootArgs], { result: { reference: true }, timeout: spec.loadTimeoutMs })) as ivm.Reference<
         Record<string, unknown>

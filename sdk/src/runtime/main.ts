@@ -11,6 +11,7 @@ import { BridgeHttpClient } from './http-client.js';
 import { BridgeLogger, LogBudget, makeConsole } from './plugin-logger.js';
 import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
 import { installTimers } from './timers.js';
+import { installWebGlobals } from './web/install-web-globals.js';
 import { handlerErrorInfo, RuntimeError, toErrorInfo } from './error-info.js';
 import { boundOffHeapMemory } from './memory-bounds.js';
 import { asInjectionToken } from '../di.js';
@@ -112,7 +113,14 @@ function jobTypesOf(json: unknown, name: string): JobTypes | null {
  * Boots the runtime with the host's bridge (a log Callback, References to the async host functions)
  * and answers the API the host calls. The bridge stays in this closure, never on `globalThis`.
  */
-export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference, limitsJson?: string): RuntimeApi {
+export function boot(
+  log: RuntimeBridge['log'],
+  httpRef: HostFunctionReference,
+  sleepRef: HostFunctionReference,
+  limitsJson: string | undefined,
+  randomBytes: RuntimeBridge['randomBytes'],
+  loadWebLibrary: RuntimeBridge['loadWebLibrary'],
+): RuntimeApi {
   // isolated-vm reads these options inside the host call: without a prototype, no getter a plugin
   // put on Object.prototype can run there (and look at the call's stack frames).
   const settle = freeze(assign(create(null), { result: freeze(assign(create(null), { promise: true, copy: true })) })) as {
@@ -130,6 +138,16 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
   const report = (e: unknown): void => timerLog.error('uncaught error in a timer callback', { error: toErrorInfo(e) });
   installTimers(global, sleep, report, limits.maxPendingTimers);
   global.console = makeConsole(newLogger(null));
+  // Invocations in flight, oldest first: a global `fetch` cannot tell which one called it (the isolate
+  // has no async context), so it is attributed to the most recent (see docs/plugin-authors.md).
+  const running: string[] = [];
+  installWebGlobals(global, {
+    http,
+    randomBytes: (n) => randomBytes(n),
+    loadLibrary: () => loadWebLibrary(),
+    report: (e) => timerLog.error('uncaught error in a web API callback', { error: toErrorInfo(e) }),
+    currentInvocation: () => running[running.length - 1] ?? null,
+  });
 
   const modules: Readonly<Record<string, unknown>> = freeze({ '@jobhook/sdk': sdk, tsyringe, 'reflect-metadata': {} });
   const requireForPlugin = (id: unknown): unknown => {
@@ -216,6 +234,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       const target = state.handlers.get(handlerName);
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
       const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
+      running.push(invocationId);
       const scope = container.createChildContainer();
       registerServices(scope, context, newLogger(invocationId), state.options, state.jobTypes.get(handlerName) ?? null);
       let handler: JobCompleteHandler;
@@ -232,6 +251,9 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       return stringify({ ok: true, value: result });
     } catch (e) {
       return stringify({ ok: false, error: handlerErrorInfo(e) });
+    } finally {
+      const at = running.lastIndexOf(invocationId);
+      if (at >= 0) running.splice(at, 1);
     }
   }
 

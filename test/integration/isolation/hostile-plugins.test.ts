@@ -13,14 +13,17 @@ interface Expectation {
   readonly after?: (h: IsolationHost, result: HandlerOutcome) => void | Promise<void>;
 }
 
-// Every ECMAScript global V8 gives a context, plus what the SDK runtime installs (console, timers).
+// Every ECMAScript global V8 gives a context, plus what the SDK runtime installs (console, timers, and
+// the web-standard globals: runtime code, holding no host object).
 const EXPECTED_GLOBALS = new Set(
   (
     'Object,Function,Array,Number,parseFloat,parseInt,Infinity,NaN,undefined,Boolean,String,Symbol,Date,Promise,RegExp,Error,AggregateError,' +
     'EvalError,RangeError,ReferenceError,SyntaxError,TypeError,URIError,globalThis,JSON,Math,Intl,ArrayBuffer,Uint8Array,Int8Array,Uint16Array,' +
     'Int16Array,Uint32Array,Int32Array,Float32Array,Float64Array,Uint8ClampedArray,BigUint64Array,BigInt64Array,DataView,Map,BigInt,Set,WeakMap,' +
     'WeakSet,Proxy,Reflect,FinalizationRegistry,WeakRef,decodeURI,decodeURIComponent,encodeURI,encodeURIComponent,escape,unescape,eval,isFinite,' +
-    'isNaN,console,SharedArrayBuffer,Atomics,WebAssembly,setTimeout,setInterval,clearTimeout,clearInterval'
+    'isNaN,console,SharedArrayBuffer,Atomics,WebAssembly,setTimeout,setInterval,clearTimeout,clearInterval,' +
+    'DOMException,Event,EventTarget,AbortController,AbortSignal,TextEncoder,TextDecoder,Crypto,Headers,Request,Response,fetch,SubtleCrypto,' +
+    'CryptoKey,URL,URLSearchParams,atob,btoa,structuredClone,crypto,queueMicrotask,reportError,performance,navigator,self'
   ).split(','),
 );
 
