@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Parser, create } from 'tar';
@@ -89,8 +89,9 @@ export async function writePackageFiles(dir: string, files: PackageFiles): Promi
 }
 
 /**
- * Packs what a host needs of a built plugin folder, plugin.json and its `main` bundle, into a .tgz
- * under one top folder named after the plugin id (the layout `jobhook-sdk pack` writes).
+ * Packs what a host needs of a built plugin folder, plugin.json, its `main` bundle and its signature
+ * (`plugin.sig`, when signed), into a .tgz under one top folder named after the plugin id (the
+ * layout `jobhook-sdk pack` writes).
  */
 export async function packPluginFolder(folder: string): Promise<{ readonly id: string; readonly version: string; readonly tgz: Buffer }> {
   let manifest: { id?: unknown; version?: unknown; main?: unknown };
@@ -103,7 +104,11 @@ export async function packPluginFolder(folder: string): Promise<{ readonly id: s
   if (typeof id !== 'string' || typeof version !== 'string' || typeof main !== 'string') throw invalid(`'${folder}/plugin.json' needs "id", "version" and "main" strings`);
   const mainRel = safeRelative(main.split(path.sep).join('/'));
   if (mainRel === null) throw invalid(`'${folder}/plugin.json': "main" must be a relative path inside the package`);
-  const stream = create({ gzip: true, cwd: folder, prefix: id, portable: true, follow: false }, ['plugin.json', mainRel]);
+  const signed = await access(path.join(folder, 'plugin.sig')).then(
+    () => true,
+    () => false,
+  );
+  const stream = create({ gzip: true, cwd: folder, prefix: id, portable: true, follow: false }, ['plugin.json', mainRel, ...(signed ? ['plugin.sig'] : [])]);
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
   return { id, version, tgz: Buffer.concat(chunks) };
