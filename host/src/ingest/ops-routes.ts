@@ -15,6 +15,8 @@ interface OpsRouteDeps {
   readonly poller?: PollerStatusSource | null;
   /** Which sandbox memory limits hold (reported so an admin can see what this machine enforces). */
   readonly sandbox?: () => MemoryEnforcement | null;
+  /** Why the host is degraded otherwise (still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 const TAGS = ['operations'];
@@ -27,7 +29,7 @@ const readySchema = {
   type: 'object',
   required: ['status', 'plugins'],
   properties: {
-    status: { type: 'string', enum: ['ready', 'degraded', 'stopping', 'unavailable'], description: 'degraded: ready (200), but job-history polling fails' },
+    status: { type: 'string', enum: ['ready', 'degraded', 'stopping', 'unavailable'], description: 'degraded: ready (200), but job-history polling fails or another part is impaired (see reason)' },
     store: { type: 'string', description: '`open`, or the code of why it cannot commit' },
     reason: { type: 'string' },
     queue: { type: 'object', required: ['pending', 'dispatching'], properties: { pending: { type: 'integer' }, dispatching: { type: 'integer' } } },
@@ -63,7 +65,7 @@ const readySchema = {
 } as const;
 
 /** /healthz, /readyz and /metrics: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox, degraded }: OpsRouteDeps): void {
   app.get(
     '/healthz',
     { schema: { summary: 'The process is up', tags: TAGS, response: { 200: { description: 'Up', type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } } } },
@@ -82,7 +84,9 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
       const polling = poller?.status();
       // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
       const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
-      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
+      const reason = degraded?.() ?? null;
+      const status = (polling && !polling.healthy) || reason !== null ? 'degraded' : 'ready';
+      return { status, ...(reason !== null ? { reason } : {}), store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

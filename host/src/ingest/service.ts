@@ -49,6 +49,10 @@ export interface ServiceOptions {
   readonly requestTimeoutMs?: number;
   /** Run the job-history poller whatever `platform.poll.enabled` says (`serve --poll`). */
   readonly poll?: boolean;
+  /** More routes to serve (behind the same token), e.g. the cluster's. */
+  readonly extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void>;
+  /** Why this host is degraded (`/readyz` says so, still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 /** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
@@ -62,6 +66,16 @@ export interface Service {
    * Then close the host and the store. Events not finished run after the next start. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** Job types of the plugins this host has loaded (what it can serve from a shared queue). */
+function servedJobTypes(plugins: ServicePlugins): string[] {
+  return [...new Set(plugins.list().flatMap((p) => (p.state === 'active' ? p.handlers.flatMap((h) => h.jobTypes) : [])))];
+}
+
+/** Plugins this host has active (whose replays it can run from a shared queue). */
+function servedPlugins(plugins: ServicePlugins): string[] {
+  return plugins.list().filter((p) => p.state === 'active').map((p) => p.id);
 }
 
 /** Starts the HTTP API and the dispatcher loop over `store`. */
@@ -82,6 +96,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
+    // Hosts sharing a store claim only what they have plugins for; the others' events (and replays) wait for them.
+    ...(store.shared ? { claimFilter: () => ({ jobTypeIds: servedJobTypes(plugins) }), replayClaimFilter: () => ({ pluginIds: servedPlugins(plugins) }) } : {}),
     observer: {
       outcome: (o) => {
         metrics.handlerOutcome(o);
@@ -137,6 +153,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
   }
 
+  // Another host's commit may be new events or replay requests (one channel for both): claim either.
+  const unwatchAppends = store.onForeignAppend?.(() => pump.wakeReplays());
   try {
     // The document is generated from the routes' schemas: registered before any route.
     await registerOpenApi(app);
@@ -151,7 +169,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     registerEventStreamRoutes(app, feed);
     registerPollerRoutes(app, poller);
-    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null });
+    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null, degraded: options.degraded });
+    for (const register of options.extraRoutes ?? []) register(app);
     await registerConsoleRoutes(app);
     await pump.start();
     sweeper.start();
@@ -164,6 +183,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
   } catch (e) {
     feed.close();
+    unwatchAppends?.();
     await poller?.dispose();
     await pump.stop(0);
     await sweeper.dispose();
@@ -178,6 +198,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      unwatchAppends?.();
       // The poller first: whatever it is committing lands before the store is closed after us.
       await poller?.dispose();
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;

@@ -111,6 +111,18 @@ export interface EventQuery {
   readonly acceptedUntil?: Date;
 }
 
+/** Which pending events a claim may take. */
+export interface ClaimFilter {
+  /** Only events of these job types (lower-case GUIDs): the ones this host has plugins for. */
+  readonly jobTypeIds: readonly string[];
+}
+
+/** Which pending replays a claim may take. */
+export interface ReplayClaimFilter {
+  /** Only replays of these plugins: the ones this host has loaded. */
+  readonly pluginIds: readonly string[];
+}
+
 /** One event a pull source (the job-history poller) read, with the key that makes a re-read store nothing. */
 export interface PolledEvent {
   readonly event: WireEventData;
@@ -133,8 +145,11 @@ export interface EventStore {
    * refused (`IDEMPOTENCY_KEY_REUSED`).
    */
   append(event: WireEventData, idempotencyKey?: string | null): Promise<AppendResult>;
-  /** Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. */
-  claim(limit: number): Promise<ClaimedEvent[]>;
+  /**
+   * Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. A store
+   * several hosts share also takes events whose claim lease ran out (their host died).
+   */
+  claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]>;
   /**
    * Records one handler's outcome from dispatch `attempt` of the event (`replay` 0) or of one of its
    * replays; a second one for the same event, plugin, handler and replay is ignored.
@@ -147,13 +162,21 @@ export interface EventStore {
    * dispatcher loop; `STORE_NOT_FOUND` (nothing stored) if an event is unknown.
    */
   requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]>;
-  /** Moves up to `limit` pending replays, oldest first, to `dispatching` and returns them. */
-  claimReplays(limit: number): Promise<ClaimedReplay[]>;
+  /**
+   * Moves up to `limit` pending replays, oldest first, to `dispatching` and returns them. A store
+   * several hosts share takes only replays of `filter`'s plugins, and those whose lease ran out:
+   * each replay runs on one host.
+   */
+  claimReplays(limit: number, filter?: ReplayClaimFilter): Promise<ClaimedReplay[]>;
   /** Marks a replay `done` (after every handler it selected has an outcome under its number). */
   completeReplay(eventId: string, replay: number): Promise<void>;
   /** The (event, handler) pairs of a plugin whose latest outcome since a time is one of `outcomes`, oldest first. */
   replayCandidates(query: ReplayCandidateQuery): Promise<ReplayRequest[]>;
-  /** Returns events (and replays) left `dispatching` by a stop or crash to `pending`; call before the first claim. */
+  /**
+   * Returns events (and replays) left `dispatching` by a stop or crash to `pending`; call before the first claim.
+   * A store several hosts share returns only those whose lease ran out (or this host id's own): a
+   * live host's claims stay its own.
+   */
   requeueInFlight(): Promise<number>;
   get(id: string): Promise<EventRecord | undefined>;
   list(query?: EventQuery): Promise<EventRecord[]>;
@@ -177,4 +200,11 @@ export interface EventStore {
   disabledPlugins(): Promise<string[]>;
   /** Commits what is queued and releases the store; idempotent; later calls reject `STORE_CLOSED`. */
   close(): Promise<void>;
+  /**
+   * True when several hosts share the store: each claims only the job types it serves (a host
+   * missing a plugin leaves those events to a host that has it, instead of finishing them unrun).
+   */
+  readonly shared?: boolean;
+  /** Calls `listener` whenever another host commits new events or replay requests; returns the unsubscribe. */
+  onForeignAppend?(listener: () => void): () => void;
 }
