@@ -5,8 +5,12 @@ import { normalizeEvent, type HandlerOutcome } from '@jobhook/host';
 import { GUID_A, GUID_B, event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
+import pg from 'pg';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
 import { SCHEMA_VERSION } from '../../../host/dist/store/sqlite-schema.js';
+import { parsePgConnection } from '../../../host/dist/store/postgres/pg-connection.js';
+import { PgEventStore } from '../../../host/dist/store/postgres/pg-event-store.js';
+import { sharedPostgres } from '../../support/postgres-server.js';
 
 const outcome = (plugin: string, extra: Partial<HandlerOutcome> = {}): HandlerOutcome => ({ plugin, version: '1.0.0', handler: 'H', outcome: 'error', durationMs: 3, invocationId: `inv-${plugin}`, error: { code: 'HANDLER_THREW', message: 'boom' }, ...extra });
 
@@ -29,9 +33,16 @@ async function doneEvent(store: EventStore, outcomes: HandlerOutcome[], override
   return id;
 }
 
-const stores: Array<[string, (dir: string) => EventStore]> = [
+async function openPg(hostId: string, url?: string, leaseMs = 30_000): Promise<PgEventStore> {
+  const server = await sharedPostgres();
+  const database = url ?? (await server.freshDatabase('replays'));
+  return PgEventStore.open({ connection: parsePgConnection(database, server.password, 4), hostId, leaseMs, pollMs: 60_000 });
+}
+
+const stores: Array<[string, (dir: string) => EventStore | Promise<EventStore>]> = [
   ['SqliteEventStore', (dir) => SqliteEventStore.open(dir)],
   ['MemoryEventStore', () => new MemoryEventStore()],
+  ['PgEventStore', () => openPg('host-a')],
 ];
 
 for (const [name, open] of stores) {
@@ -39,9 +50,11 @@ for (const [name, open] of stores) {
     let tmp: TempDir;
     let store: EventStore;
 
-    beforeEach(async () => {
+    beforeEach(async function () {
+      // The first PostgreSQL test starts the shared server.
+      this.timeout(120_000);
       tmp = await tempDir('jobhook-replay-store-');
-      store = open(path.join(tmp.path, 'data'));
+      store = await open(path.join(tmp.path, 'data'));
     });
     afterEach(async () => {
       await store.close();
@@ -163,6 +176,112 @@ describe('SqliteEventStore: replays across restarts and upgrades', () => {
       const [o] = (await store.get(id))!.outcomes;
       expect(o).to.include({ plugin: 'p.a', outcome: 'error', replay: 0 });
       expect(o!.error).to.deep.equal({ code: 'HANDLER_THREW', message: 'boom' });
+      expect((await store.requestReplays([{ eventId: id, plugin: 'p.a', handler: null }]))[0]!.replay).to.equal(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('PgEventStore: replays with several hosts on one database', () => {
+  const open: PgEventStore[] = [];
+  let url: string;
+  const host = async (id: string, leaseMs?: number): Promise<PgEventStore> => {
+    const s = await openPg(id, url, leaseMs);
+    open.push(s);
+    return s;
+  };
+  beforeEach(async function () {
+    this.timeout(120_000);
+    url = await (await sharedPostgres()).freshDatabase('replay-hosts');
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+
+  it('gives each replay to one host, and only to a host that has its plugin', async () => {
+    const a = await host('host-a');
+    const b = await host('host-b');
+    const id = await doneEvent(a, [outcome('p.a'), outcome('p.b')]);
+    await a.requestReplays([
+      { eventId: id, plugin: 'p.a', handler: null },
+      { eventId: id, plugin: 'p.b', handler: null },
+    ]);
+    const [fromA, fromB] = await Promise.all([a.claimReplays(10, { pluginIds: ['p.a', 'p.b'] }), b.claimReplays(10, { pluginIds: ['p.a', 'p.b'] })]);
+    expect([...fromA, ...fromB].map((r) => r.replay).sort()).to.deep.equal([1, 2]);
+    expect(await a.claimReplays(10), 'nothing claimed twice').to.deep.equal([]);
+
+    const [r3] = await b.requestReplays([{ eventId: id, plugin: 'p.b', handler: 'H' }]);
+    expect(await a.claimReplays(10, { pluginIds: ['p.a'] }), 'host-a has no p.b').to.deep.equal([]);
+    expect((await b.claimReplays(10, { pluginIds: ['p.b'] })).map((r) => r.replay)).to.deep.equal([r3!.replay]);
+  });
+
+  it('numbers replays asked for at once by two hosts one after the other', async () => {
+    const a = await host('host-a');
+    const b = await host('host-b');
+    const id = await doneEvent(a, [outcome('p.a')]);
+    const asks = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).requestReplays([{ eventId: id, plugin: 'p.a', handler: null }])),
+    );
+    expect(asks.map(([r]) => r!.replay).sort((x, y) => x - y)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+  });
+
+  it("moves a dead host's replay to another host after its lease, which runs only the handlers not yet recorded", async function () {
+    this.timeout(30_000);
+    const a = await host('host-a', 600);
+    const b = await host('host-b', 600);
+    const id = await doneEvent(a, [outcome('p.a'), outcome('p.a', { handler: 'G' })]);
+    await a.requestReplays([{ eventId: id, plugin: 'p.a', handler: null }]);
+    expect(await a.claimReplays(1)).to.have.length(1);
+    await a.recordOutcome(id, outcome('p.a', { outcome: 'succeeded', error: undefined }), 1, 1);
+    // host-a dies without handing back: its lease stops being renewed.
+    clearInterval((a as unknown as { renewTimer: NodeJS.Timeout }).renewTimer);
+    expect(await b.claimReplays(1), 'a live lease is not taken').to.deep.equal([]);
+    let again: Awaited<ReturnType<EventStore['claimReplays']>> = [];
+    const until = Date.now() + 20_000;
+    while (again.length === 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      again = await b.claimReplays(1);
+    }
+    expect(again[0]).to.include({ eventId: id, replay: 1, attempts: 2 });
+    expect([...again[0]!.recorded]).to.deep.equal([outcomeKey('p.a', 'H')]);
+  });
+
+  it('hands back its replays on close, and requeueInFlight returns them after a restart', async () => {
+    const a = await host('host-a');
+    const id = await doneEvent(a, [outcome('p.a')]);
+    await a.requestReplays([{ eventId: id, plugin: 'p.a', handler: null }]);
+    await a.claimReplays(1);
+    await a.close();
+    const b = await host('host-b');
+    expect((await b.claimReplays(1)).map((r) => r.replay)).to.deep.equal([1]);
+    expect(await b.requeueInFlight()).to.equal(1);
+    expect((await b.get(id))!.replays.map((r) => r.status)).to.deep.equal(['pending']);
+  });
+});
+
+describe('PgEventStore: upgrading a database written before replays', () => {
+  it('keeps its outcomes as the original dispatch (replay 0) and numbers the first replay 1', async function () {
+    this.timeout(120_000);
+    const server = await sharedPostgres();
+    const url = await server.freshDatabase('replay-upgrade');
+    const fresh = await openPg('host-a', url);
+    const id = await doneEvent(fresh, [outcome('p.a')]);
+    await fresh.close();
+    // Back to schema version 2: no replays table, outcomes keyed by (event, plugin, handler).
+    const client = new pg.Client(parsePgConnection(url, server.password, 1).pool);
+    await client.connect();
+    try {
+      await client.query(`DROP TABLE replays; DROP INDEX outcomes_plugin_recorded;
+        ALTER TABLE outcomes DROP CONSTRAINT outcomes_pkey; ALTER TABLE outcomes DROP COLUMN replay; ALTER TABLE outcomes DROP COLUMN log_json;
+        ALTER TABLE outcomes ADD PRIMARY KEY (event_id, plugin, handler); DELETE FROM jobhook_schema WHERE version = 3;`);
+    } finally {
+      await client.end();
+    }
+    const store = await openPg('host-a', url);
+    try {
+      const [o] = (await store.get(id))!.outcomes;
+      expect(o).to.include({ plugin: 'p.a', outcome: 'error', replay: 0 });
       expect((await store.requestReplays([{ eventId: id, plugin: 'p.a', handler: null }]))[0]!.replay).to.equal(1);
     } finally {
       await store.close();
