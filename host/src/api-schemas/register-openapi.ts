@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { HOST_API_VERSION } from '../version.js';
 import { errorSchema, type JsonSchema } from './common-schemas.js';
+import { CLUSTER_SCHEMAS } from './cluster-schemas.js';
 import { EVENT_SCHEMAS } from './event-schemas.js';
 import { PLUGIN_SCHEMAS } from './plugin-schemas.js';
 import { POLLER_SCHEMAS } from './poller-schemas.js';
@@ -27,7 +28,7 @@ declare module 'fastify' {
  * its assets from the package (nothing from a CDN). Call before any route is added.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  for (const schema of [errorSchema, ...EVENT_SCHEMAS, ...PLUGIN_SCHEMAS, ...REPLAY_SCHEMAS, ...POLLER_SCHEMAS]) app.addSchema(schema);
+  for (const schema of [errorSchema, ...EVENT_SCHEMAS, ...PLUGIN_SCHEMAS, ...REPLAY_SCHEMAS, ...POLLER_SCHEMAS, ...CLUSTER_SCHEMAS]) app.addSchema(schema);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

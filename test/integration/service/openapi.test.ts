@@ -13,7 +13,7 @@ describe('the API description: generated OpenAPI 3.1 and the /docs reference', f
     tmp = await tempDir('jobhook-openapi-');
     const plugins = path.join(tmp.path, 'plugins');
     await writePlugin(plugins, 'ok', manifest('t.ok'), handlerBundle('return true;'));
-    svc = await startTestService(plugins, path.join(tmp.path, 'data'), { token: 'openapi-test-token' });
+    svc = await startTestService(plugins, path.join(tmp.path, 'data'), { token: 'openapi-test-token', cluster: true });
   });
   after(async () => {
     await svc?.close();
@@ -45,6 +45,11 @@ describe('the API description: generated OpenAPI 3.1 and the /docs reference', f
     }
     expect(doc.paths['/v1/job-completions'].post.requestBody.content['application/json'].schema.$ref).to.equal('#/components/schemas/JobCompletion');
     expect(Object.keys(doc.components.schemas)).to.include.members(['Error', 'JobCompletion', 'EventRecord', 'Outcome', 'Replay', 'Plugin', 'EventPage']);
+    expect(Object.keys(doc.components.schemas)).to.include.members(['ClusterView', 'ClusterHost', 'PluginSpread', 'Deployment']);
+    // The deploy route takes the packed package as bytes, under the media types its parser accepts.
+    const deploy = doc.paths['/v1/plugins/{id}'].put.requestBody.content;
+    expect(Object.keys(deploy)).to.include.members(['application/gzip', 'application/octet-stream']);
+    expect(deploy['application/gzip'].schema).to.include({ type: 'string', format: 'binary' });
     expect(doc.components.schemas.Outcome.properties.outcome.enum).to.deep.equal(['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected']);
   });
 
