@@ -5,6 +5,8 @@ import type { Page } from 'playwright-core';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { launchBrowser, type TestBrowser } from '../../support/browser.js';
 import { repoRoot, request, spawnServe, startTestService, waitDone, type ServeChild } from '../../support/service-harness.js';
+import { startClusterHost, type ClusterHost } from '../../support/cluster-hosts.js';
+import { sharedPostgres } from '../../support/postgres-server.js';
 
 const TOKEN = 'console-test-token-5f1e';
 const CERT_CHECK = 'd5c1e0a4-7b2f-4c3e-9a81-6f0e2d4b7c95';
@@ -212,6 +214,43 @@ describe('the web console in a real browser', function () {
       } finally {
         await browser.close();
         await svc.close();
+        await tmp.dispose();
+      }
+    });
+  });
+
+  describe('against two hosts sharing a PostgreSQL store', () => {
+    it('shows in the Hosts column which live host runs which version, and flags the difference', async () => {
+      const tmp = await tempDir('jobhook-console-cluster-');
+      const server = await sharedPostgres();
+      const url = await server.freshDatabase('console');
+      const hosts: ClusterHost[] = [];
+      let browser: TestBrowser | undefined;
+      try {
+        hosts.push(await startClusterHost(tmp.path, 'host-a', url, server, { plugins: [fixture('console-cert-check')] }));
+        hosts.push(await startClusterHost(tmp.path, 'host-b', url, server, { plugins: [fixture('console-cert-check-fixed')] }));
+        const a = hosts[0]!.serve.url;
+        await until('both hosts to be live with their plugin', async () => {
+          const view = (await request(`${a}/v1/cluster`)).body;
+          return view.plugins?.[0]?.versions?.length === 2 && view.hosts.filter((x: { live: boolean }) => x.live).length === 2;
+        });
+        browser = await launchBrowser();
+        await browser.page.goto(`${a}/#/plugins`);
+        const row = browser.page.locator('tr[data-plugin="console.cert-check"]');
+        await row.waitFor({ timeout: 15_000 });
+        expect(await browser.page.locator('th', { hasText: 'Hosts' }).count()).to.equal(1);
+        const cell = ((await row.locator('.hosts').textContent()) ?? '').replace(/\s+/g, ' ');
+        expect(cell).to.include('inconsistent');
+        expect(cell).to.include('v1.0.0 on host-a');
+        expect(cell).to.include('v1.1.0 on host-b');
+      } finally {
+        await browser?.close();
+        for (const h of hosts) {
+          if (h.serve.child.exitCode === null) {
+            h.serve.child.kill('SIGTERM');
+            await h.serve.exited;
+          }
+        }
         await tmp.dispose();
       }
     });

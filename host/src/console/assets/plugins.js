@@ -5,8 +5,9 @@ import { badge, h, shortId, table, when } from './dom.js';
 const OUTCOMES = ['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'];
 
 /**
- * Which hosts run which version of each plugin, from GET /v1/cluster when the host is part of a
- * cluster; null when the endpoint does not answer or says something this console does not read.
+ * Which live hosts run which version of each plugin, from GET /v1/cluster (its `plugins` spread:
+ * per plugin the versions with their hosts, the live hosts missing it, and whether all agree).
+ * Null when the endpoint does not answer, or for a single host on its own store (no column then).
  */
 export async function loadCluster() {
   let body;
@@ -15,21 +16,21 @@ export async function loadCluster() {
   } catch {
     return null;
   }
-  const hosts = Array.isArray(body?.hosts) ? body.hosts : null;
-  if (!hosts) return null;
-  const byPlugin = new Map();
-  for (const host of hosts) {
-    const name = host.hostId ?? host.id ?? host.name;
-    const plugins = Array.isArray(host.plugins) ? host.plugins : host.plugins && typeof host.plugins === 'object' ? Object.entries(host.plugins).map(([id, version]) => ({ id, version })) : [];
-    if (typeof name !== 'string') continue;
-    for (const p of plugins) {
-      if (!p || typeof p.id !== 'string') continue;
-      const list = byPlugin.get(p.id) ?? [];
-      list.push({ host: name, version: typeof p.version === 'string' ? p.version : '?' });
-      byPlugin.set(p.id, list);
-    }
-  }
-  return byPlugin;
+  if (!Array.isArray(body?.hosts) || !Array.isArray(body?.plugins)) return null;
+  const live = body.hosts.filter((x) => x.live).length;
+  if (body.store !== 'postgres' && live <= 1) return null;
+  return new Map(body.plugins.map((p) => [p.id, { versions: p.versions ?? [], missingOn: p.missingOn ?? [], consistent: p.consistent !== false }]));
+}
+
+function hostsCell(spread) {
+  if (!spread) return h('span', { class: 'muted' }, '—');
+  return h(
+    'div',
+    { class: 'hosts' },
+    spread.consistent ? null : badge('inconsistent'),
+    spread.versions.map((v) => h('div', {}, h('span', { class: 'mono' }, v.version ? `v${v.version}` : '?'), ` on ${v.hosts.join(', ')}`)),
+    spread.missingOn.length ? h('div', { class: 'host-missing' }, `missing on ${spread.missingOn.join(', ')}`) : null,
+  );
 }
 
 function invocationBadges(counts) {
@@ -118,7 +119,6 @@ export function pluginsTable(plugins, { cluster, onChange, compact = false }) {
       }
       onChange();
     };
-    const hosts = cluster?.get(p.id) ?? [];
     return h(
       'tr',
       { 'data-plugin': p.id },
@@ -129,7 +129,7 @@ export function pluginsTable(plugins, { cluster, onChange, compact = false }) {
       h('td', { class: 'wide-only' }, limitsCell(p)),
       h('td', {}, invocationBadges(p.invocations)),
       h('td', {}, errorCell(p)),
-      cluster ? h('td', { class: 'wide-only small' }, hosts.length ? hosts.map((x) => h('div', {}, `${x.host}: v${x.version}`)) : '—') : null,
+      cluster ? h('td', { class: 'wide-only small' }, hostsCell(cluster.get(p.id))) : null,
       h(
         'td',
         { class: 'actions' },
