@@ -31,17 +31,6 @@ export interface PluginEgressDeps {
 /** Response header naming the request headers the host dropped (comma-separated), so the plugin can know. */
 export const DROPPED_HEADERS_HEADER = 'x-jobhook-dropped-headers';
 
-/** Drops the headers any of the plugin's credentials set, which the plugin may not set itself. */
-function withoutCredentialHeaders(headers: Record<string, string>, dropped: readonly string[], names: ReadonlySet<string>): { headers: Record<string, string>; dropped: string[] } {
-  const kept: Record<string, string> = {};
-  const all = [...dropped];
-  for (const [name, value] of Object.entries(headers)) {
-    if (names.has(name)) all.push(name);
-    else kept[name] = value;
-  }
-  return { headers: kept, dropped: all };
-}
-
 // Past the deadline, `endInvocation` aborts a request; its own timer is a backstop this much later.
 const DEADLINE_BACKSTOP_MS = 250;
 
@@ -80,8 +69,7 @@ export class PlatformPluginEgress implements PluginEgress {
       const url = (record.url = resolveRequestUrl(request.url, this.deps.platform));
       record.platformOrigin = this.deps.platform.origin;
       policy.check(method, url);
-      const filtered = filterRequestHeaders(request.headers, null);
-      const { headers, dropped } = withoutCredentialHeaders(filtered.headers, filtered.dropped, credentials.headerNames());
+      const { headers, dropped } = filterRequestHeaders(request.headers, credentials.headerNames());
       record.droppedHeaders = dropped;
       const body = decodeBody(request.body, limits.maxRequestBytes, url.href);
       record.bytesOut = body?.byteLength ?? 0;
