@@ -124,10 +124,18 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const close = (): Promise<void> => {
     closed = true;
     closing ??= (async () => {
-      await watcher?.close();
-      await registry.close();
-      await egress.dispose();
-      await sandboxFactory.dispose();
+      // Each step runs even if one before it failed: a registry that fails to close must not leave
+      // the sandbox processes running.
+      const failures: unknown[] = [];
+      for (const step of [() => watcher?.close(), () => registry.close(), () => egress.dispose(), () => sandboxFactory.dispose()]) {
+        try {
+          await step();
+        } catch (e) {
+          failures.push(e);
+        }
+      }
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) throw new AggregateError(failures, `closing the host failed in ${failures.length} steps`);
     })();
     return closing;
   };
