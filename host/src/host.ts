@@ -85,7 +85,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await sandboxFactory.dispose();
   };
   const aborted = (): JobHookError => new JobHookError('HOST_START_ABORTED', 'start-up was stopped before every plugin was loaded');
-  const onAbort = (): void => void close();
+  // Ending the sandbox processes first fails the loads under way at once (a slow bundle would
+  // otherwise hold the close until it finished loading).
+  const onAbort = (): void => void sandboxFactory.dispose().finally(close);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (options.signal?.aborted) throw aborted();

@@ -58,6 +58,7 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
     log.info({ signal: stop.reason }, 'stopped during start-up');
     return 0;
   };
+  log.info({ pluginsDir: config.pluginsDir }, 'loading plugins');
   try {
     // The startup state is logged below, one line per plugin; changes are logged from then on.
     host = await createHost({

@@ -21,6 +21,10 @@ export interface SandboxProcessOptions {
   /** The process's resident memory above which its largest isolate is shed. */
   readonly processMemoryMb: number;
   readonly logger: HostLogger;
+  /** How long the worker may take to say it is ready before it is killed (default 30 s). */
+  readonly startTimeoutMs?: number;
+  /** The worker script (default WORKER_ENTRY; tests substitute misbehaving ones). */
+  readonly entry?: string;
 }
 
 /** A sandbox living in a worker: receives what the worker says about it. */
@@ -60,6 +64,9 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
+// A worker not ready by then (a machine so loaded it cannot start one, a native module that hangs
+// while loading) is killed, so nothing waits on its `ready` forever; the pool starts another.
+const START_TIMEOUT_MS = 30_000;
 
 /**
  * The host's handle on one sandbox worker process: requests and their answers, heartbeats, the
@@ -67,6 +74,8 @@ const MAX_STDERR_LINES = 200;
  */
 export class SandboxProcess {
   state: 'starting' | 'ready' | 'retiring' | 'exited' = 'starting';
+  /** The host asked this process to end (shutdown): its exit and last words are expected, not news. */
+  shuttingDown = false;
   readonly ready: Promise<void>;
   readonly exited: Promise<SandboxDeath>;
   readonly startedAt = performance.now();
@@ -90,13 +99,19 @@ export class SandboxProcess {
     private readonly onRetire: (proc: SandboxProcess) => void,
   ) {
     this.exited = new Promise((r) => (this.resolveExited = r));
-    this.child = fork(WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
+    this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
       execArgv: ['--no-node-snapshot'],
       env: workerEnv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
     this.forwardStderr();
+    const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const startTimer = setTimeout(() => {
+      this.options.logger.warn({ pid: this.pid, startTimeoutMs }, 'sandbox process did not become ready in time; killing it');
+      this.kill();
+    }, startTimeoutMs);
+    startTimer.unref();
     let markReady!: () => void;
     let failReady!: (e: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
@@ -110,23 +125,27 @@ export class SandboxProcess {
           return;
         }
         if (m.type === 'ready' && this.state === 'starting') {
+          clearTimeout(startTimer);
           this.state = 'ready';
           this.startHeartbeat();
           markReady();
         } else this.onMessage(m);
       }
     });
-    this.child.on('error', (e) => this.options.logger.warn({ pid: this.pid, err: e.message }, 'sandbox process error'));
-    this.child.on('exit', (code, signal) => {
-      const death: SandboxDeath = {
-        name: 'SandboxCrash',
-        code: 'SANDBOX_PROCESS_EXITED',
-        message: `the sandbox process (pid ${this.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
-      };
+    const gone = (message: string): void => {
+      if (this.state === 'exited') return;
+      clearTimeout(startTimer);
+      const death: SandboxDeath = { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message };
       this.outbox.dispose();
       failReady(new ProcessExitedError(death.code, death.message));
       this.onExit(death);
+    };
+    this.child.on('error', (e) => {
+      this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, err: e.message }, 'sandbox process error');
+      // A process that could not be spawned emits no 'exit': without this, its `exited` never settles.
+      if (this.child.pid === undefined) gone(`the sandbox process could not be started: ${e.message}`);
     });
+    this.child.on('exit', (code, signal) => gone(`the sandbox process (pid ${this.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`));
   }
 
   get pid(): number {
@@ -202,6 +221,7 @@ export class SandboxProcess {
   /** Ends the process: closes the channel (the worker disposes its isolates and exits), then kills. */
   async shutdown(graceMs = 1000): Promise<void> {
     if (this.state === 'exited') return;
+    this.shuttingDown = true;
     this.outbox.flush();
     if (this.child.connected) this.child.disconnect();
     const timer = setTimeout(() => this.kill(), graceMs);
@@ -325,7 +345,7 @@ export class SandboxProcess {
     if (!stderr) return;
     let lines = 0;
     createInterface({ input: stderr }).on('line', (line) => {
-      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger.warn({ pid: this.pid, source: 'sandbox-process' }, line);
+      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, source: 'sandbox-process' }, line);
     });
   }
 }

@@ -14,11 +14,16 @@ const sandboxes = new Map<string, IsolateSandbox>();
 const httpCalls = new Map<number, (responseJson: string) => void>();
 let nextCallId = 1;
 
+// Once the host closes the channel, a send fails with ERR_IPC_CHANNEL_CLOSED or EPIPE; without a
+// callback Node raises that as an uncaught error whose stack the host would log while closing.
+// Nothing is lost: the host is gone, and 'disconnect' ends this process.
+const ignoreClosedChannel = (): void => {};
 const outbox = new IpcBatcher<WorkerMessage>((batch) => {
+  if (!process.connected) return;
   try {
-    process.send?.(batch);
+    process.send?.(batch, undefined, undefined, ignoreClosedChannel);
   } catch {
-    // The channel closed: the host is gone and 'disconnect' ends this process.
+    // The channel closed between the check and the write.
   }
 });
 
