@@ -3,6 +3,7 @@
 // second that `validate` or `events` should not pay. To add a command, add an entry here.
 import { command, type AnyCommand } from '@jobhook/sdk/command-line';
 import { CONFIG_FLAG, DATA_DIR_FLAG, HOST_FLAGS } from './cli-config.js';
+import { StopSignals } from './stop-signals.js';
 
 /** `jobhook serve`'s flags. */
 export const SERVE_FLAGS = {
@@ -47,7 +48,15 @@ picked up live), accepts events on POST /v1/job-completions and keeps them in th
 Runs until SIGINT or SIGTERM (a second one ends it at once), also during start-up. Logs go to
 stdout: JSON, or human-readable when stdout is a terminal (--log-format).`,
     flags: SERVE_FLAGS,
-    run: async (input) => (await import('./serve-command.js')).serveCommand(input),
+    run: async (input) => {
+      // Listening before the (slow) import of everything serve runs, so no signal is missed.
+      const stop = new StopSignals();
+      try {
+        return await (await import('./serve-command.js')).serveCommand(input, stop);
+      } finally {
+        stop.dispose();
+      }
+    },
   }),
   command({
     name: 'dispatch',
