@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { jobhook, jsonLines, ROOT, waitForOutput } from './cli-support.js';
+import { cliEnv, jobhook, jsonLines, ROOT, waitForOutput } from './cli-support.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/plugins');
 /** The job type the hostile and slow fixtures are registered for. */
@@ -56,6 +56,12 @@ describe('jobhook dispatch: refusals, signals, deadline and shutdown', function 
     expect(run.code, run.stderr).to.equal(1);
     expect(run.stderr).to.match(/^jobhook dispatch: DISPATCH_TIMEOUT: did not finish within 1000 ms/m);
     expect(run.ms).to.be.below(15_000);
+  });
+
+  it('runs in-process sandboxes without --no-node-snapshot on the command line (it restarts itself with the flag)', async () => {
+    const run = await jobhook(['dispatch', '--plugins', 'plugins', '--log-level', 'silent', 'examples/events/pem-inventory.json'], { env: cliEnv({ JOBHOOK_SANDBOX_MODE: 'in-process' }) });
+    expect(run.code, run.stderr).to.equal(0);
+    expect((JSON.parse(run.stdout) as Array<{ outcome: string }>).map((o) => o.outcome)).to.deep.equal(['succeeded']);
   });
 
   it('ends twenty dispatches in a row, each with its outcomes and not one warning', async () => {

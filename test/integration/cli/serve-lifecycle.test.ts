@@ -54,6 +54,15 @@ describe('jobhook serve: signals from the first instant, log formats', function 
     expect(pretty.stdout).not.to.contain('\u001b[');
   });
 
+  it('forwards SIGTERM to the host it restarted with --no-node-snapshot for in-process sandboxes, and exits 0 with it', async () => {
+    const run = await jobhook([...serveArgs('plugins', 'in-process'), '--log-format', 'json'], {
+      env: cliEnv({ JOBHOOK_SANDBOX_MODE: 'in-process' }),
+      onStart: (child, output) => void waitForOutput(output, /jobhook is serving/).then(() => child.kill('SIGTERM')),
+    });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(jsonLines(run.stdout).some((l) => l.msg === 'stopped')).to.equal(true);
+  });
+
   it('refuses an unknown --log-format with exit 2', async () => {
     const run = await jobhook([...serveArgs('plugins', 'bad-format'), '--log-format', 'xml']);
     expect(run.code).to.equal(2);
