@@ -29,6 +29,29 @@ export interface EgressLimits {
   readonly maxRedirects: number;
 }
 
+/**
+ * The job-history poller (`platform.poll`): reads finished jobs from the platform API, so nothing
+ * needs installing on the platform server.
+ */
+export interface PollConfig {
+  readonly enabled: boolean;
+  /** Pause between polls once caught up, in ms. */
+  readonly intervalMs: number;
+  /** Rows asked for per page. */
+  readonly pageSize: number;
+  /**
+   * Where a store without a cursor starts: `now` (jobs that start from now on), an ISO time (jobs
+   * that started at or after it), or a JobHistoryId (rows after it; 0 reads the whole history).
+   */
+  readonly since: string | number;
+  /** Timeout of one platform API request, in ms. */
+  readonly requestTimeoutMs: number;
+  /** Longest pause between tries while the platform fails, in ms. */
+  readonly maxBackoffMs: number;
+  /** Polls a finished row that cannot be mapped (unknown agent or job type) is held before it is skipped. */
+  readonly unmappedAttempts: number;
+}
+
 /** Admin overrides for one plugin. */
 export interface PluginOverrides {
   readonly options?: Readonly<Record<string, unknown>>;
@@ -41,7 +64,7 @@ export interface HostConfig {
   readonly listen: string;
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  readonly platform: { readonly url: string | null; readonly auth: PlatformAuth };
+  readonly platform: { readonly url: string | null; readonly auth: PlatformAuth; readonly poll: PollConfig };
   readonly egress: EgressLimits;
   /** Defaults for what a manifest leaves out, and the maxima a manifest cannot exceed. */
   readonly limits: { readonly defaults: PluginLimits; readonly max: PluginLimits; readonly queueDepth: number };
@@ -81,7 +104,11 @@ export const DEFAULT_CONFIG: HostConfig = {
   listen: '127.0.0.1:8080',
   dataDir: './.jobhook',
   logLevel: 'info',
-  platform: { url: null, auth: { type: 'none' } },
+  platform: {
+    url: null,
+    auth: { type: 'none' },
+    poll: { enabled: false, intervalMs: 10_000, pageSize: 200, since: 'now', requestTimeoutMs: 15_000, maxBackoffMs: 300_000, unmappedAttempts: 5 },
+  },
   egress: {
     maxRequestBytes: 1024 * 1024,
     maxResponseBytes: 10 * 1024 * 1024,
@@ -150,6 +177,25 @@ const CONFIG_SCHEMA = {
               properties: { type: { const: 'header' }, name: { type: 'string', minLength: 1 }, value: { type: 'string' } },
             },
           ],
+        },
+        poll: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean' },
+            intervalMs: { type: 'integer', minimum: 10 },
+            pageSize: { type: 'integer', minimum: 1, maximum: 5000 },
+            since: {
+              oneOf: [
+                { const: 'now' },
+                { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T[0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$' },
+                { type: 'integer', minimum: 0 },
+              ],
+            },
+            requestTimeoutMs: { type: 'integer', minimum: 1 },
+            maxBackoffMs: { type: 'integer', minimum: 10 },
+            unmappedAttempts: { type: 'integer', minimum: 1 },
+          },
         },
       },
     },
@@ -235,6 +281,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   if (env.JOBHOOK_DATA_DIR) out.dataDir = env.JOBHOOK_DATA_DIR;
   if (env.JOBHOOK_LOG_LEVEL) out.logLevel = env.JOBHOOK_LOG_LEVEL;
   if (env.JOBHOOK_PLATFORM_URL) platform.url = env.JOBHOOK_PLATFORM_URL;
+  if (env.JOBHOOK_POLL) platform.poll = { enabled: /^(1|true|yes|on)$/i.test(env.JOBHOOK_POLL) };
   const token = env.JOBHOOK_PLATFORM_TOKEN ?? (env.JOBHOOK_PLATFORM_TOKEN_FILE ? readSecretFile(env.JOBHOOK_PLATFORM_TOKEN_FILE, 'JOBHOOK_PLATFORM_TOKEN_FILE') : undefined);
   if (token) platform.auth = { type: 'bearer', token };
   else if (env.JOBHOOK_PLATFORM_USER) {
@@ -267,6 +314,9 @@ export function resolveConfig(...layers: HostConfigInput[]): HostConfig {
   if (!validateConfig(merged)) {
     const problems = toProblems(validateConfig.errors);
     throw new ConfigError('CONFIG_INVALID', `invalid host configuration: ${problems.map((p) => `${p.pointer}: ${p.message}`).join('; ')}`);
+  }
+  if (merged.platform.poll.enabled && !merged.platform.url) {
+    throw new ConfigError('CONFIG_INVALID', 'invalid host configuration: /platform/poll/enabled: polling the job history needs the platform API URL (platform.url, --platform-url or JOBHOOK_PLATFORM_URL)');
   }
   return merged;
 }

@@ -28,6 +28,14 @@ export interface JobCompleteEvent {
   readonly requestTimestamp: Date | null;
   /** 0 on the first run, +1 on each automatic platform retry. */
   readonly currentRetryCount: number;
+  /**
+   * `push` when the platform (or a tool) posted the event, `poll` when the host read it from the
+   * platform's job history. A polled event cannot tell `operationType` (always `Unknown`),
+   * `certificateId` and `requestTimestamp` (always null): a handler that needs them wants pushed events.
+   */
+  readonly source?: 'push' | 'poll';
+  /** The job-history row (`JobHistoryId`) a polled event was read from; null for pushed events. */
+  readonly jobHistoryId?: number | null;
 }
 
 /** What `runHandler` receives: the event plus the platform API client (frozen). */

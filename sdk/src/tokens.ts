@@ -37,5 +37,7 @@ export abstract class JobContext implements JobCompleteContext {
   abstract readonly certificateId: number | null;
   abstract readonly requestTimestamp: Date | null;
   abstract readonly currentRetryCount: number;
+  abstract readonly source?: 'push' | 'poll';
+  abstract readonly jobHistoryId?: number | null;
   abstract readonly client: HttpClient;
 }

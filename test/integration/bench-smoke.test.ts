@@ -29,7 +29,7 @@ function node(args: string[]): Promise<Run> {
 describe('the benchmark suite in --quick mode', function () {
   this.timeout(60_000);
 
-  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop']) {
+  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop', 'poller']) {
     it(`bench/${name} prints its table and ends with a summary whose rows compare with an in-run floor`, async () => {
       const run = await node([path.join('bench', `${name}.ts`), '--quick']);
       expect(run.code, run.stderr).to.equal(0);

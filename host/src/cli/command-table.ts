@@ -13,6 +13,7 @@ export const SERVE_FLAGS = {
   ...DATA_DIR_FLAG,
   retention: { type: 'string', value: 'AGE', description: 'how long finished events are kept, e.g. 30d (default), 12h' },
   insecure: { type: 'boolean', description: 'allow a non-loopback --listen without JOBHOOK_TOKEN (trusted networks only)' },
+  poll: { type: 'boolean', description: "also pull finished jobs from the platform's job history (platform.poll; needs --platform-url)" },
 } as const;
 
 /** `jobhook dispatch`'s flags. */

@@ -42,7 +42,7 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
   try {
     config = configFromCli(values);
     retentionMs = values.retention ? parseRetention(values.retention) : DEFAULT_RETENTION_MS;
-    preflightServe(config, values.insecure === true);
+    preflightServe(config, values.insecure === true, values.poll === true);
     logger = createCliLogger(config, resolveLogFormat(values['log-format'], 1), 1);
   } catch (e) {
     err.write(`${name}: ${cliErrorText(e)}\n`);
@@ -70,7 +70,7 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
       return stoppedEarly();
     }
     try {
-      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true });
+      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true, poll: values.poll === true });
     } catch (e) {
       await host.close();
       throw e;

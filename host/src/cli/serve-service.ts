@@ -1,4 +1,5 @@
 import type { HostConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { createEgressGateway } from '../egress/create-egress-gateway.js';
 import type { EgressGateway } from '../egress/egress-gateway.js';
 import type { Host } from '../host.js';
@@ -16,8 +17,9 @@ export const SERVICE_FLAGS = {
 } as const;
 
 /** Checks what `serve` can check before loading any plugin: the listen address and the token rule. */
-export function preflightServe(config: HostConfig, insecure: boolean): void {
+export function preflightServe(config: HostConfig, insecure: boolean, poll = false): void {
   assertSafeListen(parseListen(config.listen), config.apiToken, insecure);
+  if (poll && !config.platform.url) throw new ConfigError('CONFIG_INVALID', '--poll reads the job history of the platform API: set platform.url (--platform-url or JOBHOOK_PLATFORM_URL)');
 }
 
 /**
@@ -41,12 +43,12 @@ export interface ServeRuntime {
  */
 export async function startServeRuntime(
   host: Host,
-  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean },
+  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean; readonly poll?: boolean },
 ): Promise<ServeRuntime> {
   const store = SqliteEventStore.open(host.config.dataDir);
   let service;
   try {
-    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure });
+    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure, poll: options.poll });
   } catch (e) {
     await store.close();
     throw e;

@@ -61,7 +61,20 @@ const timestamp: Reader = (v, problems, pointer) => {
   return undefined;
 };
 
-/** Each field: its reader, and its value when absent (undefined = required). */
+const eventSource: Reader = (v, problems, pointer) => {
+  if (v === 'push' || v === 'poll') return v;
+  problems.push({ pointer, message: `must be 'push' or 'poll'; got ${JSON.stringify(v)}` });
+  return undefined;
+};
+const historyId: Reader = (v, problems, pointer) => {
+  if (v === null || (Number.isSafeInteger(v) && (v as number) >= 0)) return v;
+  problems.push({ pointer, message: `must be a non-negative integer (the job-history row's JobHistoryId) or null; got ${JSON.stringify(v)}` });
+  return undefined;
+};
+// Optional fields left out stay out: events stored before they existed keep their exact JSON.
+const OMIT = Symbol('omit');
+
+/** Each field: its reader, and its value when absent (undefined = required, OMIT = left out). */
 const FIELDS: ReadonlyArray<[keyof WireEventData, Reader, unknown]> = [
   ['agentId', guid, undefined],
   ['username', text(true), null],
@@ -74,6 +87,8 @@ const FIELDS: ReadonlyArray<[keyof WireEventData, Reader, unknown]> = [
   ['certificateId', certificateId, null],
   ['requestTimestamp', timestamp, null],
   ['currentRetryCount', retryCount, 0],
+  ['source', eventSource, OMIT],
+  ['jobHistoryId', historyId, OMIT],
 ];
 const KNOWN = new Map(FIELDS.map(([name]) => [name.toLowerCase(), name]));
 // The names as the platform and the docs spell them (camelCase, PascalCase): found without lower-casing.
@@ -108,7 +123,7 @@ export function normalizeEvent(input: unknown): WireEventData {
     const value = values[name];
     if (value === undefined) {
       if (fallback === undefined) problems.push({ pointer: POINTERS.get(name)!, message: 'is required' });
-      else out[name] = fallback;
+      else if (fallback !== OMIT) out[name] = fallback;
       continue;
     }
     out[name] = read(value, problems, POINTERS.get(name)!);

@@ -11,4 +11,14 @@ export interface WireEventData {
   readonly certificateId: number | null;
   readonly requestTimestamp: string | null;
   readonly currentRetryCount: number;
+  /**
+   * How the event reached the host: `push` (posted to the intake; also when absent) or `poll` (read
+   * from the platform's job history, which cannot tell operationType, certificateId or requestTimestamp).
+   */
+  readonly source?: EventSource;
+  /** The job-history row a polled event was read from (absent for pushed events). */
+  readonly jobHistoryId?: number | null;
 }
+
+/** Where an event came from; absent on the wire means `push`. */
+export type EventSource = 'push' | 'poll';

@@ -67,6 +67,8 @@ export const OPENAPI_DOCUMENT = {
           certificateId: { type: ['integer', 'null'], minimum: 0 },
           requestTimestamp: { type: ['string', 'null'], format: 'date-time' },
           currentRetryCount: { type: 'integer', minimum: 0, default: 0 },
+          source: { enum: ['push', 'poll'], description: "'poll' when the host read the event from the platform's job history; absent means 'push'" },
+          jobHistoryId: { type: ['integer', 'null'], minimum: 0, description: 'The job-history row a polled event was read from' },
         },
       },
       Accepted: { type: 'object', required: ['id', 'status'], properties: { id: { type: 'string' }, status: { enum: ['pending', 'dispatching', 'done'] } } },
@@ -168,10 +170,17 @@ export const OPENAPI_DOCUMENT = {
         responses: { '200': json(ref('Plugin'), 'The plugin after the reload (state failed + lastError if it still cannot load)'), ...authErrors, '404': error('Unknown plugin') },
       },
     },
+    '/v1/poller': {
+      get: {
+        summary: "The job-history poller: state, cursor, rows waited on or held, lag, last error, counters ({ state: 'disabled' } when polling is off)",
+        security: secured,
+        responses: { '200': json({ type: 'object', required: ['state'], properties: { state: { enum: ['disabled', 'starting', 'polling', 'backing-off', 'stopped'] } } }, 'Poller status'), ...authErrors },
+      },
+    },
     '/healthz': { get: { summary: 'The process is up', responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' } } }, 'Up') } } },
     '/readyz': {
       get: {
-        summary: 'Store open, plugins loaded, not stopping',
+        summary: "Store open, plugins loaded, not stopping; 200 with status 'degraded' while job-history polling fails",
         responses: { '200': json({ type: 'object' }, 'Ready'), '503': json({ type: 'object' }, 'Not ready, with the reason') },
       },
     },

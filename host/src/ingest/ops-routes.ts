@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { PollerStatusSource } from '../poller/poller-routes.js';
 import type { EventStore } from '../store/event-store.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import type { ServicePlugins } from './plugin-routes.js';
@@ -10,10 +11,12 @@ interface OpsRouteDeps {
   readonly metrics: ServiceMetrics;
   /** False once the service has begun to stop. */
   readonly accepting: () => boolean;
+  /** The job-history poller, when it runs: failing polls make the service `degraded`, not unready. */
+  readonly poller?: PollerStatusSource | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -24,7 +27,10 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
     if (writeError !== null) return reply.code(503).send({ status: 'unavailable', store: 'STORE_WRITE_FAILED', reason: writeError, plugins: summary });
     try {
       const queue = await store.queueDepth();
-      return { status: 'ready', store: 'open', queue, plugins: summary };
+      const polling = poller?.status();
+      // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
+      const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
+      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}) };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

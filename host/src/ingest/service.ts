@@ -3,6 +3,9 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { HostConfig } from '../config.js';
 import { describeError, JobHookError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
+import { createPoller } from '../poller/create-poller.js';
+import { pollerMetrics } from '../poller/poller-metrics.js';
+import { registerPollerRoutes } from '../poller/poller-routes.js';
 import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_RETENTION_MS, RetentionSweeper } from '../store/retention.js';
 import { BearerAuth } from './bearer-auth.js';
@@ -34,6 +37,8 @@ export interface ServiceOptions {
   readonly shutdownDeadlineMs?: number;
   /** Events dispatched at once. Default 64. */
   readonly dispatchConcurrency?: number;
+  /** Run the job-history poller whatever `platform.poll.enabled` says (`serve --poll`). */
+  readonly poll?: boolean;
 }
 
 /** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
@@ -67,6 +72,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     concurrency: options.dispatchConcurrency,
     observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
   });
+  // A second event source beside the intake: it appends to the store and wakes the pump, nothing more.
+  const pollConfig = options.poll ? { ...host.config, platform: { ...host.config.platform, poll: { ...host.config.platform.poll, enabled: true } } } : host.config;
+  const poller = createPoller({ config: pollConfig, store, logger, onStored: () => pump.wake(), observer: (lag) => pollerMetrics(metrics.registry, lag) });
   const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
   let accepting = true;
 
@@ -95,11 +103,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
   registerEventRoutes(app, { store, pump, metrics });
   registerPluginRoutes(app, { plugins, store, metrics });
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting });
+  registerPollerRoutes(app, poller);
+  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller });
 
   try {
     await pump.start();
     sweeper.start();
+    poller?.start();
     try {
       await app.listen({ host: address.host, port: address.port });
     } catch (e) {
@@ -107,6 +117,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
     }
   } catch (e) {
+    await poller?.dispose();
     await pump.stop(0);
     await sweeper.dispose();
     await app.close();
@@ -120,6 +131,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      // The poller first: whatever it is committing lands before the store is closed after us.
+      await poller?.dispose();
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;
       const pumpStopped = pump.stop(deadlineMs);
       try {

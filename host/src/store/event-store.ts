@@ -59,6 +59,12 @@ export interface EventQuery {
   readonly before?: string;
 }
 
+/** One event a pull source (the job-history poller) read, with the key that makes a re-read store nothing. */
+export interface PolledEvent {
+  readonly event: WireEventData;
+  readonly idempotencyKey: string;
+}
+
 /** Key of one handler of one plugin in `ClaimedEvent.recorded`. */
 export function outcomeKey(plugin: string, handler: string): string {
   return `${plugin}\u0000${handler}`;
@@ -91,6 +97,15 @@ export interface EventStore {
   queueDepth(): Promise<QueueDepth>;
   /** Deletes `done` events completed before `cutoff`, with their outcomes; returns how many. */
   prune(cutoff: Date): Promise<number>;
+  /**
+   * For a pull source: stores `events` and sets `source`'s cursor to `cursor` in one transaction, so
+   * a crash leaves either both or neither. An event whose key is already stored is not stored again
+   * (`created: false`, whatever its content now), which makes re-reading after a crash safe. `cursor`
+   * null leaves the cursor as it is. Results are in the order of `events`.
+   */
+  appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]>;
+  /** The cursor `appendPolled` last committed for `source` (opaque text), or null before the first. */
+  pollCursor(source: string): Promise<string | null>;
   /** Admin's plugin switches that survive restarts. */
   setPluginDisabled(pluginId: string, disabled: boolean): Promise<void>;
   disabledPlugins(): Promise<string[]>;

@@ -1,7 +1,7 @@
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
+import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
 import { StoreError } from './store-error.js';
@@ -21,6 +21,7 @@ export class MemoryEventStore implements EventStore {
   private readonly byKey = new Map<string, string>();
   private readonly pending = new Set<string>();
   private readonly disabled = new Set<string>();
+  private readonly cursors = new Map<string, string>();
   private seq = 0;
   private closed = false;
 
@@ -113,6 +114,22 @@ export class MemoryEventStore implements EventStore {
       }
     }
     return n;
+  }
+
+  async appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
+    this.assertOpen();
+    const results: AppendResult[] = [];
+    for (const { event, idempotencyKey } of events) {
+      const firstId = this.byKey.get(idempotencyKey);
+      results.push(firstId !== undefined ? { id: firstId, created: false } : await this.append(event, idempotencyKey));
+    }
+    if (cursor !== null) this.cursors.set(source, cursor);
+    return results;
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    this.assertOpen();
+    return this.cursors.get(source) ?? null;
   }
 
   async setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, QueueDepth } from './event-store.js';
+import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
 import type { ClaimedRow, WriteOp } from './sqlite-writes.js';
@@ -85,6 +85,7 @@ export class SqliteEventStore implements EventStore {
       countPending: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`),
       countDispatching: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dispatching'`),
       disabled: prepare<[], { plugin_id: string }>('SELECT plugin_id FROM plugin_flags WHERE disabled = 1 ORDER BY plugin_id'),
+      pollCursor: prepare<[string], { cursor: string }>('SELECT cursor FROM poll_cursors WHERE source = ?'),
     };
   }
 
@@ -196,6 +197,17 @@ export class SqliteEventStore implements EventStore {
       total += n;
       if (n < 500) return total;
     }
+  }
+
+  appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
+    const at = Date.now();
+    const rows = events.map(({ event, idempotencyKey }) => ({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event) }));
+    return this.write({ kind: 'poll', source, events: rows, cursor, at });
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    this.assertOpen();
+    return this.sql.pollCursor.get(source)?.cursor ?? null;
   }
 
   setPluginDisabled(pluginId: string, disabled: boolean): Promise<void> {

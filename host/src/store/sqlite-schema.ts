@@ -40,6 +40,12 @@ const MIGRATIONS: readonly string[] = [
      disabled INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // Where each pull source (the job-history poller) stands; written with the events it covers.
+  `CREATE TABLE poll_cursors (
+     source TEXT PRIMARY KEY,
+     cursor TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 /** The schema version this code writes. */

@@ -32,7 +32,7 @@ function close(): void {
 // company: they then share a commit with other writes instead of paying an fsync of their own. A
 // write someone outside waits for (an accepted event's 202) is committed at once.
 const LAZY_MS = 2;
-const EAGER: ReadonlySet<WriteOp['kind']> = new Set(['append', 'flag', 'requeue', 'prune']);
+const EAGER: ReadonlySet<WriteOp['kind']> = new Set(['append', 'flag', 'requeue', 'prune', 'poll']);
 
 let waiting: WriteOp[][] = [];
 let closeAfter = false;

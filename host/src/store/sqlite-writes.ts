@@ -21,7 +21,17 @@ export type WriteOp =
   | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
   | { readonly kind: 'requeue' }
   | { readonly kind: 'prune'; readonly cutoff: number; readonly limit: number }
-  | { readonly kind: 'flag'; readonly pluginId: string; readonly disabled: boolean; readonly at: number };
+  | { readonly kind: 'flag'; readonly pluginId: string; readonly disabled: boolean; readonly at: number }
+  | { readonly kind: 'poll'; readonly source: string; readonly events: readonly PolledRow[]; readonly cursor: string | null; readonly at: number };
+
+/** One polled event as `appendPolled` hands it to the writer thread. */
+export interface PolledRow {
+  readonly id: string;
+  readonly key: string;
+  readonly jobId: string;
+  readonly jobTypeId: string;
+  readonly json: string;
+}
 
 /** A claimed row as it crosses back from the writer thread. */
 export interface ClaimedRow {
@@ -77,6 +87,10 @@ export class SqliteWrites {
       expired: prepare<[number, number], { seq: number; id: string }>(`SELECT seq, id FROM events WHERE status = 'done' AND completed_at < ? LIMIT ?`),
       deleteOutcomes: prepare<[string]>('DELETE FROM outcomes WHERE event_id = ?'),
       deleteEvent: prepare<[number]>('DELETE FROM events WHERE seq = ?'),
+      cursor: prepare<[string, string, number]>(
+        `INSERT INTO poll_cursors (source, cursor, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+      ),
       flag: prepare<[string, number, number]>(
         `INSERT INTO plugin_flags (plugin_id, disabled, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (plugin_id) DO UPDATE SET disabled = excluded.disabled, updated_at = excluded.updated_at`,
@@ -139,6 +153,14 @@ export class SqliteWrites {
       case 'flag':
         s.flag.run(op.pluginId, op.disabled ? 1 : 0, op.at);
         return undefined;
+      case 'poll': {
+        // A key already stored is a row read again: its first event stands, whatever it maps to now.
+        const results = op.events.map((e) =>
+          s.insert.run(e.id, e.key, e.jobId, e.jobTypeId, e.json, op.at).changes === 1 ? { id: e.id, created: true } : { id: s.byKey.get(e.key)!.id, created: false },
+        );
+        if (op.cursor !== null) s.cursor.run(op.source, op.cursor, op.at);
+        return results;
+      }
     }
   }
 }

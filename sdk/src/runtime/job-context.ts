@@ -14,6 +14,8 @@ export interface WireEvent {
   certificateId: number | null;
   requestTimestamp: string | null;
   currentRetryCount: number;
+  source?: 'push' | 'poll';
+  jobHistoryId?: number | null;
 }
 
 /** Builds the frozen context `runHandler` receives. */
@@ -30,6 +32,8 @@ export function createJobContext(event: WireEvent, client: HttpClient): JobCompl
     certificateId: event.certificateId,
     requestTimestamp: event.requestTimestamp === null ? null : new Date(event.requestTimestamp),
     currentRetryCount: event.currentRetryCount,
+    source: event.source ?? 'push',
+    jobHistoryId: event.jobHistoryId ?? null,
     client,
   });
 }

@@ -11,3 +11,5 @@ export type { FakePlatform } from './fake-platform.js';
 export { SAMPLE_EVENT } from './sample-event.js';
 export type { TestEvent } from './sample-event.js';
 export { HarnessError } from './harness-error.js';
+export { startFakeJobHistory } from './fake-job-history.js';
+export type { FakeJobHistory, FakeHistoryRow, FakeRowSpec, FakeHistoryRequest, FakeHistoryFailure, FakeHistoryStatus, FakeHistoryResult } from './fake-job-history.js';

@@ -16,6 +16,9 @@ export type TestEvent = Partial<{
   certificateId: number | null;
   requestTimestamp: string | null;
   currentRetryCount: number;
+  /** `poll` to test a handler with an event read from the job history (default: pushed). */
+  source: 'push' | 'poll';
+  jobHistoryId: number | null;
 }> &
   Record<string, unknown>;
 

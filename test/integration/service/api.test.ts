@@ -254,6 +254,7 @@ describe('the HTTP API: events, outcomes, plugins, health', function () {
           'GET /v1/plugins/{id}',
           'POST /v1/plugins/{id}/disable',
           'POST /v1/plugins/{id}/enable',
+          'GET /v1/poller',
           'GET /healthz',
           'GET /readyz',
           'GET /metrics',
