@@ -10,8 +10,44 @@ import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-li
 export type PlatformAuth =
   | { readonly type: 'none' }
   | { readonly type: 'bearer'; readonly token: string }
-  | { readonly type: 'basic'; readonly username: string; readonly password: string }
-  | { readonly type: 'header'; readonly name: string; readonly value: string };
+  | { readonly type: 'basic'; readonly username: string; readonly password: string; readonly domain?: string }
+  | { readonly type: 'header'; readonly name: string; readonly value: string }
+  | OAuthClientCredentialsAuth;
+
+/** OAuth 2 client credentials, as Command deployments behind an identity provider use them. */
+export interface OAuthClientCredentialsAuth {
+  readonly type: 'oauth';
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Default `openid`. */
+  readonly scope?: string;
+  readonly audience?: string;
+  /** How the client authenticates to the token endpoint: form fields (default) or a Basic header. */
+  readonly clientAuth?: 'body' | 'basic';
+}
+
+/**
+ * A secret in host configuration: `env:NAME` (read from the environment), `file:/path` (read from a
+ * file, trimmed), anything else is the value itself. Read when a plugin version loads, so a rotated
+ * file is picked up by the next reload.
+ */
+export type SecretRef = string;
+
+/** Credentials the host attaches to one plugin's requests for one origin; the plugin never sees them. */
+export type OriginCredentialConfig = { readonly origin: string } & (
+  | { readonly bearer: SecretRef }
+  | { readonly basic: { readonly username: string; readonly password: SecretRef } }
+  | { readonly header: { readonly name: string; readonly value: SecretRef } }
+);
+
+/** An admin's change to a plugin's `permissions.http`, without touching its package. */
+export interface PermissionOverrides {
+  /** Rules added after the manifest's. */
+  readonly grant?: ReadonlyArray<{ readonly url: string; readonly methods: readonly string[] }>;
+  /** Manifest rules removed: by their exact `url`, all methods or only those listed. */
+  readonly revoke?: ReadonlyArray<{ readonly url: string; readonly methods?: readonly string[] }>;
+}
 
 /** Limits of the platform HTTP client plugins use (design §3.3); one set per host. */
 export interface EgressLimits {
@@ -56,6 +92,10 @@ export interface PollConfig {
 export interface PluginOverrides {
   readonly options?: Readonly<Record<string, unknown>>;
   readonly limits?: Partial<PluginLimits>;
+  /** Per handler name: the job types in force, replacing the manifest's list. */
+  readonly handlers?: Readonly<Record<string, { readonly jobTypes: readonly string[] }>>;
+  readonly credentials?: readonly OriginCredentialConfig[];
+  readonly permissions?: PermissionOverrides;
 }
 
 /** The host's configuration: defaults ← jobhook.config.json ← environment ← flags, validated. */
@@ -145,6 +185,35 @@ const limitsSchema = {
   },
 };
 
+const guidSchema = { type: 'string', pattern: '^\\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\}?$' };
+const methodsSchema = { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] } };
+const grantRuleSchema = { type: 'object', additionalProperties: false, required: ['url', 'methods'], properties: { url: { type: 'string', minLength: 1 }, methods: methodsSchema } };
+const secretSchema = { type: 'string', minLength: 1 };
+const credentialSchema = {
+  type: 'object',
+  required: ['origin'],
+  properties: { origin: { type: 'string', pattern: '^https?://[^/?#@\\s]+$' } },
+  oneOf: [
+    { required: ['bearer'], properties: { origin: true, bearer: secretSchema }, additionalProperties: false },
+    {
+      required: ['basic'],
+      properties: {
+        origin: true,
+        basic: { type: 'object', additionalProperties: false, required: ['username', 'password'], properties: { username: { type: 'string', minLength: 1 }, password: secretSchema } },
+      },
+      additionalProperties: false,
+    },
+    {
+      required: ['header'],
+      properties: {
+        origin: true,
+        header: { type: 'object', additionalProperties: false, required: ['name', 'value'], properties: { name: { type: 'string', pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$' }, value: secretSchema } },
+      },
+      additionalProperties: false,
+    },
+  ],
+};
+
 const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -168,7 +237,21 @@ const CONFIG_SCHEMA = {
               type: 'object',
               additionalProperties: false,
               required: ['type', 'username', 'password'],
-              properties: { type: { const: 'basic' }, username: { type: 'string' }, password: { type: 'string' } },
+              properties: { type: { const: 'basic' }, username: { type: 'string' }, password: { type: 'string' }, domain: { type: 'string', pattern: '^[^\\\\:]+$' } },
+            },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'tokenUrl', 'clientId', 'clientSecret'],
+              properties: {
+                type: { const: 'oauth' },
+                tokenUrl: { type: 'string', pattern: '^https?://' },
+                clientId: { type: 'string', minLength: 1 },
+                clientSecret: { type: 'string', minLength: 1 },
+                scope: { type: 'string' },
+                audience: { type: 'string' },
+                clientAuth: { enum: ['body', 'basic'] },
+              },
             },
             {
               type: 'object',
@@ -221,7 +304,31 @@ const CONFIG_SCHEMA = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        properties: { options: { type: 'object' }, limits: limitsSchema },
+        properties: {
+          options: { type: 'object' },
+          limits: limitsSchema,
+          handlers: {
+            type: 'object',
+            additionalProperties: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['jobTypes'],
+              properties: { jobTypes: { type: 'array', minItems: 1, uniqueItems: true, items: guidSchema } },
+            },
+          },
+          credentials: { type: 'array', items: credentialSchema },
+          permissions: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              grant: { type: 'array', items: grantRuleSchema },
+              revoke: {
+                type: 'array',
+                items: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', minLength: 1 }, methods: methodsSchema } },
+              },
+            },
+          },
+        },
       },
     },
     apiToken: { type: ['string', 'null'] },
@@ -272,6 +379,17 @@ function readSecretFile(file: string, what: string): string {
   }
 }
 
+/** `platform.auth` of type oauth from JOBHOOK_PLATFORM_OAUTH_* (the secret inline or from a file). */
+function oauthFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const secretFile = env.JOBHOOK_PLATFORM_OAUTH_CLIENT_SECRET_FILE;
+  const clientSecret = env.JOBHOOK_PLATFORM_OAUTH_CLIENT_SECRET ?? (secretFile ? readSecretFile(secretFile, 'JOBHOOK_PLATFORM_OAUTH_CLIENT_SECRET_FILE') : undefined);
+  const auth: Record<string, unknown> = { type: 'oauth', tokenUrl: env.JOBHOOK_PLATFORM_OAUTH_TOKEN_URL, clientId: env.JOBHOOK_PLATFORM_OAUTH_CLIENT_ID, clientSecret };
+  if (env.JOBHOOK_PLATFORM_OAUTH_SCOPE !== undefined) auth.scope = env.JOBHOOK_PLATFORM_OAUTH_SCOPE;
+  if (env.JOBHOOK_PLATFORM_OAUTH_AUDIENCE) auth.audience = env.JOBHOOK_PLATFORM_OAUTH_AUDIENCE;
+  if (env.JOBHOOK_PLATFORM_OAUTH_CLIENT_AUTH) auth.clientAuth = env.JOBHOOK_PLATFORM_OAUTH_CLIENT_AUTH;
+  return auth;
+}
+
 /** The part of the configuration the environment sets (design §3.4a names). */
 export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   const out: Record<string, unknown> = {};
@@ -284,9 +402,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   if (env.JOBHOOK_POLL) platform.poll = { enabled: /^(1|true|yes|on)$/i.test(env.JOBHOOK_POLL) };
   const token = env.JOBHOOK_PLATFORM_TOKEN ?? (env.JOBHOOK_PLATFORM_TOKEN_FILE ? readSecretFile(env.JOBHOOK_PLATFORM_TOKEN_FILE, 'JOBHOOK_PLATFORM_TOKEN_FILE') : undefined);
   if (token) platform.auth = { type: 'bearer', token };
+  else if (env.JOBHOOK_PLATFORM_OAUTH_TOKEN_URL) platform.auth = oauthFromEnv(env);
   else if (env.JOBHOOK_PLATFORM_USER) {
     const password = env.JOBHOOK_PLATFORM_PASSWORD ?? (env.JOBHOOK_PLATFORM_PASSWORD_FILE ? readSecretFile(env.JOBHOOK_PLATFORM_PASSWORD_FILE, 'JOBHOOK_PLATFORM_PASSWORD_FILE') : '');
-    platform.auth = { type: 'basic', username: env.JOBHOOK_PLATFORM_USER, password };
+    platform.auth = { type: 'basic', username: env.JOBHOOK_PLATFORM_USER, password, ...(env.JOBHOOK_PLATFORM_DOMAIN ? { domain: env.JOBHOOK_PLATFORM_DOMAIN } : {}) };
   }
   if (Object.keys(platform).length > 0) out.platform = platform;
   const apiToken = env.JOBHOOK_TOKEN ?? (env.JOBHOOK_TOKEN_FILE ? readSecretFile(env.JOBHOOK_TOKEN_FILE, 'JOBHOOK_TOKEN_FILE') : undefined);
@@ -310,7 +429,10 @@ export function configFromFile(file: string, required: boolean): HostConfigInput
 
 /** Merges the layers over the defaults and validates the result; paths stay as given. */
 export function resolveConfig(...layers: HostConfigInput[]): HostConfig {
-  const merged = layers.reduce<HostConfig>((acc, layer) => mergeDeep(acc, layer), DEFAULT_CONFIG);
+  let merged = layers.reduce<HostConfig>((acc, layer) => mergeDeep(acc, layer), DEFAULT_CONFIG);
+  // An auth method is one choice, not fields to blend: the last layer that names one wins whole.
+  const lastAuth = layers.map((l) => (l.platform as { auth?: PlatformAuth } | undefined)?.auth).filter((a) => a !== undefined).pop();
+  if (lastAuth) merged = { ...merged, platform: { ...merged.platform, auth: lastAuth } };
   if (!validateConfig(merged)) {
     const problems = toProblems(validateConfig.errors);
     throw new ConfigError('CONFIG_INVALID', `invalid host configuration: ${problems.map((p) => `${p.pointer}: ${p.message}`).join('; ')}`);

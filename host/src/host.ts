@@ -1,12 +1,17 @@
 import path from 'node:path';
 import { resolveConfig, type HostConfig, type HostConfigInput } from './config.js';
 import { Dispatcher, type DispatchResult } from './dispatch/dispatcher.js';
-import { createEgressGateway } from './egress/create-egress-gateway.js';
+import type { EgressRouter } from './egress/egress-client.js';
 import type { EgressGateway } from './egress/egress-gateway.js';
+import { UnconfiguredEgressGateway } from './egress/egress-gateway.js';
+import { platformCredentials } from './egress/platform-credentials.js';
+import { PlatformEgressGateway } from './egress/platform-egress-gateway.js';
 import { maxEgressRequestJsonLength } from './egress/parse-egress-request.js';
 import { JobHookError } from './errors.js';
 import { createHostLogger, type HostLogger } from './logging/logger.js';
 import { ManifestSchema } from './manifest/manifest-schema.js';
+import { NO_PLATFORM_RESOLVER, PlatformJobTypeResolver, type JobTypeResolver } from './platform/job-type-resolver.js';
+import { PlatformApi } from './platform/platform-api.js';
 import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js';
 import type { PluginStatus } from './registry/plugin-state.js';
 import { createSandboxFactory } from './sandbox/create-sandbox-factory.js';
@@ -27,6 +32,11 @@ export interface HostOptions {
    * (`true`, or timings to override). Off by default; `jobhook serve` turns it on.
    */
   readonly watch?: boolean | Partial<WatchTimings>;
+  /**
+   * Where the host's requests for a URL are really sent (plugin egress, OAuth token, job-type
+   * lookups). The test harness maps faked origins to loopback servers and refuses the rest.
+   */
+  readonly egressRouter?: EgressRouter;
   /**
    * Aborting it during start-up stops loading (plugins not yet loaded are not started) and closes
    * what was opened; `createHost` then rejects with HOST_START_ABORTED. No effect once started.
@@ -54,6 +64,26 @@ export function assertNoNodeSnapshot(): void {
   }
 }
 
+/**
+ * The host's ways to the platform: the plugins' egress gateway and the job-type resolver, sharing
+ * one set of platform credentials (so one OAuth token serves both).
+ */
+function platformAccess(config: HostConfig, options: HostOptions): { egress: EgressGateway; jobTypes: JobTypeResolver } {
+  const url = config.platform.url;
+  const router = options.egressRouter;
+  if (url === null) return { egress: options.egress ?? new UnconfiguredEgressGateway(), jobTypes: NO_PLATFORM_RESOLVER };
+  // A gateway handed in (serve's, counted in metrics) shares its credentials: one OAuth token per host.
+  const credentials = options.egress?.platformCredentials ?? platformCredentials(config.platform.auth, {
+    timeoutMs: config.egress.defaultTimeoutMs,
+    ...(router ? { fetch: (u: URL, init: RequestInit) => fetch(router(u), init) } : {}),
+  });
+  const egress =
+    options.egress ??
+    new PlatformEgressGateway({ platform: { url, auth: config.platform.auth }, credentials, limits: config.egress, plugins: config.plugins, ...(router ? { router } : {}) });
+  const api = new PlatformApi(url, credentials, { timeoutMs: config.egress.defaultTimeoutMs, ...(router ? { router } : {}) });
+  return { egress, jobTypes: new PlatformJobTypeResolver(api) };
+}
+
 /** Creates a host and loads every plugin in its plugins folder. */
 export async function createHost(options: HostOptions = {}): Promise<Host> {
   const config = resolveConfig(options.config ?? {});
@@ -62,7 +92,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   if (!options.sandboxFactory && config.sandbox.mode === 'in-process') assertNoNodeSnapshot();
   // Schema, then gateway (it validates the platform URL): if either throws, nothing needs disposing.
   const schema = new ManifestSchema();
-  const egress = options.egress ?? createEgressGateway(config);
+  const { egress, jobTypes } = platformAccess(config, options);
   // A request body as large as egress allows must fit across the bridge.
   const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, maxEgressRequestJsonLength(config.egress.maxRequestBytes)) };
   let sandboxFactory: SandboxFactory;
@@ -72,7 +102,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await egress.dispose();
     throw e;
   }
-  const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config }, undefined, options.onPluginChange);
+  const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config, jobTypes }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
   let watcher: PluginWatcher | undefined;
   let closed = false;

@@ -3,11 +3,12 @@ import type { JobCompleteContext } from './context.js';
 
 /**
  * A job-complete handler: Keyfactor's `IOrchestratorJobCompleteHandler` in TypeScript idiom.
- * `jobTypes` must list the same GUIDs as the handler's entry in `plugin.json` (the host checks at load).
+ * `jobTypes` may be left out: the host knows the job types in force (plugin.json, or the admin's
+ * list) and injects them as `JobTypes`. When present it must list the same GUIDs (checked at load).
  */
 export interface JobCompleteHandler {
-  /** Comma-separated job-type GUIDs the handler runs for (seed parity with `JobTypes`). */
-  readonly jobTypes: string;
+  /** Comma-separated job-type GUIDs the handler runs for (seed parity with `JobTypes`); optional. */
+  readonly jobTypes?: string;
   /** Called after a matching job completes; returns whether the handler succeeded. */
   runHandler(context: JobCompleteContext): boolean | Promise<boolean>;
 }

@@ -6,7 +6,7 @@ export { OrchestratorJobStatusJobResult, CertStoreOperationType } from './enums.
 export type { JobCompleteEvent, JobCompleteContext } from './context.js';
 export { HttpClient } from './http-client.js';
 export type { HttpRequestOptions, HttpResponse, HttpResponsePromise, HttpHeaders } from './http-client.js';
-export { Logger, PluginOptions, JobContext } from './tokens.js';
+export { Logger, PluginOptions, JobContext, JobTypes } from './tokens.js';
 export type { LogFields } from './tokens.js';
 export { jobCompleteHandler } from './handler.js';
 export type { JobCompleteHandler, HandlerClass } from './handler.js';
@@ -16,3 +16,4 @@ export type { HttpErrorRequest } from './http-errors.js';
 export { injectable, singleton, injectAll, delay } from 'tsyringe';
 export { inject } from './di.js';
 export type { Token } from './di.js';
+export * from './platform/index.js';

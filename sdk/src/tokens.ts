@@ -41,3 +41,18 @@ export abstract class JobContext implements JobCompleteContext {
   abstract readonly jobHistoryId?: number | null;
   abstract readonly client: HttpClient;
 }
+
+/**
+ * The job types in force for the handler being built (injection token): the admin's
+ * `plugins.<id>.handlers.<name>.jobTypes`, else plugin.json's list with symbolic names
+ * (`WinCert:Inventory`, `custom:<name>`) resolved by the host. Handlers need not repeat GUIDs:
+ * leave `jobTypes` out, or write `get jobTypes() { return this.types.value; }` for seed parity.
+ */
+export abstract class JobTypes {
+  /** Lower-case job-type GUIDs. */
+  abstract readonly ids: readonly string[];
+  /** The same, comma-separated: the seed's `JobTypes` string. */
+  abstract readonly value: string;
+  /** Whether `jobTypeId` (any case, with or without braces) is one of them. */
+  abstract has(jobTypeId: string): boolean;
+}

@@ -82,6 +82,22 @@ event's job type routes to could not be loaded.`,
     run: async (input) => (await import('./validate-command.js')).validateCommand(input),
   }),
   command({
+    name: 'platform',
+    summary: 'check the connection to the platform API',
+    commands: [
+      command({
+        name: 'check',
+        summary: 'call GET Status/Endpoints with the configured credentials; print the Command version',
+        description: `Calls GET Status/Endpoints on platform.url with platform.auth (bearer, Basic with DOMAIN\\user, a
+header or OAuth 2 client credentials) and prints the Command version the platform reports
+(x-keyfactor-product-version). Exit 1 with a precise error when it is unreachable, the TLS
+handshake or the token endpoint fails, or the credentials are refused (saying which).`,
+        flags: { ...CONFIG_FLAG, 'platform-url': HOST_FLAGS['platform-url'] },
+        run: async (input) => (await import('./platform-command.js')).platformCheckCommand(input),
+      }),
+    ],
+  }),
+  command({
     name: 'events',
     summary: 'read the event store (also while serve runs)',
     description: "Reads the event store of --data-dir: what was accepted, dispatched and each handler's outcome.",

@@ -1,6 +1,16 @@
-import ky, { type BeforeRequestHook, type KyInstance, type Options } from 'ky';
+import ky, { type KyInstance, type Options } from 'ky';
+import type { Authorization } from './credentials/credential-provider.js';
+import type { OriginCredentials } from './credentials/origin-credentials.js';
 import { EgressDeniedError, EgressLimitError } from './egress-error.js';
+import { PLATFORM_MARKER } from './platform-credentials.js';
 import { readLimitedBody } from './read-limited-body.js';
+
+/**
+ * Where a request for a URL is actually sent. Production sends it where it says; the test harness
+ * maps each faked origin to its loopback server and throws (an EgressError) for any other, so a
+ * test never resolves a real name.
+ */
+export type EgressRouter = (url: URL) => URL;
 
 /** One request after policy and filtering: what the host actually sends. */
 export interface OutgoingRequest {
@@ -18,6 +28,8 @@ export interface ExchangeResult {
   readonly redirects: number;
   readonly headers: Array<[string, string]>;
   readonly body: Buffer;
+  /** The last hop's origin answered 401, fresh credentials were fetched and the request sent once more. */
+  readonly reauthenticated: boolean;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -46,22 +58,40 @@ function fetchWithAbort(input: Parameters<typeof fetch>[0], init?: RequestInit &
 /**
  * Performs requests with ky (no retries: the platform retries handlers itself; no ky timeout: the
  * caller's signal bounds the whole exchange, body included). Redirects are followed here, one by
- * one, so each hop is checked against the plugin's policy before it is requested.
+ * one, so each hop is checked against the plugin's policy before it is requested, and authenticated
+ * for its own origin only (credentials never follow a redirect to another origin). A 401 to
+ * credentials that can be renewed (OAuth) renews them and sends the request once more.
  */
 export class EgressClient {
   private readonly ky: KyInstance;
 
   constructor(
     private readonly limits: { readonly maxResponseBytes: number; readonly maxRedirects: number },
-    beforeRequest: readonly BeforeRequestHook[],
+    private readonly router?: EgressRouter,
   ) {
-    this.ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: 'manual', fetch: fetchWithAbort, hooks: { beforeRequest: [...beforeRequest] } });
+    this.ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: 'manual', fetch: fetchWithAbort });
   }
 
-  async perform(first: OutgoingRequest, signal: AbortSignal, checkHop: (method: string, url: URL) => void): Promise<ExchangeResult> {
+  async perform(first: OutgoingRequest, signal: AbortSignal, checkHop: (method: string, url: URL) => void, credentials?: OriginCredentials): Promise<ExchangeResult> {
     let request = first;
+    let reauthenticated = false;
     for (let redirects = 0; ; redirects++) {
-      const response = await this.ky(request.url.href, { method: request.method, headers: request.headers, body: request.body, abortWith: signal } as Options);
+      const target = credentials?.for(request.url);
+      let authorization: Authorization | undefined = target?.provider ? await target.provider.authorize(signal) : undefined;
+      const send = (): Promise<Response> => {
+        const headers: Record<string, string> = { ...request.headers };
+        for (const [name, value] of authorization?.headers ?? []) headers[name] = value;
+        if (target?.platform) headers[PLATFORM_MARKER[0]] = PLATFORM_MARKER[1];
+        const wire = this.router ? this.router(request.url) : request.url;
+        return this.ky(wire.href, { method: request.method, headers, body: request.body, abortWith: signal } as Options);
+      };
+      let response = await send();
+      if (response.status === 401 && authorization && !reauthenticated && target?.provider?.rejected(authorization)) {
+        await response.body?.cancel().catch(() => undefined);
+        reauthenticated = true;
+        authorization = await target.provider.authorize(signal);
+        response = await send();
+      }
       const location = response.headers.get('location');
       if (REDIRECT_STATUSES.has(response.status) && location !== null) {
         await response.body?.cancel().catch(() => undefined);
@@ -86,7 +116,7 @@ export class EgressClient {
         continue;
       }
       const body = request.method === 'HEAD' ? Buffer.alloc(0) : await readLimitedBody(response, this.limits.maxResponseBytes, request.url.href);
-      return { status: response.status, statusText: response.statusText, url: request.url, redirects, headers: [...response.headers], body };
+      return { status: response.status, statusText: response.statusText, url: request.url, redirects, headers: [...response.headers], body, reauthenticated };
     }
   }
 }

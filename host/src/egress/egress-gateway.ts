@@ -1,5 +1,6 @@
 import type { HostLogger } from '../logging/logger.js';
 import type { PluginManifest } from '../manifest/plugin-manifest.js';
+import type { CredentialProvider } from './credentials/credential-provider.js';
 
 /** The invocation a request belongs to: for limits, attribution and abort when it ends. */
 export interface InvocationScope {
@@ -22,6 +23,8 @@ export interface PluginEgress {
 /** Hands each loaded plugin version its egress channel. */
 export interface EgressGateway {
   forPlugin(manifest: PluginManifest, logger: HostLogger): PluginEgress;
+  /** The platform credentials it adds, so the host's own platform calls share them (one OAuth token). */
+  readonly platformCredentials?: CredentialProvider;
   dispose(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import type { HttpPermissionRule } from '../manifest/plugin-manifest.js';
+import type { LabeledRule } from './admin-permissions.js';
 import { EgressDeniedError, EgressRuleError } from './egress-error.js';
 
 /** Decides, before any I/O, whether a plugin may make a request (design §3.3: default deny). */
@@ -26,8 +27,8 @@ function pathSegments(pathname: string): string[] {
   return segments;
 }
 
-function compileRule(rule: HttpPermissionRule, index: number, base: URL, pluginId: string): CompiledRule {
-  const label = `permissions.http[${index}] ('${rule.url}')`;
+function compileRule(rule: LabeledRule, index: number, base: URL, pluginId: string): CompiledRule {
+  const label = rule.label ?? `permissions.http[${index}] ('${rule.url}')`;
   const invalid = (why: string): never => {
     throw new EgressRuleError('EGRESS_RULE_INVALID', `plugin '${pluginId}': ${label} ${why}`, pluginId);
   };
@@ -73,7 +74,7 @@ export class ManifestEgressPolicy implements EgressPolicy {
 
   constructor(
     private readonly pluginId: string,
-    rules: readonly HttpPermissionRule[],
+    rules: readonly (HttpPermissionRule | LabeledRule)[],
     private readonly platform: URL,
   ) {
     this.rules = rules.map((rule, i) => compileRule(rule, i, platform, pluginId));

@@ -1,45 +1,68 @@
-import type { EgressLimits, PlatformAuth } from '../config.js';
+import type { EgressLimits, PlatformAuth, PluginOverrides } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { PluginManifest } from '../manifest/plugin-manifest.js';
-import { EgressClient } from './egress-client.js';
+import { rulesInForce } from './admin-permissions.js';
+import type { CredentialProvider } from './credentials/credential-provider.js';
+import { OriginCredentials, pluginCredentialProviders } from './credentials/origin-credentials.js';
+import { EgressClient, type EgressRouter } from './egress-client.js';
 import type { EgressGateway, PluginEgress } from './egress-gateway.js';
 import { ManifestEgressPolicy } from './egress-policy.js';
-import { PlatformCredentials } from './platform-credentials.js';
+import { platformCredentials } from './platform-credentials.js';
 import { parsePlatformUrl } from './platform-url.js';
 import { PlatformPluginEgress } from './plugin-egress.js';
 
-/** What the gateway is built from: `HostConfig.platform` and `HostConfig.egress`. */
+/** What the gateway is built from: `HostConfig.platform`, `HostConfig.egress` and `HostConfig.plugins`. */
 export interface PlatformEgressOptions {
   readonly platform: { readonly url: string; readonly auth: PlatformAuth };
   readonly limits: EgressLimits;
+  /** Per-plugin credentials and permission changes (`plugins.<id>.credentials`, `.permissions`). */
+  readonly plugins?: Readonly<Record<string, PluginOverrides>>;
+  /** Where requests are really sent (the test harness's fakes); default: where they say. */
+  readonly router?: EgressRouter;
+  /** The platform credentials, when the host shares them with its own platform calls; default: built from `auth`. */
+  readonly credentials?: CredentialProvider;
+  /** Where `env:NAME` secrets are read; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
- * The host's egress gateway to the platform API: one ky client (credentials hook, no retries, no
- * automatic redirects) shared by every plugin; each plugin version gets its own policy, concurrency
- * slots and in-flight book. Disposing it aborts everything still in flight.
+ * The host's egress gateway to the platform API and the third-party origins plugins are allowed:
+ * one ky client (no retries, no automatic redirects) and one set of platform credentials shared by
+ * every plugin; each plugin version gets its own policy, per-origin credentials, concurrency slots
+ * and in-flight book. Disposing it aborts everything still in flight.
  */
 export class PlatformEgressGateway implements EgressGateway {
   private readonly platform: URL;
-  private readonly credentials: PlatformCredentials;
+  /** The host's platform credentials (an OAuth token is shared by every plugin). */
+  readonly platformCredentials: CredentialProvider;
   private readonly client: EgressClient;
   private readonly channels = new Set<PlatformPluginEgress>();
   private disposed = false;
 
   constructor(private readonly options: PlatformEgressOptions) {
     this.platform = parsePlatformUrl(options.platform.url);
-    this.credentials = new PlatformCredentials(options.platform.auth);
-    this.client = new EgressClient(options.limits, [this.credentials.hook(this.platform.origin)]);
+    const router = options.router;
+    this.platformCredentials = options.credentials ?? platformCredentials(options.platform.auth, {
+      timeoutMs: options.limits.defaultTimeoutMs,
+      ...(router ? { fetch: (url: URL, init: RequestInit) => fetch(router(url), init) } : {}),
+    });
+    this.client = new EgressClient(options.limits, router);
   }
 
-  /** Throws EgressRuleError (code EGRESS_RULE_INVALID) when a permissions.http rule cannot be used. */
+  /**
+   * Throws EgressRuleError (EGRESS_RULE_INVALID, PERMISSION_REVOKE_UNMATCHED) when the rules in force
+   * cannot be used, ConfigError when the plugin's credentials cannot be read.
+   */
   forPlugin(manifest: PluginManifest, logger: HostLogger): PluginEgress {
     if (this.disposed) throw new Error('the egress gateway is disposed');
-    const policy = new ManifestEgressPolicy(manifest.id, manifest.permissions?.http ?? [], this.platform);
+    const overrides = this.options.plugins?.[manifest.id];
+    const rules = rulesInForce(manifest.id, manifest.permissions?.http ?? [], overrides?.permissions);
+    const policy = new ManifestEgressPolicy(manifest.id, rules, this.platform);
+    const credentials = new OriginCredentials(this.platform.origin, this.platformCredentials, pluginCredentialProviders(manifest.id, overrides?.credentials, this.options.env));
     const channel = new PlatformPluginEgress({
       platform: this.platform,
       policy,
-      credentials: this.credentials,
+      credentials,
       client: this.client,
       limits: this.options.limits,
       logger,

@@ -6,7 +6,7 @@ import type { EgressClient } from './egress-client.js';
 import type { InvocationScope, PluginEgress } from './egress-gateway.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
-import type { PlatformCredentials } from './platform-credentials.js';
+import type { OriginCredentials } from './credentials/origin-credentials.js';
 import { resolveRequestUrl } from './platform-url.js';
 import { redactBody, redactHeaders } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
@@ -17,12 +17,26 @@ import { RequestSlots } from './request-slots.js';
 export interface PluginEgressDeps {
   readonly platform: URL;
   readonly policy: EgressPolicy;
-  readonly credentials: PlatformCredentials;
+  readonly credentials: OriginCredentials;
   readonly client: EgressClient;
   readonly limits: EgressLimits;
   readonly logger: HostLogger;
   /** Called once when the channel is disposed (the gateway forgets it). */
   readonly onDisposed?: () => void;
+}
+
+/** Response header naming the request headers the host dropped (comma-separated), so the plugin can know. */
+export const DROPPED_HEADERS_HEADER = 'x-jobhook-dropped-headers';
+
+/** Drops the headers any of the plugin's credentials set, which the plugin may not set itself. */
+function withoutCredentialHeaders(headers: Record<string, string>, dropped: readonly string[], names: ReadonlySet<string>): { headers: Record<string, string>; dropped: string[] } {
+  const kept: Record<string, string> = {};
+  const all = [...dropped];
+  for (const [name, value] of Object.entries(headers)) {
+    if (names.has(name)) all.push(name);
+    else kept[name] = value;
+  }
+  return { headers: kept, dropped: all };
 }
 
 // Past the deadline, `endInvocation` aborts a request; its own timer is a backstop this much later.
@@ -52,28 +66,42 @@ export class PlatformPluginEgress implements PluginEgress {
       const request = parseEgressRequest(requestJson, limits.maxRequestBytes);
       const method = (record.method = request.method);
       const url = (record.url = resolveRequestUrl(request.url, this.deps.platform));
+      record.platformOrigin = this.deps.platform.origin;
       policy.check(method, url);
-      const { headers, dropped } = filterRequestHeaders(request.headers, credentials.customHeader);
+      const filtered = filterRequestHeaders(request.headers, null);
+      const { headers, dropped } = withoutCredentialHeaders(filtered.headers, filtered.dropped, credentials.headerNames());
       record.droppedHeaders = dropped;
       const body = decodeBody(request.body, limits.maxRequestBytes, url.href);
       record.bytesOut = body?.byteLength ?? 0;
 
       const signal = (controller = this.track(scope.invocationId)).signal;
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
-        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u)),
+        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), credentials),
       );
-      const shown = redactHeaders(result.headers, credentials.secrets);
-      const safe = redactBody(result.body, credentials.secrets);
+      const secrets = credentials.secrets();
+      const shown = redactHeaders(result.headers, secrets);
+      const safe = redactBody(result.body, secrets);
+      // The plugin is told which of its headers were not sent (a header, so ky-style and fetch code alike
+      // can read it); only the host sets it, so a server cannot fake or hide the report.
+      const headersOut = shown.headers.filter(([name]) => name !== DROPPED_HEADERS_HEADER);
+      if (dropped.length > 0) headersOut.push([DROPPED_HEADERS_HEADER, dropped.join(', ')]);
       const value: EgressResponseData = {
         status: result.status,
         statusText: result.statusText,
         requestUrl: url.href,
         url: result.url.href,
         redirected: result.redirects > 0,
-        headers: shown.headers,
+        headers: headersOut,
         body: encodeResponseBody(safe.body),
       };
-      record.succeeded({ status: result.status, bytesIn: result.body.byteLength, redirects: result.redirects, withheldHeaders: shown.withheld, redactedInBody: safe.occurrences });
+      record.succeeded({
+        status: result.status,
+        bytesIn: result.body.byteLength,
+        redirects: result.redirects,
+        withheldHeaders: shown.withheld,
+        redactedInBody: safe.occurrences,
+        reauthenticated: result.reauthenticated,
+      });
       return JSON.stringify({ ok: true, value });
     } catch (e) {
       const error = toEgressError(e, controller?.signal, record.url?.href);

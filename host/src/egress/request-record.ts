@@ -28,6 +28,8 @@ export class RequestRecord {
   url: URL | undefined;
   bytesOut = 0;
   droppedHeaders: readonly string[] = [];
+  /** The platform API's origin: requests elsewhere are logged as third-party requests, with their origin. */
+  platformOrigin: string | undefined;
 
   constructor(
     private readonly logger: HostLogger,
@@ -42,14 +44,20 @@ export class RequestRecord {
       invocationId: this.scope.invocationId,
       method: this.method,
       url: this.url ? loggableUrl(this.url) : undefined,
+      ...(this.url && this.platformOrigin !== undefined && this.url.origin !== this.platformOrigin ? { origin: this.url.origin } : {}),
       bytesOut: this.bytesOut,
       durationMs: Math.round((performance.now() - this.started) * 1000) / 1000,
       ...(this.droppedHeaders.length > 0 ? { droppedHeaders: this.droppedHeaders } : {}),
     };
   }
 
-  succeeded(outcome: { status: number; bytesIn: number; redirects: number; withheldHeaders: readonly string[]; redactedInBody: number }): void {
-    const { status, bytesIn, redirects, withheldHeaders, redactedInBody } = outcome;
+  /** `platform request` or `third-party request`, by the origin first requested. */
+  private kind(): string {
+    return this.url && this.platformOrigin !== undefined && this.url.origin !== this.platformOrigin ? 'third-party request' : 'platform request';
+  }
+
+  succeeded(outcome: { status: number; bytesIn: number; redirects: number; withheldHeaders: readonly string[]; redactedInBody: number; reauthenticated?: boolean }): void {
+    const { status, bytesIn, redirects, withheldHeaders, redactedInBody, reauthenticated } = outcome;
     this.logger.info(
       {
         ...this.fields(),
@@ -58,12 +66,13 @@ export class RequestRecord {
         redirects,
         ...(withheldHeaders.length > 0 ? { withheldHeaders } : {}),
         ...(redactedInBody > 0 ? { redactedInBody } : {}),
+        ...(reauthenticated ? { reauthenticated } : {}),
       },
-      'platform request',
+      this.kind(),
     );
   }
 
   failed(error: EgressError): void {
-    this.logger.warn({ ...this.fields(), code: error.code, error: error.message }, error instanceof EgressDeniedError ? 'platform request denied' : 'platform request failed');
+    this.logger.warn({ ...this.fields(), code: error.code, error: error.message }, error instanceof EgressDeniedError ? `${this.kind()} denied` : `${this.kind()} failed`);
   }
 }

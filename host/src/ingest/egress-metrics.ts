@@ -19,6 +19,7 @@ function outcomeOf(envelopeJson: string): string {
  */
 export function countEgress(inner: EgressGateway, metrics: ServiceMetrics): EgressGateway {
   return {
+    ...(inner.platformCredentials ? { platformCredentials: inner.platformCredentials } : {}),
     forPlugin(manifest: PluginManifest, logger: HostLogger): PluginEgress {
       const channel = inner.forPlugin(manifest, logger);
       return {

@@ -1,5 +1,5 @@
 import type { PlatformAuth } from '../config.js';
-import { PlatformCredentials } from '../egress/platform-credentials.js';
+import { platformCredentials } from '../egress/platform-credentials.js';
 import { loggableUrl, parsePlatformUrl } from '../egress/platform-url.js';
 import { PollerError } from './poller-error.js';
 
@@ -11,8 +11,9 @@ export type PlatformAuthHeaders = () => Promise<Iterable<readonly [string, strin
 
 /** The host's platform credentials (`platform.auth`) as poller request headers. */
 export function platformAuthHeaders(auth: PlatformAuth): PlatformAuthHeaders {
-  const { headers } = new PlatformCredentials(auth);
-  return async () => headers;
+  // An OAuth token is fetched on first use and reused until shortly before it expires.
+  const credentials = platformCredentials(auth);
+  return async () => (await credentials.authorize()).headers;
 }
 
 /** What the job-history client is built from. */

@@ -6,6 +6,8 @@ import type { HostLogger } from '../logging/logger.js';
 import { normalizeGuid, type PluginLimits } from '../manifest/plugin-manifest.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { SandboxFactory, SandboxHostServices } from '../sandbox/plugin-sandbox.js';
+import { NO_PLATFORM_RESOLVER, type JobTypeResolver } from '../platform/job-type-resolver.js';
+import { jobTypesInForce } from './job-types-in-force.js';
 import { InvocationBook, PluginInstance } from './plugin-instance.js';
 
 /** What loading a plugin version needs from the host. */
@@ -14,6 +16,14 @@ export interface PluginLoaderDeps {
   readonly egress: EgressGateway;
   readonly logger: HostLogger;
   readonly config: HostConfig;
+  /** Resolves symbolic job types (`WinCert:Inventory`, `custom:<name>`); default: none can be. */
+  readonly jobTypes?: JobTypeResolver;
+}
+
+/** How one load happens. */
+export interface LoadOptions {
+  /** A restart of the same files after a crash: earlier job-type lookups may serve. */
+  readonly cachedJobTypes?: boolean;
 }
 
 // Keys the host sets on a plugin's log line; a plugin's own fields cannot overwrite them.
@@ -45,15 +55,21 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
 };
 
 /**
- * Brings one plugin version to life: its sandbox (runtime + bundle), then the check that the code's
- * handlers and their `jobTypes` agree with plugin.json, which is what routing trusts.
+ * Brings one plugin version to life: the job types in force per handler, its sandbox (runtime +
+ * bundle), then the check that the code's handlers (and any `jobTypes` they write) agree with them,
+ * which is what routing trusts.
  */
-export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderDeps): Promise<PluginInstance> {
+export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderDeps, loadOptions: LoadOptions = {}): Promise<PluginInstance> {
   const { manifest } = pkg;
   const { id, version } = manifest;
+  // Before any sandbox exists, so the runtime can inject them and a platform lookup gone wrong costs no isolate.
+  const inForce = await jobTypesInForce(manifest, deps.config.plugins[id], deps.jobTypes ?? NO_PLATFORM_RESOLVER, { cached: loadOptions.cachedJobTypes ?? false });
   const limits = effectiveLimits(manifest.limits, deps.config, id);
   const options = mergeDeep({ ...(manifest.config ?? {}) }, deps.config.plugins[id]?.options ?? {});
   const log = deps.logger.child({ plugin: id, version });
+  for (const [handler, info] of inForce) {
+    if (info.error) log.error({ handler, code: info.error.code, error: info.error.message }, `handler ${handler} of plugin ${id} refused: ${info.error.code}`);
+  }
   const book = new InvocationBook();
   const egress = deps.egress.forPlugin(manifest, log);
   const services: SandboxHostServices = {
@@ -86,6 +102,7 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
       bundleCode: pkg.bundleCode,
       bundleFilename: `plugin:${id}/${manifest.main}`,
       optionsJson: JSON.stringify(options),
+      jobTypesJson: JSON.stringify(Object.fromEntries([...inForce].map(([name, h]) => [name, h.jobTypes]))),
       memoryMb: limits.memoryMb,
       loadTimeoutMs: Math.min(limits.timeoutMs, 30_000),
     });
@@ -97,18 +114,25 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   const problems: string[] = [];
   const inCode = new Map(declared.handlers.map((h) => [h.name, parseJobTypes(h.jobTypes)]));
   for (const h of manifest.handlers) {
-    const fromManifest = h.jobTypes.map(normalizeGuid);
+    const info = inForce.get(h.name)!;
     const fromCode = inCode.get(h.name);
+    // A refused handler (a name that did not resolve) has no job types to agree with: it routes nothing.
     if (fromCode === undefined) {
       problems.push(`handler '${h.name}' is declared in plugin.json but no class is decorated @jobCompleteHandler('${h.name}')`);
-    } else if (!sameSet(fromManifest, fromCode)) {
-      problems.push(`handler '${h.name}': plugin.json lists job types [${fromManifest.join(', ')}] but the code's jobTypes is [${fromCode.join(', ')}]; make them the same`);
+    } else if (info.error === undefined && !sameSet(info.jobTypes, fromCode)) {
+      const where =
+        info.source === 'config'
+          ? `the job types in force, set by the host configuration (plugins.${id}.handlers.${h.name}.jobTypes), are`
+          : `plugin.json lists job types${info.resolved.length > 0 ? ' (names resolved)' : ''}`;
+      problems.push(
+        `handler '${h.name}': ${where} [${info.jobTypes.join(', ')}] but the code's jobTypes is [${fromCode.join(', ')}]; drop the jobTypes property from the code (the host supplies the job types in force, injectable as JobTypes) or make them the same`,
+      );
     }
-    handlers.set(h.name, fromManifest);
+    handlers.set(h.name, info.jobTypes);
   }
   for (const name of inCode.keys()) {
     if (!manifest.handlers.some((h) => h.name === name)) problems.push(`handler '${name}' is decorated in code but missing from plugin.json "handlers"`);
   }
   if (problems.length > 0) return fail('PLUGIN_HANDLERS_MISMATCH', problems.join('; '));
-  return new PluginInstance(pkg, limits, handlers, sandbox, egress, book, deps.config.limits.queueDepth);
+  return new PluginInstance(pkg, limits, handlers, sandbox, egress, book, deps.config.limits.queueDepth, inForce);
 }

@@ -4,6 +4,7 @@ import type { PluginLimits } from '../manifest/plugin-manifest.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginSandbox, SandboxDeath, SandboxInvokeResult, SandboxStats } from '../sandbox/plugin-sandbox.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import type { HandlerJobTypes } from './job-types-in-force.js';
 import type { PluginState } from './plugin-state.js';
 
 /** How one invocation ended, before dispatch adds plugin, version and duration. */
@@ -37,12 +38,14 @@ export class PluginInstance {
   constructor(
     readonly pkg: PluginPackage,
     readonly limits: PluginLimits,
-    /** Handler name → normalised job-type GUIDs, from the manifest (checked against the code). */
+    /** Handler name → normalised job-type GUIDs in force (admin's or manifest's, checked against the code). */
     readonly handlers: ReadonlyMap<string, readonly string[]>,
     private readonly sandbox: PluginSandbox,
     private readonly egress: PluginEgress,
     readonly book: InvocationBook,
     queueDepth: number,
+    /** Handler name → where its job types came from and what symbolic names resolved to. */
+    readonly jobTypeInfo: ReadonlyMap<string, HandlerJobTypes> = new Map(),
   ) {
     this.gate = new ConcurrencyGate(limits.concurrency, queueDepth);
   }

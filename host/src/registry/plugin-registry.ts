@@ -8,7 +8,7 @@ import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-p
 import type { SandboxDeath } from '../sandbox/plugin-sandbox.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { FolderQueue } from './folder-queue.js';
-import { loadPluginInstance, type PluginLoaderDeps } from './load-plugin-instance.js';
+import { loadPluginInstance, type LoadOptions, type PluginLoaderDeps } from './load-plugin-instance.js';
 import type { PluginChange } from './plugin-change.js';
 import type { PluginInstance } from './plugin-instance.js';
 import type { PluginErrorRecord, PluginStatus } from './plugin-state.js';
@@ -202,10 +202,10 @@ export class PluginRegistry {
     return { kind: 'added', id, version, folder };
   }
 
-  private async load(pkg: PluginPackage): Promise<PluginInstance> {
+  private async load(pkg: PluginPackage, options: LoadOptions = {}): Promise<PluginInstance> {
     await this.loads.acquire();
     try {
-      return await loadPluginInstance(pkg, this.deps);
+      return await loadPluginInstance(pkg, this.deps, options);
     } finally {
       this.loads.release();
     }
@@ -332,7 +332,8 @@ export class PluginRegistry {
         if (this.closed || slot.active !== instance) return undefined;
         try {
           // Through the load gate: when a shared process dies, all its plugins restart at once.
-          const fresh = await this.load(instance.pkg);
+          // The same files: the job types they resolved to serve again, even with the platform down.
+          const fresh = await this.load(instance.pkg, { cachedJobTypes: true });
           this.activate(slot, fresh, true);
           void this.retire(instance);
           return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder } as PluginChange;

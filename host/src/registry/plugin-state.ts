@@ -20,7 +20,17 @@ export interface PluginStatus {
   readonly version: string | null;
   readonly contentHash: string | null;
   readonly loadedAt: string | null;
-  readonly handlers: ReadonlyArray<{ readonly name: string; readonly jobTypes: readonly string[] }>;
+  readonly handlers: ReadonlyArray<{
+    readonly name: string;
+    /** The job types in force (normalised GUIDs): what routing uses. */
+    readonly jobTypes: readonly string[];
+    /** `config` when the admin's plugins.<id>.handlers.<name>.jobTypes replaced the manifest's list (absent: the manifest's). */
+    readonly jobTypesFrom?: 'config';
+    /** The manifest's symbolic job types and the GUIDs (and names) they resolved to. */
+    readonly resolved?: ReadonlyArray<{ readonly entry: string; readonly jobTypeId: string; readonly jobType: string }>;
+    /** Why the handler is refused (e.g. JOB_TYPE_UNRESOLVED): it routes nothing while the plugin's other handlers serve. */
+    readonly error?: { readonly code: string; readonly message: string };
+  }>;
   readonly limits: PluginLimits | null;
   readonly lastError: PluginErrorRecord | null;
 }

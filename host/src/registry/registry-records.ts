@@ -42,7 +42,13 @@ export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMa
       version: a?.version ?? slot.loading ?? slot.failedVersion,
       contentHash: a?.pkg.contentHash ?? null,
       loadedAt: a ? a.loadedAt.toISOString() : null,
-      handlers: a ? [...a.handlers].map(([name, jobTypes]) => ({ name, jobTypes })) : [],
+      handlers: a
+        ? [...a.handlers].map(([name, jobTypes]) => {
+            const info = a.jobTypeInfo.get(name);
+            // Shown only when they add something: the admin's list, or names the platform resolved.
+            return { name, jobTypes, ...(info?.source === 'config' ? { jobTypesFrom: info.source } : {}), ...(info && info.resolved.length > 0 ? { resolved: info.resolved } : {}), ...(info?.error ? { error: info.error } : {}) };
+          })
+        : [],
       limits: a?.limits ?? null,
       lastError: slot.lastError,
     });

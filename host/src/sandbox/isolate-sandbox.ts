@@ -109,7 +109,7 @@ export class IsolateSandbox implements PluginSandbox {
       });
       const factory = (await pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       pluginScript.release();
-      const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson], { result: { copy: true }, timeout: spec.loadTimeoutMs });
+      const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson, spec.jobTypesJson ?? '{}'], { result: { copy: true }, timeout: spec.loadTimeoutMs });
       factory.release();
       const envelope = this.checkedEnvelope(raw, isLoadedPlugin);
       if (!envelope.ok) throw new SandboxError(envelope.error.code, envelope.error.message, spec.pluginId);

@@ -10,6 +10,8 @@ export interface SandboxLoadSpec {
   readonly bundleFilename: string;
   /** The merged options object as JSON. */
   readonly optionsJson: string;
+  /** Handler name → job-type GUIDs in force, as JSON; the runtime injects them (`JobTypes`). */
+  readonly jobTypesJson?: string;
   readonly memoryMb: number;
   /** Bound on evaluating the runtime and the bundle and constructing handlers. */
   readonly loadTimeoutMs: number;

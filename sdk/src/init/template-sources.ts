@@ -61,8 +61,9 @@ export class JobHistory {
  */
 @jobCompleteHandler('${HANDLER_NAME}')
 export class ${HANDLER_NAME} implements JobCompleteHandler {
-  // Must list the same GUIDs as this handler's "jobTypes" in plugin.json (the host checks at load).
-  readonly jobTypes = '${t.jobTypes.join(',')}';
+  // No jobTypes here: the handler runs for the job types in force — plugin.json's "jobTypes", or the
+  // list an admin sets for this installation (plugins.<id>.handlers.AuditJob.jobTypes). Inject
+  // JobTypes to read them.
 
   constructor(
     private readonly history: JobHistory,

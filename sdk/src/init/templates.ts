@@ -103,8 +103,10 @@ mv /srv/jobhook/incoming/${t.id} /srv/jobhook/plugins/
 \`\`\`
 
 Job types: \`GET /KeyfactorAPI/CertificateStoreTypes/Name/{shortName}\` lists a store type's
-\`InventoryJobType\`, \`ManagementJobType\`, … GUIDs; put them in plugin.json \`handlers[].jobTypes\`
-and in the handler's \`jobTypes\`. See the JobHook plugin author guide (docs/plugin-authors.md).
+\`InventoryJobType\`, \`ManagementJobType\`, … GUIDs; put them in plugin.json \`handlers[].jobTypes\`, or
+name them (\`"AcmeStore:Inventory"\`, \`"custom:<JobTypeName>"\`) and the host resolves them at load. An admin
+can replace the list per installation (\`plugins.<id>.handlers.<name>.jobTypes\`); the handler's code
+does not repeat GUIDs. See the JobHook plugin author guide (docs/plugin-authors.md).
 `;
 }
 

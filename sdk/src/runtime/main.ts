@@ -6,7 +6,7 @@ import { container } from 'tsyringe';
 import * as sdk from '../index.js';
 import { handlerRegistrations, type HandlerClass, type JobCompleteHandler } from '../handler.js';
 import { HttpClient } from '../http-client.js';
-import { JobContext, Logger, PluginOptions } from '../tokens.js';
+import { JobContext, JobTypes, Logger, PluginOptions } from '../tokens.js';
 import { BridgeHttpClient } from './http-client.js';
 import { BridgeLogger, LogBudget, makeConsole } from './plugin-logger.js';
 import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
@@ -84,6 +84,19 @@ function readLimits(json: unknown): RuntimeLimits {
 interface LoadedState {
   readonly options: Readonly<Record<string, unknown>>;
   readonly handlers: ReadonlyMap<string, HandlerClass>;
+  readonly jobTypes: ReadonlyMap<string, JobTypes>;
+}
+
+const GUID_BRACES = /^\{|\}$/g;
+
+/** The frozen `JobTypes` a handler gets; null when the host sent none for it. */
+function jobTypesOf(json: unknown, name: string): JobTypes | null {
+  const list = (json as Record<string, unknown> | null)?.[name];
+  if (!Array.isArray(list) || !list.every((g) => typeof g === 'string')) return null;
+  const ids = freeze(list.map((g: string) => g.trim().replace(GUID_BRACES, '').toLowerCase()));
+  const value = ids.join(',');
+  const has = (jobTypeId: string): boolean => typeof jobTypeId === 'string' && ids.includes(jobTypeId.trim().replace(GUID_BRACES, '').toLowerCase());
+  return freeze(assign(create(JobTypes.prototype) as JobTypes, { ids, value, has, toString: () => value }));
 }
 
 /**
@@ -120,14 +133,15 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
 
   let loaded: LoadedState | null = null;
 
-  function registerServices(scope: typeof container, context: ReturnType<typeof createJobContext>, logger: Logger, options: LoadedState['options']): void {
+  function registerServices(scope: typeof container, context: ReturnType<typeof createJobContext>, logger: Logger, options: LoadedState['options'], jobTypes: JobTypes | null): void {
+    if (jobTypes !== null) scope.register(asInjectionToken(JobTypes), { useValue: jobTypes });
     scope.register(asInjectionToken(JobContext), { useValue: context as unknown as JobContext });
     scope.register(asInjectionToken(HttpClient), { useValue: context.client });
     scope.register(asInjectionToken(Logger), { useValue: logger });
     scope.register(asInjectionToken(PluginOptions), { useValue: options as PluginOptions });
   }
 
-  function loadPlugin(factory: unknown, optionsJson: string): string {
+  function loadPlugin(factory: unknown, optionsJson: string, jobTypesJson?: string): string {
     try {
       if (loaded !== null) throw new RuntimeError('PLUGIN_ALREADY_LOADED', 'this isolate already holds a plugin');
       if (typeof factory !== 'function') throw new RuntimeError('PLUGIN_BUNDLE_INVALID', 'the plugin bundle did not evaluate to a module factory');
@@ -143,7 +157,9 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
         throw new RuntimeError('PLUGIN_NO_HANDLERS', "the bundle declares no handler: decorate a class with @jobCompleteHandler('<name from plugin.json>')");
       }
       const options = deepFreeze(parse(optionsJson) as Record<string, unknown>);
+      const inForce: unknown = typeof jobTypesJson === 'string' ? parse(jobTypesJson) : null;
       const handlers = new Map<string, HandlerClass>();
+      const jobTypesByHandler = new Map<string, JobTypes>();
       const declared: DeclaredHandler[] = [];
       for (const { name, target } of registrations) {
         if (handlers.has(name)) throw new RuntimeError('PLUGIN_DUPLICATE_HANDLER', `two classes are decorated @jobCompleteHandler('${name}')`);
@@ -151,16 +167,23 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
         // Construct once at load: reads jobTypes and proves the dependency graph resolves before routing.
         const scope = container.createChildContainer();
         const client = new BridgeHttpClient(null, null);
-        registerServices(scope, createLoadTimeContext(client), newLogger(null), options);
+        const types = jobTypesOf(inForce, name);
+        if (types !== null) jobTypesByHandler.set(name, types);
+        registerServices(scope, createLoadTimeContext(client), newLogger(null), options, types);
         let instance: JobCompleteHandler;
         try {
           instance = scope.resolve(target as unknown as new () => JobCompleteHandler);
         } catch (e) {
           throw explainResolveError(e, name, 'constructed at load');
         }
-        const jobTypes: unknown = instance.jobTypes;
+        // Left out, the handler runs for the job types in force; written, the host checks it agrees.
+        const written: unknown = instance.jobTypes;
+        const jobTypes = written === undefined || written === null ? types?.value : written;
         if (typeof jobTypes !== 'string') {
-          throw new RuntimeError('HANDLER_NO_JOB_TYPES', `handler '${name}' has no string 'jobTypes' property (comma-separated job-type GUIDs)`);
+          throw new RuntimeError(
+            'HANDLER_NO_JOB_TYPES',
+            `handler '${name}' has ${written === undefined ? "no 'jobTypes' property and the host sent no job types for it" : "a 'jobTypes' property that is not a string"} (comma-separated job-type GUIDs; or leave it out and list them in plugin.json)`,
+          );
         }
         if (typeof instance.runHandler !== 'function') {
           throw new RuntimeError('HANDLER_NO_RUN', `handler '${name}' has no runHandler(context) method`);
@@ -168,7 +191,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
         handlers.set(name, target);
         declared.push({ name, jobTypes });
       }
-      loaded = { options, handlers };
+      loaded = { options, handlers, jobTypes: jobTypesByHandler };
       const value: LoadedPlugin = { handlers: declared };
       return stringify({ ok: true, value });
     } catch (e) {
@@ -184,7 +207,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
       const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
       const scope = container.createChildContainer();
-      registerServices(scope, context, newLogger(invocationId), state.options);
+      registerServices(scope, context, newLogger(invocationId), state.options, state.jobTypes.get(handlerName) ?? null);
       let handler: JobCompleteHandler;
       try {
         handler = scope.resolve(target as unknown as new () => JobCompleteHandler);

@@ -18,7 +18,7 @@ export type Envelope<T> = { readonly ok: true; readonly value: T } | { readonly 
 /** A handler the plugin bundle declared in code. */
 export interface DeclaredHandler {
   readonly name: string;
-  /** The handler instance's `jobTypes` string, as written by the plugin. */
+  /** The handler instance's `jobTypes` string, as written by the plugin (the job types in force when it wrote none). */
   readonly jobTypes: string;
 }
 
@@ -91,7 +91,7 @@ export interface HostFunctionReference {
 /** Functions the runtime exposes to the host after boot. */
 export interface RuntimeApi {
   /** Runs the plugin module factory and reports its handlers; answers a JSON `Envelope<LoadedPlugin>`. */
-  loadPlugin(factory: unknown, optionsJson: string): string;
+  loadPlugin(factory: unknown, optionsJson: string, jobTypesJson?: string): string;
   /** Runs one handler on one event; answers a JSON `Envelope<boolean>`. */
   invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string>;
 }

@@ -4,6 +4,7 @@ import { compileRoutes, matchRoute, type PlatformReply, type PlatformRequest, ty
 
 /** The path prefix of Keyfactor Command's REST API; plugins' relative paths resolve under it. */
 export const PLATFORM_API_PREFIX = '/KeyfactorAPI/';
+const DEFAULT_PREFIX = PLATFORM_API_PREFIX;
 
 /** A platform API served on 127.0.0.1 from a routes table; records every request it receives. */
 export interface FakePlatform {
@@ -49,8 +50,15 @@ function send(res: ServerResponse, reply: PlatformReply): void {
   res.end(body);
 }
 
+/** Where a fake serves its routes: the platform API under `/KeyfactorAPI/`, another origin from `/`. */
+export interface FakeServerOptions {
+  /** Path prefix the route keys are relative to; default `/KeyfactorAPI/`. */
+  readonly prefix?: string;
+}
+
 /** Starts a fake platform on an ephemeral loopback port. */
-export async function startFakePlatform(routes: PlatformRoutes = {}): Promise<FakePlatform> {
+export async function startFakePlatform(routes: PlatformRoutes = {}, serverOptions: FakeServerOptions = {}): Promise<FakePlatform> {
+  const PLATFORM_API_PREFIX = serverOptions.prefix ?? DEFAULT_PREFIX;
   const compiled = compileRoutes(routes);
   const requests: PlatformRequest[] = [];
   const server: Server = createServer((req, res) => {

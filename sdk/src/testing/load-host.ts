@@ -26,17 +26,32 @@ export type HostPluginChange =
   | { readonly kind: 'added' | 'replaced' | 'unchanged' | 'removed'; readonly id: string }
   | { readonly kind: 'refused'; readonly id: string | null; readonly error: { readonly code: string; readonly message: string } };
 
+/** A handler's job types in force, as the host's plugin status shows them. */
+export interface HostHandlerStatus {
+  readonly name: string;
+  readonly jobTypes: readonly string[];
+  readonly resolved?: ReadonlyArray<{ readonly entry: string; readonly jobTypeId: string; readonly jobType: string }>;
+  /** Why the host refused the handler (e.g. JOB_TYPE_UNRESOLVED). */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
 /** The part of `@jobhook/host`'s `Host` the harness uses. */
 export interface HarnessHost {
   readonly registry: { sync(folder: string): Promise<HostPluginChange> };
   dispatch(event: unknown): Promise<{ readonly outcomes: readonly HostHandlerOutcome[] }>;
+  plugins(): ReadonlyArray<{ readonly id: string; readonly handlers: readonly HostHandlerStatus[] }>;
   close(): Promise<void>;
 }
 
+/** Where the host really sends a request for a URL (the harness's fakes), or an error for an unfaked one. */
+export type HarnessRouter = (url: URL) => URL;
+
 /** The part of `@jobhook/host`'s module the harness uses. */
 export interface HostModule {
-  createHost(options: { config: Record<string, unknown>; logger: unknown }): Promise<HarnessHost>;
+  createHost(options: { config: Record<string, unknown>; logger: unknown; egressRouter?: HarnessRouter }): Promise<HarnessHost>;
   createHostLogger(options: { level: string; destination: Writable }): unknown;
+  /** The host's egress error: thrown by the router, it reaches the plugin with its code. */
+  EgressError: new (code: string, message: string, url?: string) => Error;
 }
 
 /** isolated-vm crashes Node 20+ without `--no-node-snapshot`; say what to add instead. */

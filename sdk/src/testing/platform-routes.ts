@@ -17,6 +17,8 @@ export interface PlatformRequest {
   readonly status: number;
   /** The route key that answered, or null when none matched (answered 404). */
   readonly route: string | null;
+  /** For a third-party origin the test faked (`origins`), that origin; absent for the platform API. */
+  readonly origin?: string;
 }
 
 /** What a route answers. Defaults: status 200, empty body. */
@@ -32,7 +34,7 @@ export interface PlatformReply {
 }
 
 /** What the route function receives: the request without the answer fields. */
-export type PlatformRouteRequest = Omit<PlatformRequest, 'status' | 'route'>;
+export type PlatformRouteRequest = Omit<PlatformRequest, 'status' | 'route' | 'origin'>;
 
 /** A fixed reply, or a function computing one from the request. */
 export type PlatformRoute = PlatformReply | ((request: PlatformRouteRequest) => PlatformReply | Promise<PlatformReply>);

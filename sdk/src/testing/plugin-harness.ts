@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPlugin } from '../build/build-plugin.js';
-import { startFakePlatform, type FakePlatform } from './fake-platform.js';
+import { startFakeOrigins, type FakeOrigins } from './fake-origins.js';
 import { HarnessError } from './harness-error.js';
 import { handlerRun, type HandlerRun } from './handler-run.js';
-import { assertNodeSnapshotDisabled, loadHost, type HarnessHost } from './load-host.js';
+import { assertNodeSnapshotDisabled, loadHost, type HarnessHost, type HostHandlerStatus } from './load-host.js';
 import { LogSink, toPluginLogLine } from './log-sink.js';
 import type { PlatformRoutes } from './platform-routes.js';
 import { completeEvent, fieldOf, type TestEvent } from './sample-event.js';
@@ -21,6 +21,18 @@ export interface HarnessOptions {
   readonly limits?: Readonly<Partial<Record<'memoryMb' | 'timeoutMs' | 'concurrency', number>>>;
   /** Run `jobhook-sdk build` first (default false: the test script builds, the harness checks it is fresh). */
   readonly build?: boolean;
+  /**
+   * Fakes of third-party origins the plugin may reach (its permissions.http must allow them), routes
+   * relative to `/`: `{ 'https://relay.example.com': { 'POST v1/messages': { status: 202 } } }`.
+   * A request for an origin neither faked nor the platform fails the run (HARNESS_ORIGIN_NOT_FAKED).
+   */
+  readonly origins?: Readonly<Record<string, PlatformRoutes>>;
+  /** Job types in force per handler, as an admin's `plugins.<id>.handlers` (replaces plugin.json's lists). */
+  readonly handlers?: Readonly<Record<string, { readonly jobTypes: readonly string[] }>>;
+  /** Credentials the host adds per origin, as an admin's `plugins.<id>.credentials`. */
+  readonly credentials?: ReadonlyArray<Record<string, unknown>>;
+  /** Permission changes, as an admin's `plugins.<id>.permissions` (`grant`, `revoke`). */
+  readonly permissions?: Readonly<Record<string, unknown>>;
 }
 
 /** Per-run choices. */
@@ -94,20 +106,26 @@ async function checkBundle(dir: string, main: string): Promise<void> {
   }
 }
 
-function pickHandler(manifest: ManifestView, event: TestEvent, wanted: string | undefined): { name: string; jobTypeId: string | undefined } {
-  const names = manifest.handlers.map((h) => h.name);
+/** The event's `jobType` for a job type in force: the resolved name when plugin.json named it symbolically. */
+function jobTypeNameOf(handlers: readonly HostHandlerStatus[], jobTypeId: string): string | undefined {
+  for (const h of handlers) for (const r of h.resolved ?? []) if (normalizeGuid(r.jobTypeId) === normalizeGuid(jobTypeId)) return r.jobType;
+  return undefined;
+}
+
+function pickHandler(pluginId: string, handlers: readonly HostHandlerStatus[], event: TestEvent, wanted: string | undefined): { name: string; jobTypeId: string | undefined } {
+  const names = handlers.map((h) => h.name);
   const given = fieldOf(event, 'jobTypeId');
   if (wanted !== undefined) {
-    const h = manifest.handlers.find((x) => x.name === wanted);
-    if (h === undefined) throw new HarnessError('HARNESS_NO_SUCH_HANDLER', `plugin '${manifest.id}' has no handler '${wanted}' in plugin.json (it has: ${names.join(', ')})`);
+    const h = handlers.find((x) => x.name === wanted);
+    if (h === undefined) throw new HarnessError('HARNESS_NO_SUCH_HANDLER', `plugin '${pluginId}' has no handler '${wanted}' in plugin.json (it has: ${names.join(', ')})`);
     return { name: h.name, jobTypeId: typeof given === 'string' ? undefined : h.jobTypes[0] };
   }
   if (typeof given !== 'string') {
-    const first = manifest.handlers[0];
-    if (first === undefined) throw new HarnessError('HARNESS_NO_SUCH_HANDLER', `plugin '${manifest.id}' declares no handlers in plugin.json`);
+    const first = handlers[0];
+    if (first === undefined) throw new HarnessError('HARNESS_NO_SUCH_HANDLER', `plugin '${pluginId}' declares no handlers in plugin.json`);
     return { name: first.name, jobTypeId: first.jobTypes[0] };
   }
-  const matching = manifest.handlers.filter((h) => h.jobTypes.some((t) => normalizeGuid(t) === normalizeGuid(given)));
+  const matching = handlers.filter((h) => h.jobTypes.some((t) => normalizeGuid(t) === normalizeGuid(given)));
   if (matching.length > 1) {
     throw new HarnessError('HARNESS_AMBIGUOUS_HANDLER', `handlers ${matching.map((h) => `'${h.name}'`).join(' and ')} all run for job type ${given}: pass { handler: '<name>' }`);
   }
@@ -131,12 +149,19 @@ export async function createHarness(pluginDir: string | URL, options: HarnessOpt
     for (const release of owned.splice(0).reverse()) await release().catch(() => undefined);
   };
   try {
-    const platform: FakePlatform = await startFakePlatform(options.platform);
-    owned.push(() => platform.close());
+    const fakes: FakeOrigins = await startFakeOrigins(options.platform, options.origins);
+    owned.push(() => fakes.close());
+    const platform = fakes.platform;
     const scratch = await mkdtemp(path.join(os.tmpdir(), 'jobhook-harness-'));
     owned.push(() => rm(scratch, { recursive: true, force: true }));
     const sink = new LogSink();
-    const overrides = { ...(options.options ? { options: options.options } : {}), ...(options.limits ? { limits: options.limits } : {}) };
+    const overrides = {
+      ...(options.options ? { options: options.options } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.handlers ? { handlers: options.handlers } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.permissions ? { permissions: options.permissions } : {}),
+    };
     const host: HarnessHost = await hostModule.createHost({
       config: {
         pluginsDir: scratch,
@@ -146,6 +171,7 @@ export async function createHarness(pluginDir: string | URL, options: HarnessOpt
         plugins: { [manifest.id]: overrides },
       },
       logger: hostModule.createHostLogger({ level: 'debug', destination: sink }),
+      egressRouter: fakes.router((code, message, url) => new hostModule.EgressError(code, message, url)),
     });
     owned.push(() => host.close());
     const change = await host.registry.sync(dir);
@@ -157,21 +183,33 @@ export async function createHarness(pluginDir: string | URL, options: HarnessOpt
         change.error,
       );
     }
-    return harnessOf(manifest, host, platform, sink, closeAll);
+    // A handler refused at load (a job type that did not resolve) would only show as "no handler ran".
+    const refused = host.plugins().find((p) => p.id === manifest.id)?.handlers.find((h) => h.error !== undefined);
+    if (refused?.error) {
+      throw new HarnessError('HARNESS_HANDLER_REFUSED', `the host refused handler '${refused.name}' of plugin '${manifest.id}': ${refused.error.code}: ${refused.error.message}`, refused.error);
+    }
+    return harnessOf(manifest, host, fakes, sink, closeAll);
   } catch (e) {
     await closeAll();
     throw e;
   }
 }
 
-function harnessOf(manifest: ManifestView, host: HarnessHost, platform: FakePlatform, sink: LogSink, closeAll: () => Promise<void>): PluginHarness {
+function harnessOf(manifest: ManifestView, host: HarnessHost, fakes: FakeOrigins, sink: LogSink, closeAll: () => Promise<void>): PluginHarness {
+  const platform = fakes.platform;
+  // The job types in force (the admin's, or plugin.json's with names resolved), as the host routes.
+  const inForce = host.plugins().find((p) => p.id === manifest.id)?.handlers ?? manifest.handlers;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   const runNow = async (event: TestEvent, options: RunOptions): Promise<HandlerRun> => {
     if (closed) throw new HarnessError('HARNESS_CLOSED', 'the harness is closed');
-    const choice = pickHandler(manifest, event, options.handler);
+    const choice = pickHandler(manifest.id, inForce, event, options.handler);
     const full = completeEvent(event, choice.jobTypeId);
-    const requestsBefore = platform.requests.length;
+    // Keep the default jobType consistent with the job type chosen, when its name is known.
+    const named = fieldOf(event, 'jobType') === undefined ? jobTypeNameOf(inForce, String(fieldOf(full, 'jobTypeId'))) : undefined;
+    if (named !== undefined) full.jobType = named;
+    const marks = fakes.mark();
+    const unfakedBefore = fakes.unfaked.length;
     const logsBefore = sink.lines.length;
     let result;
     try {
@@ -186,7 +224,15 @@ function harnessOf(manifest: ManifestView, host: HarnessHost, platform: FakePlat
       throw new HarnessError(
         'HARNESS_NO_MATCHING_HANDLER',
         `no handler of plugin '${manifest.id}' ran: the event's jobTypeId ${String(fieldOf(full, 'jobTypeId'))} is not in any handler's "jobTypes" in plugin.json ` +
-          `(${manifest.handlers.map((h) => `${h.name}: ${h.jobTypes.join(', ')}`).join('; ')})`,
+          `(${inForce.map((h) => `${h.name}: ${h.jobTypes.join(', ')}`).join('; ')})`,
+      );
+    }
+    const unfaked = fakes.unfaked.slice(unfakedBefore);
+    if (unfaked.length > 0) {
+      throw new HarnessError(
+        'HARNESS_ORIGIN_NOT_FAKED',
+        `the plugin requested ${unfaked.map((u) => u.url).join(', ')}, which the test does not fake (nothing left this process): add ` +
+          `origins: { ${[...new Set(unfaked.map((u) => `'${u.origin}': { … }`))].join(', ')} } to the harness options`,
       );
     }
     const lines = sink.lines.slice(logsBefore).filter((l) => l.invocationId === outcome.invocationId);
@@ -194,7 +240,7 @@ function harnessOf(manifest: ManifestView, host: HarnessHost, platform: FakePlat
       event: full,
       logs: lines.filter((l) => l.source === 'plugin').map(toPluginLogLine),
       hostLogs: lines.filter((l) => l.source !== 'plugin'),
-      requests: platform.requests.slice(requestsBefore),
+      requests: fakes.requestsSince(marks),
     });
   };
   return {

@@ -21,6 +21,8 @@ export interface RigOptions {
   /** Overrides platform.url (e.g. a closed port); defaults to the fake platform's. */
   readonly platformUrl?: string;
   readonly platformOptions?: FakePlatformOptions;
+  /** Admin overrides for the probe (`plugins.<id>`: credentials, permissions, handlers…). */
+  readonly pluginConfig?: Record<string, unknown>;
 }
 
 /** What the probe observed in one invocation. */
@@ -59,6 +61,7 @@ export async function startRig(options: RigOptions = {}): Promise<EgressRig> {
       pluginsDir: path.dirname(dir),
       platform: { url: options.platformUrl ?? platform.url, auth: options.auth ?? { type: 'bearer', token: 'test-token-0123456789' } },
       ...(options.egress ? { egress: options.egress } : {}),
+      ...(options.pluginConfig ? { plugins: { [String(manifest.id)]: options.pluginConfig } } : {}),
     } as HostConfigInput;
     host = await createHost({ config, logger: logs.logger });
     const h = host;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { filterRequestHeaders } from '../../../host/dist/egress/request-headers.js';
 import { redactBody, redactHeaders } from '../../../host/dist/egress/redact-secrets.js';
-import { PlatformCredentials } from '../../../host/dist/egress/platform-credentials.js';
+import { platformCredentials } from '../../../host/dist/egress/platform-credentials.js';
+import { OriginCredentials } from '../../../host/dist/egress/credentials/origin-credentials.js';
 
 describe('request headers a plugin sets', () => {
   it('drops credentials, Host, Proxy-* and framing headers, and reports their names', () => {
@@ -25,16 +26,22 @@ describe('request headers a plugin sets', () => {
 });
 
 describe('credentials and what comes back', () => {
-  it('builds the Authorization header for each kind of platform.auth and lists every secret form', () => {
-    const basic = new PlatformCredentials({ type: 'basic', username: 'svc', password: 'hunter2-long' });
+  it('builds the Authorization header for each kind of platform.auth and lists every secret form', async () => {
+    const headersOf = async (auth: Parameters<typeof platformCredentials>[0]) => (await platformCredentials(auth).authorize()).headers;
+    const basic = platformCredentials({ type: 'basic', username: 'svc', password: 'hunter2-long' });
     const encoded = Buffer.from('svc:hunter2-long').toString('base64');
-    expect(basic.headers).to.deep.equal([['authorization', `Basic ${encoded}`]]);
-    expect(basic.secrets).to.have.members([encoded, 'hunter2-long']);
-    expect(new PlatformCredentials({ type: 'bearer', token: 'tok-123456' }).headers).to.deep.equal([['authorization', 'Bearer tok-123456']]);
-    const header = new PlatformCredentials({ type: 'header', name: 'X-Api-Key', value: 'key-abcdef' });
-    expect(header.headers).to.deep.equal([['x-api-key', 'key-abcdef']]);
-    expect(header.customHeader).to.equal('x-api-key');
-    expect(new PlatformCredentials({ type: 'none' }).headers).to.deep.equal([]);
+    expect((await basic.authorize()).headers).to.deep.equal([['authorization', `Basic ${encoded}`]]);
+    expect(basic.secrets()).to.have.members([encoded, 'hunter2-long']);
+    expect(await headersOf({ type: 'bearer', token: 'tok-123456' })).to.deep.equal([['authorization', 'Bearer tok-123456']]);
+    const header = platformCredentials({ type: 'header', name: 'X-Api-Key', value: 'key-abcdef' });
+    expect((await header.authorize()).headers).to.deep.equal([['x-api-key', 'key-abcdef']]);
+    expect(header.headerNames).to.deep.equal(['x-api-key']);
+    expect(await headersOf({ type: 'none' })).to.deep.equal([]);
+  });
+
+  it('joins a Basic domain and user as DOMAIN\\user, as Active Directory accounts are written', async () => {
+    const { headers } = await platformCredentials({ type: 'basic', domain: 'CORP', username: 'svc-jobhook', password: 'hunter2-long' }).authorize();
+    expect(headers).to.deep.equal([['authorization', `Basic ${Buffer.from('CORP\\svc-jobhook:hunter2-long').toString('base64')}`]]);
   });
 
   it('withholds response headers that carry a secret, and cookies', () => {
@@ -58,14 +65,10 @@ describe('credentials and what comes back', () => {
     expect(redactBody(untouched, ['tok-123456']).body).to.equal(untouched);
   });
 
-  it('adds credentials only to requests for the platform origin', async () => {
-    const hook = new PlatformCredentials({ type: 'bearer', token: 'tok-123456' }).hook('https://kf.example.com');
-    const platform = new Request('https://kf.example.com/KeyfactorAPI/Certificates/1');
-    const other = new Request('https://kf.example.com.evil.net/KeyfactorAPI/Certificates/1');
-    await hook(platform as never, {} as never, { retryCount: 0 });
-    await hook(other as never, {} as never, { retryCount: 0 });
-    expect(platform.headers.get('authorization')).to.equal('Bearer tok-123456');
-    expect(platform.headers.get('x-keyfactor-requested-with')).to.equal('APIClient');
-    expect(other.headers.get('authorization')).to.equal(null);
+  it('gives the platform credentials to the platform origin only', () => {
+    const platform = platformCredentials({ type: 'bearer', token: 'tok-123456' });
+    const byOrigin = new OriginCredentials('https://kf.example.com', platform);
+    expect(byOrigin.for(new URL('https://kf.example.com/KeyfactorAPI/Certificates/1'))).to.deep.equal({ provider: platform, platform: true });
+    expect(byOrigin.for(new URL('https://kf.example.com.evil.net/KeyfactorAPI/Certificates/1'))).to.deep.equal({ provider: undefined, platform: false });
   });
 });
