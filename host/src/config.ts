@@ -130,6 +130,11 @@ export type SandboxConfig = {
   readonly heartbeatTimeoutMs: number;
   /** Resident memory of one process above which its largest isolate is disposed. */
   readonly processMemoryMb: number;
+  /**
+   * Memory the kernel lets one sandbox process commit (RLIMIT_DATA where available); past it the
+   * process's allocations fail and it is replaced. 0: no kernel limit.
+   */
+  readonly processHardMemoryMb: number;
   // A mapped copy (not the interface itself), so that a partial `sandbox` block type-checks as input.
 } & { readonly [K in keyof SandboxLimits]: SandboxLimits[K] };
 
@@ -171,6 +176,7 @@ export const DEFAULT_CONFIG: HostConfig = {
     heartbeatIntervalMs: 1000,
     heartbeatTimeoutMs: 3000,
     processMemoryMb: 2048,
+    processHardMemoryMb: 4096,
     ...DEFAULT_SANDBOX_LIMITS,
   },
 };
@@ -350,6 +356,12 @@ const CONFIG_SCHEMA = {
         logBurst: { type: 'integer', minimum: 1 },
         maxResultBytes: { type: 'integer', minimum: 1024 },
         maxBridgeBytes: { type: 'integer', minimum: 1024 },
+        logBytesPerSecond: { type: 'number', exclusiveMinimum: 0 },
+        logBytesBurst: { type: 'integer', minimum: 1024 },
+        maxBridgeMessageBytes: { type: 'integer', minimum: 65536 },
+        maxLogFieldDepth: { type: 'integer', minimum: 1, maximum: 64 },
+        maxResizableBufferBytes: { type: 'integer', minimum: 0 },
+        processHardMemoryMb: { type: 'integer', minimum: 0 },
       },
     },
   },

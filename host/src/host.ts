@@ -15,7 +15,7 @@ import { PlatformApi } from './platform/platform-api.js';
 import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js';
 import type { PluginStatus } from './registry/plugin-state.js';
 import { createSandboxFactory } from './sandbox/create-sandbox-factory.js';
-import type { SandboxFactory } from './sandbox/plugin-sandbox.js';
+import type { MemoryEnforcement, SandboxFactory } from './sandbox/plugin-sandbox.js';
 import { PluginWatcher } from './watch/plugin-watcher.js';
 import type { WatchTimings } from './watch/watch-timings.js';
 
@@ -52,6 +52,8 @@ export interface Host {
   dispatch(event: unknown): Promise<DispatchResult>;
   /** Status of every plugin. */
   plugins(): PluginStatus[];
+  /** Which memory limits the sandboxes run under (null for a sandbox factory that does not say). */
+  sandboxEnforcement(): MemoryEnforcement | null;
   /** Drains and disposes every plugin and resource; idempotent. */
   close(): Promise<void>;
 }
@@ -62,6 +64,13 @@ export function assertNoNodeSnapshot(): void {
   if (!flags.includes('--no-node-snapshot')) {
     throw new JobHookError('HOST_NEEDS_NO_NODE_SNAPSHOT', 'isolated-vm needs Node started with --no-node-snapshot (node --no-node-snapshot …, or NODE_OPTIONS=--no-node-snapshot)');
   }
+}
+
+function logSandboxEnforcement(logger: HostLogger, enforcement: MemoryEnforcement): void {
+  const kernel = enforcement.kernel === 'none' ? `no kernel memory limit (${enforcement.kernelReason})` : `kernel ${enforcement.kernel} ${enforcement.kernelLimitMb} MiB per sandbox process`;
+  const line = { sandboxMemory: enforcement, code: enforcement.kernel === 'none' ? 'SANDBOX_NO_KERNEL_MEMORY_LIMIT' : undefined };
+  if (enforcement.kernel === 'none') logger.warn(line, `sandbox memory: ${kernel}; in every isolate: ${enforcement.inIsolate.join(', ')}`);
+  else logger.info(line, `sandbox memory: ${kernel}; in every isolate: ${enforcement.inIsolate.join(', ')}`);
 }
 
 /**
@@ -102,6 +111,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await egress.dispose();
     throw e;
   }
+  if (sandboxFactory.memoryEnforcement) logSandboxEnforcement(logger, sandboxFactory.memoryEnforcement);
   const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config, jobTypes }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
   let watcher: PluginWatcher | undefined;
@@ -144,6 +154,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
       return dispatcher.dispatch(event);
     },
     plugins: () => registry.list(),
+    sandboxEnforcement: () => sandboxFactory.memoryEnforcement ?? null,
     close,
   };
 }

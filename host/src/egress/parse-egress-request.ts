@@ -46,7 +46,8 @@ export function parseEgressRequest(json: string, maxRequestBytes: number): Egres
   if (r.body !== null && (r.method === 'GET' || r.method === 'HEAD')) throw bad(`a ${r.method} request cannot have a body`);
   const t = r.timeoutMs;
   if (t !== null && t !== false && (typeof t !== 'number' || !Number.isFinite(t) || t < 0)) throw bad('timeout must be a number of milliseconds, false or absent');
-  return { method: r.method, url: r.url, headers: r.headers, body: r.body, timeoutMs: t };
+  const abortKey = typeof r.abortKey === 'string' && r.abortKey.length <= 64 ? { abortKey: r.abortKey } : {};
+  return { method: r.method, url: r.url, headers: r.headers, body: r.body, timeoutMs: t, ...abortKey };
 }
 
 /** The body's bytes, within the request size limit. */

@@ -1,6 +1,7 @@
 import type { EgressResponseData } from '@jobhook/sdk/protocol';
 import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
+import { ABORT_ACKNOWLEDGED, abortKeyOf } from './egress-abort.js';
 import { EgressAbortedError, EgressTimeoutError, toEgressError } from './egress-error.js';
 import type { EgressClient } from './egress-client.js';
 import type { InvocationScope, PluginEgress } from './egress-gateway.js';
@@ -51,6 +52,8 @@ const DEADLINE_BACKSTOP_MS = 250;
 export class PlatformPluginEgress implements PluginEgress {
   private readonly slots: RequestSlots;
   private readonly inFlight = new Map<string, Set<AbortController>>();
+  /** Requests fetch may cancel, by invocation id and abort key. */
+  private readonly cancellable = new Map<string, AbortController>();
   private disposed = false;
 
   constructor(private readonly deps: PluginEgressDeps) {
@@ -58,9 +61,15 @@ export class PlatformPluginEgress implements PluginEgress {
   }
 
   async request(requestJson: string, scope: InvocationScope): Promise<string> {
+    const abortKey = abortKeyOf(requestJson);
+    if (abortKey !== null) {
+      this.cancellable.get(`${scope.invocationId}\0${abortKey}`)?.abort(new EgressAbortedError('EGRESS_ABORTED', 'the plugin aborted the request (its AbortSignal fired)'));
+      return ABORT_ACKNOWLEDGED;
+    }
     const { limits, policy, credentials } = this.deps;
     const record = new RequestRecord(this.deps.logger, scope);
     let controller: AbortController | undefined;
+    let cancelKey: string | undefined;
     try {
       if (this.disposed) throw new EgressAbortedError('EGRESS_ABORTED', 'the plugin version was unloaded');
       const request = parseEgressRequest(requestJson, limits.maxRequestBytes);
@@ -75,6 +84,7 @@ export class PlatformPluginEgress implements PluginEgress {
       record.bytesOut = body?.byteLength ?? 0;
 
       const signal = (controller = this.track(scope.invocationId)).signal;
+      if (request.abortKey !== undefined) this.cancellable.set((cancelKey = `${scope.invocationId}\0${request.abortKey}`), controller);
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
         this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), credentials),
       );
@@ -109,6 +119,7 @@ export class PlatformPluginEgress implements PluginEgress {
       return JSON.stringify({ ok: false, error: error.toFailure() });
     } finally {
       if (controller) this.untrack(scope.invocationId, controller);
+      if (cancelKey !== undefined) this.cancellable.delete(cancelKey);
     }
   }
 
@@ -166,6 +177,7 @@ export class PlatformPluginEgress implements PluginEgress {
       for (const controller of this.inFlight.get(id) ?? []) controller.abort(new EgressAbortedError('EGRESS_ABORTED', 'the plugin version was unloaded'));
     }
     this.inFlight.clear();
+    this.cancellable.clear();
     this.deps.onDisposed?.();
   }
 }

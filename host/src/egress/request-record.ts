@@ -8,9 +8,32 @@ import { loggableUrl } from './platform-url.js';
 // and `ignoreBOM` keeps a BOM so the isolate can rebuild the bytes; its `text()` drops it as fetch does.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** A response body for the bridge: as text when it is valid UTF-8 (no work in the isolate), else base64. */
+// How much JSON escaping grows the body, from a sample spread over it (a full scan of a large body
+// costs more than the encoding): the body crosses as a JSON string inside the IPC JSON, so each byte
+// JSON escapes is escaped twice, a control byte becoming 7 characters, a quote or backslash 4.
+const SAMPLE_BYTES = 64 * 1024;
+function escapeGrowth(bytes: Buffer): number {
+  const stride = Math.max(1, Math.floor(bytes.byteLength / SAMPLE_BYTES));
+  let seen = 0;
+  let size = 0;
+  for (let i = 0; i < bytes.byteLength; i += stride) {
+    const b = bytes[i]!;
+    seen++;
+    size += b < 0x20 ? 7 : b === 0x22 || b === 0x5c ? 4 : 1;
+  }
+  return seen === 0 ? 1 : size / seen;
+}
+
+/**
+ * A response body for the bridge: as text when it is valid UTF-8 (no work in the isolate), else
+ * base64 — and base64 too when escaping the text would make it larger than base64 (a body of
+ * control characters grows sevenfold, and parsing that holds the sandbox process's event loop).
+ */
 export function encodeResponseBody(bytes: Buffer): EgressBody {
   if (bytes.byteLength === 0) return { encoding: 'utf8', data: '' };
+  // Quotes alone (JSON) grow a body at most 4x and typically far less: only bodies that escaping
+  // would make markedly larger than base64 (control bytes) switch, and small ones never do.
+  if (bytes.byteLength >= SAMPLE_BYTES && escapeGrowth(bytes) > 2.5) return { encoding: 'base64', data: bytes.toString('base64') };
   try {
     return { encoding: 'utf8', data: strictUtf8.decode(bytes) };
   } catch {

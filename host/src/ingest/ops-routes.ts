@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PollerStatusSource } from '../poller/poller-routes.js';
+import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import type { EventStore } from '../store/event-store.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import type { ServicePlugins } from './plugin-routes.js';
@@ -13,10 +14,12 @@ interface OpsRouteDeps {
   readonly accepting: () => boolean;
   /** The job-history poller, when it runs: failing polls make the service `degraded`, not unready. */
   readonly poller?: PollerStatusSource | null;
+  /** Which sandbox memory limits hold (reported so an admin can see what this machine enforces). */
+  readonly sandbox?: () => MemoryEnforcement | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -30,7 +33,7 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
       const polling = poller?.status();
       // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
       const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
-      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}) };
+      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

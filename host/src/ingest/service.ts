@@ -14,12 +14,13 @@ import { registerEventRoutes } from './event-routes.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { assertSafeListen, parseListen } from './listen-address.js';
 import { registerOpsRoutes } from './ops-routes.js';
+import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import { registerPluginRoutes, type ServicePlugins } from './plugin-routes.js';
 import { ServiceMetrics } from './service-metrics.js';
 
 /** What `startService` takes. The caller owns `host` and `store` and closes them after the service. */
 export interface ServiceOptions {
-  readonly host: { readonly registry: ServicePlugins; readonly config: HostConfig };
+  readonly host: { readonly registry: ServicePlugins; readonly config: HostConfig; sandboxEnforcement?(): MemoryEnforcement | null };
   readonly store: EventStore;
   readonly logger: HostLogger;
   /** Default `host.config.listen`; port 0 picks a free port. */
@@ -104,7 +105,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   registerEventRoutes(app, { store, pump, metrics });
   registerPluginRoutes(app, { plugins, store, metrics });
   registerPollerRoutes(app, poller);
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller });
+  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null });
 
   try {
     await pump.start();

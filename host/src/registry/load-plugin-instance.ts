@@ -26,8 +26,8 @@ export interface LoadOptions {
   readonly cachedJobTypes?: boolean;
 }
 
-// Keys the host sets on a plugin's log line; a plugin's own fields cannot overwrite them.
-const RESERVED_LOG_KEYS = new Set(['plugin', 'version', 'handler', 'jobId', 'invocationId', 'source', 'level', 'time', 'msg', 'pid', 'hostname', 'service']);
+// Keys the host sets on a plugin's log line; a host notice cannot overwrite them.
+const RESERVED_LOG_KEYS = new Set(['plugin', 'version', 'handler', 'jobId', 'invocationId', 'source', 'level', 'time', 'msg', 'pid', 'hostname', 'service', 'data']);
 
 /** The manifest's limits over the host defaults, then the admin's overrides, capped by the host maxima. */
 export function effectiveLimits(pkgLimits: Partial<PluginLimits> | undefined, config: HostConfig, pluginId: string): PluginLimits {
@@ -76,7 +76,11 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     log: (record) => {
       const scope = book.get(record.invocationId);
       const line: Record<string, unknown> = { source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined };
-      for (const [k, v] of Object.entries(record.fields)) if (!RESERVED_LOG_KEYS.has(k)) line[k] = v;
+      // The plugin's fields go under one key, never beside the host's: a field named like a host
+      // field, or like an Object.prototype member the logger looks up (valueOf, constructor), is
+      // then only data, and cannot forge or break the line.
+      if (Object.keys(record.fields).length > 0) line.data = record.fields;
+      if (record.notice) for (const [k, v] of Object.entries(record.notice)) if (!RESERVED_LOG_KEYS.has(k)) line[k] = v;
       log[record.level](line, record.message);
     },
     http: async (requestJson, invocationId) => {

@@ -23,6 +23,7 @@ export async function createSandboxFactory(config: SandboxConfig, logger: HostLo
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     heartbeatTimeoutMs: config.heartbeatTimeoutMs,
     processMemoryMb: config.processMemoryMb,
+    processHardMemoryMb: config.processHardMemoryMb,
     limits: config,
   });
 }

@@ -1,5 +1,6 @@
 import { IsolateSandbox } from './isolate-sandbox.js';
-import type { PluginSandbox, SandboxFactory, SandboxHostServices } from './plugin-sandbox.js';
+import type { MemoryEnforcement, PluginSandbox, SandboxFactory, SandboxHostServices } from './plugin-sandbox.js';
+import { IN_ISOLATE_MEMORY_BOUNDS } from './process/process-memory-cap.js';
 import { RuntimeScript } from './runtime-script.js';
 import { sandboxLimits, type SandboxLimits } from './sandbox-limits.js';
 
@@ -21,6 +22,13 @@ export class IsolateSandboxFactory implements SandboxFactory {
   private readonly live = new Set<IsolateSandbox>();
   private readonly limits: SandboxLimits;
   private created = 0;
+  readonly memoryEnforcement: MemoryEnforcement = {
+    kernel: 'none',
+    kernelLimitMb: null,
+    kernelReason: "sandbox.mode 'in-process': isolates share the host's process, which no kernel limit may end",
+    processMemoryMb: null,
+    inIsolate: IN_ISOLATE_MEMORY_BOUNDS,
+  };
 
   constructor(
     limits: Partial<SandboxLimits> = {},

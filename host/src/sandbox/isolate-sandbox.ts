@@ -16,6 +16,7 @@ import type { RuntimeScript } from './runtime-script.js';
 import { SandboxError, errorInfo } from './sandbox-error.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 import { SleepTimers } from './sleep-timers.js';
+import { nearDataLimit } from './data-limit.js';
 
 /** What the owner of an IsolateSandbox hears about it. */
 export interface IsolateSandboxHooks {
@@ -26,6 +27,14 @@ export interface IsolateSandboxHooks {
 }
 
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+
+// Codes only the host gives: an isolate's answer never carries one as its own (the runtime shares
+// the isolate with plugin code, which could forge an SDK error), so one is moved into the plugin's
+// namespace, as the runtime does for any code a plugin chose.
+const HOST_CODE = /^(SANDBOX|ISOLATE)_/;
+function keepHostCodes(error: ErrorInfo): ErrorInfo {
+  return HOST_CODE.test(error.code) ? { ...error, code: `plugin:${error.code}` } : error;
+}
 
 type Settled =
   | { kind: 'value'; value: unknown }
@@ -80,7 +89,12 @@ export class IsolateSandbox implements PluginSandbox {
     const isolate = new ivm.Isolate({
       memoryLimit: spec.memoryMb,
       onCatastrophicError: (message) => {
-        this.die({ name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` });
+        const atProcessLimit = nearDataLimit();
+        this.die(
+          atProcessLimit
+            ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `an allocation of the plugin failed at its sandbox process's hard memory total (${atProcessLimit}); V8: ${message}` }
+            : { name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` },
+        );
         this.hooks.onCatastrophic?.(message);
       },
     });
@@ -92,7 +106,7 @@ export class IsolateSandbox implements PluginSandbox {
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
-      this.bridge = createIsolateBridge(this.services, this.timers, this.limits);
+      this.bridge = createIsolateBridge(this.services, this.timers, this.limits, () => this.runtime.webLibrary.evaluate(isolate, context));
       this.references.push(...this.bridge.references);
       const api = (await boot.apply(undefined, [...this.bridge.bootArgs], { result: { reference: true }, timeout: spec.loadTimeoutMs })) as ivm.Reference<
         Record<string, unknown>
@@ -163,7 +177,7 @@ export class IsolateSandbox implements PluginSandbox {
         case 'value': {
           const envelope = this.checkedEnvelope(settled.value, isBoolean);
           if (envelope.ok) return { outcome: envelope.value ? 'succeeded' : 'failed' };
-          return { outcome: 'error', error: envelope.error };
+          return { outcome: 'error', error: envelope.hostError ? envelope.error : keepHostCodes(envelope.error) };
         }
         case 'deadline':
           void this.checkResponsive();
@@ -198,10 +212,11 @@ export class IsolateSandbox implements PluginSandbox {
     if (typeof raw === 'string' && raw.length > this.limits.maxResultBytes) {
       return {
         ok: false as const,
+        hostError: true,
         error: errorInfo('SANDBOX_RESULT_TOO_LARGE', `the sandbox answered ${raw.length} characters, over the limit of ${this.limits.maxResultBytes}`),
       };
     }
-    return parseEnvelope(raw, isValue);
+    return { ...parseEnvelope(raw, isValue), hostError: false };
   }
 
   private onCpuExceeded(key: string, usedMs: number): void {

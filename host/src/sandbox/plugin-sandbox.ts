@@ -56,8 +56,11 @@ export interface SandboxDeath {
 export interface PluginLogRecord {
   readonly level: RuntimeLogLevel;
   readonly message: string;
+  /** The plugin's own fields: written under `data` on the host's line, never beside its fields. */
   readonly fields: Record<string, unknown>;
   readonly invocationId: string | null;
+  /** Set only by host code (the rate limit, the bridge) on a line it writes about the plugin: `code` and figures. */
+  readonly notice?: Readonly<Record<string, string | number>>;
 }
 
 /**
@@ -84,9 +87,25 @@ export interface PluginSandbox {
   dispose(): Promise<void>;
 }
 
+/** Which memory limits hold on a host, and how: logged at start, reported by `/readyz`. */
+export interface MemoryEnforcement {
+  /** The kernel's hard limit on each sandbox process (RLIMIT_DATA through prlimit), or none. */
+  readonly kernel: 'rlimit-data' | 'none';
+  /** Its size in MiB, when there is one. */
+  readonly kernelLimitMb: number | null;
+  /** Why there is none, when there is none. */
+  readonly kernelReason: string | null;
+  /** The host's own watch: resident memory past which the largest isolate is shed (null in-process). */
+  readonly processMemoryMb: number | null;
+  /** What the SDK runtime turns off or caps inside every isolate (memory outside the V8 heap). */
+  readonly inIsolate: readonly string[];
+}
+
 /** Creates sandboxes; the in-process isolate factory or a process-pool one. */
 export interface SandboxFactory {
   create(services: SandboxHostServices): PluginSandbox;
+  /** The memory limits this factory's sandboxes run under (absent on test fakes). */
+  readonly memoryEnforcement?: MemoryEnforcement;
   /** Releases shared resources (processes, caches). */
   dispose(): Promise<void>;
 }

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import ivm from 'isolated-vm';
 import { runtimeBundlePath, RUNTIME_GLOBAL_NAME } from '@jobhook/sdk/runtime-bundle';
 import { egressFailureJson } from '../egress/egress-gateway.js';
+import { randomBytesCallback } from './isolate-bridge.js';
+import { WebLibraryScript } from './web-library-script.js';
 
 // A plugin written by the host, run once in a throwaway isolate so that the runtime functions every
 // load and invocation uses are compiled before the code cache is taken (see `warmCache`). It injects
@@ -42,12 +44,15 @@ const WARM_UP_TIMEOUT_MS = 5000;
 export class RuntimeScript {
   /** The runtime wrapped so that its exports stay out of the isolate's global scope. */
   readonly code: string;
+  /** The web-standard globals' implementations, evaluated in an isolate on first use. */
+  readonly webLibrary: WebLibraryScript;
   private cachedData: ivm.ExternalCopy<ArrayBuffer> | undefined;
   private warming: Promise<void> | undefined;
   private disposed = false;
   static readonly FILENAME = 'jobhook:sdk-runtime.js';
 
-  constructor(bundlePath: string = runtimeBundlePath()) {
+  constructor(bundlePath: string = runtimeBundlePath(), webLibrary: WebLibraryScript = new WebLibraryScript()) {
+    this.webLibrary = webLibrary;
     const bundle = readFileSync(bundlePath, 'utf8');
     this.code = `(function () {\n${bundle}\nreturn ${RUNTIME_GLOBAL_NAME}.boot;\n})()`;
   }
@@ -100,7 +105,7 @@ export class RuntimeScript {
       const http = new ivm.Reference(() => Promise.resolve(egressFailureJson('EGRESS_WARM_UP', 'no egress while warming up')));
       const sleep = new ivm.Reference(() => Promise.resolve());
       released.push(http, sleep);
-      const api = (await boot.apply(undefined, [log, http, sleep, '{}'], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
+      const api = (await boot.apply(undefined, [log, http, sleep, '{}', randomBytesCallback(), new ivm.Callback(() => false)], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
         Record<string, unknown>
       >;
       released.push(api);
@@ -134,6 +139,7 @@ export class RuntimeScript {
 
   dispose(): void {
     this.disposed = true;
+    this.webLibrary.dispose();
     this.cachedData?.release();
     this.cachedData = undefined;
   }

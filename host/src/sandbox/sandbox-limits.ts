@@ -18,10 +18,23 @@ export interface SandboxLimits {
   readonly logLinesPerSecond: number;
   /** Lines a quiet plugin may write at once before the rate applies. */
   readonly logBurst: number;
+  /** Plugin log bytes (message + fields) per second the host writes; the excess is dropped and counted. */
+  readonly logBytesPerSecond: number;
+  /** Bytes a quiet plugin may write at once before the byte rate applies. */
+  readonly logBytesBurst: number;
   /** Largest answer (a JSON envelope) the host accepts from an isolate's load or invoke. */
   readonly maxResultBytes: number;
   /** Largest value a plugin may hand a host function (an HTTP request description, log fields). */
   readonly maxBridgeBytes: number;
+  /**
+   * Largest message, as IPC JSON, the host sends a sandbox process (a bundle at load, a response
+   * body); a larger one fails only what it carried, before it is serialised.
+   */
+  readonly maxBridgeMessageBytes: number;
+  /** Nesting depth of plugin log fields; deeper values are cut inside the isolate. */
+  readonly maxLogFieldDepth: number;
+  /** Largest `maxByteLength` of a resizable ArrayBuffer, in bytes (their memory is outside the heap limit). */
+  readonly maxResizableBufferBytes: number;
 }
 
 /** The embedded defaults. */
@@ -34,6 +47,11 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   logBurst: 200,
   maxResultBytes: 64 * 1024,
   maxBridgeBytes: 1024 * 1024,
+  logBytesPerSecond: 256 * 1024,
+  logBytesBurst: 1024 * 1024,
+  maxBridgeMessageBytes: 64 * 1024 * 1024,
+  maxLogFieldDepth: 16,
+  maxResizableBufferBytes: 16 * 1024 * 1024,
 };
 
 /** The limits found in `source` (which may hold other settings), the defaults for the rest. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { RUNTIME_PROVIDED_MODULES } from '../runtime-bundle.js';
 import { PluginBuildError } from './build-error.js';
 import { compileTypeScript } from './compile-typescript.js';
-import { findRefusedImports, formatRefusedImport, sandboxImportsPlugin, sourcePaths } from './sandbox-imports.js';
+import { findRefusedImports, formatRefusedImport, SANDBOX_RESOLUTION, sandboxImportsPlugin, sourcePaths } from './sandbox-imports.js';
 
 /** What a successful build wrote. */
 export interface PluginBuildResult {
@@ -58,8 +58,9 @@ export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult>
         entryPoints: [compiled],
         bundle: true,
         format: 'cjs',
-        platform: 'neutral',
-        mainFields: ['module', 'main'],
+        platform: SANDBOX_RESOLUTION.platform,
+        mainFields: [...SANDBOX_RESOLUTION.mainFields],
+        conditions: [...SANDBOX_RESOLUTION.conditions],
         target: 'es2022',
         external: [...RUNTIME_PROVIDED_MODULES],
         plugins: [sandboxImportsPlugin(paths)],
@@ -80,8 +81,8 @@ export async function buildPlugin(pluginDir: string): Promise<PluginBuildResult>
         'BUILD_SANDBOX_IMPORT',
         dir,
         `the plugin imports ${refused.length === 1 ? 'a module' : `${refused.length} modules`} the JobHook sandbox cannot provide ` +
-          `(plugins run in a V8 isolate without Node APIs, file system or sockets; use the injected HttpClient for the platform API ` +
-          `and pure-JavaScript packages for the rest)`,
+          `(plugins run in a V8 isolate with the web-standard globals — fetch, URL, TextEncoder, crypto… — but without Node APIs, ` +
+          `file system or sockets; use the injected HttpClient or fetch for HTTP, and packages whose browser or worker build needs only those globals)`,
         refused.map(formatRefusedImport),
       );
     }

@@ -11,6 +11,15 @@ const BUILTINS = new Set(builtinModules);
 const PROVIDED = new Set(RUNTIME_PROVIDED_MODULES);
 const NESTED_RESOLVE = 'jobhook-nested-resolve';
 
+/**
+ * How packages are resolved for the sandbox, which has the web-standard globals (fetch, URL,
+ * TextEncoder, crypto.getRandomValues…) and no Node APIs: a package's worker or browser build is
+ * chosen over its Node build (the `browser` field's file map included, which esbuild applies for the
+ * browser platform only), as edge runtimes do, so e.g. `uuid` takes its `crypto.getRandomValues` path
+ * instead of importing `crypto`.
+ */
+export const SANDBOX_RESOLUTION = { platform: 'browser', mainFields: ['browser', 'module', 'main'], conditions: ['worker', 'browser'] } as const;
+
 /** Why an import cannot be bundled for the sandbox, or null when it can. */
 export function refusalReason(specifier: string): string | null {
   if (PROVIDED.has(specifier)) return null;

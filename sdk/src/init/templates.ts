@@ -55,7 +55,9 @@ const TSCONFIG = json({
   compilerOptions: {
     strict: true,
     target: 'ES2022',
-    lib: ['ES2022'],
+    // WebWorker: the types of the web-standard globals the sandbox provides (fetch, URL, crypto…),
+    // without the DOM's document and window, which it does not.
+    lib: ['ES2022', 'WebWorker'],
     module: 'ES2022',
     moduleResolution: 'Bundler',
     experimentalDecorators: true,

@@ -1,3 +1,4 @@
+import { EgressError, HTTPError, TimeoutError } from '../http-errors.js';
 import type { ErrorInfo } from './protocol.js';
 
 const MAX_TEXT = 4096;
@@ -41,4 +42,20 @@ export class RuntimeError extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
   }
+}
+
+/** The namespace of codes a plugin chose itself, kept apart from the host's and the SDK's. */
+export const PLUGIN_CODE_PREFIX = 'plugin:';
+const CODE_CHARS = /[^A-Za-z0-9_.-]/g;
+
+/**
+ * Describes what a handler threw. Errors the SDK raises (the runtime's own, HTTP and egress errors)
+ * keep their code; any other code is the plugin's and is stored as `plugin:<code>`, so a handler that
+ * throws `{ code: 'ISOLATE_CATASTROPHIC' }` cannot pass for a host verdict.
+ */
+export function handlerErrorInfo(thrown: unknown): ErrorInfo {
+  const info = toErrorInfo(thrown);
+  if (info.code === 'HANDLER_THREW') return info;
+  if (thrown instanceof RuntimeError || thrown instanceof EgressError || thrown instanceof HTTPError || thrown instanceof TimeoutError) return info;
+  return { ...info, code: `${PLUGIN_CODE_PREFIX}${info.code.replace(CODE_CHARS, '_').slice(0, 64)}` };
 }

@@ -11,7 +11,9 @@ import { BridgeHttpClient } from './http-client.js';
 import { BridgeLogger, LogBudget, makeConsole } from './plugin-logger.js';
 import { createJobContext, createLoadTimeContext, type WireEvent } from './job-context.js';
 import { installTimers } from './timers.js';
-import { RuntimeError, toErrorInfo } from './error-info.js';
+import { installWebGlobals } from './web/install-web-globals.js';
+import { handlerErrorInfo, RuntimeError, toErrorInfo } from './error-info.js';
+import { boundOffHeapMemory } from './memory-bounds.js';
 import { asInjectionToken } from '../di.js';
 import type { DeclaredHandler, HostFunctionReference, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
 
@@ -63,9 +65,11 @@ interface RuntimeLimits {
   readonly maxPendingTimers: number;
   readonly logLinesPerSecond: number;
   readonly logBurst: number;
+  readonly maxLogFieldDepth: number;
+  readonly maxResizableBufferBytes: number;
 }
 
-const DEFAULT_LIMITS: RuntimeLimits = { maxPendingTimers: 1000, logLinesPerSecond: 200, logBurst: 400 };
+const DEFAULT_LIMITS: RuntimeLimits = { maxPendingTimers: 1000, logLinesPerSecond: 200, logBurst: 400, maxLogFieldDepth: 16, maxResizableBufferBytes: 16 * 1024 * 1024 };
 
 function readLimits(json: unknown): RuntimeLimits {
   let raw: Record<string, unknown> = {};
@@ -76,9 +80,15 @@ function readLimits(json: unknown): RuntimeLimits {
   }
   const pick = (key: keyof RuntimeLimits): number => {
     const v = raw?.[key];
-    return typeof v === 'number' && v > 0 && Number.isFinite(v) ? v : DEFAULT_LIMITS[key];
+    return typeof v === 'number' && v >= 0 && Number.isFinite(v) ? v : DEFAULT_LIMITS[key];
   };
-  return { maxPendingTimers: pick('maxPendingTimers'), logLinesPerSecond: pick('logLinesPerSecond'), logBurst: pick('logBurst') };
+  return {
+    maxPendingTimers: pick('maxPendingTimers'),
+    logLinesPerSecond: pick('logLinesPerSecond'),
+    logBurst: pick('logBurst'),
+    maxLogFieldDepth: pick('maxLogFieldDepth'),
+    maxResizableBufferBytes: pick('maxResizableBufferBytes'),
+  };
 }
 
 interface LoadedState {
@@ -103,7 +113,14 @@ function jobTypesOf(json: unknown, name: string): JobTypes | null {
  * Boots the runtime with the host's bridge (a log Callback, References to the async host functions)
  * and answers the API the host calls. The bridge stays in this closure, never on `globalThis`.
  */
-export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, sleepRef: HostFunctionReference, limitsJson?: string): RuntimeApi {
+export function boot(
+  log: RuntimeBridge['log'],
+  httpRef: HostFunctionReference,
+  sleepRef: HostFunctionReference,
+  limitsJson: string | undefined,
+  randomBytes: RuntimeBridge['randomBytes'],
+  loadWebLibrary: RuntimeBridge['loadWebLibrary'],
+): RuntimeApi {
   // isolated-vm reads these options inside the host call: without a prototype, no getter a plugin
   // put on Object.prototype can run there (and look at the call's stack frames).
   const settle = freeze(assign(create(null), { result: freeze(assign(create(null), { promise: true, copy: true })) })) as {
@@ -114,12 +131,23 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
   const limits = readLimits(limitsJson);
   // One budget for every logger of this isolate, the timers' error reports included.
   const budget = new LogBudget(limits.logLinesPerSecond, limits.logBurst);
-  const newLogger = (invocationId: string | null): BridgeLogger => new BridgeLogger(log, invocationId, stringify, budget);
+  const newLogger = (invocationId: string | null): BridgeLogger => new BridgeLogger(log, invocationId, stringify, budget, limits.maxLogFieldDepth);
   const global = globalThis as unknown as Record<string, unknown>;
+  boundOffHeapMemory(global, limits.maxResizableBufferBytes);
   const timerLog = newLogger(null);
   const report = (e: unknown): void => timerLog.error('uncaught error in a timer callback', { error: toErrorInfo(e) });
   installTimers(global, sleep, report, limits.maxPendingTimers);
   global.console = makeConsole(newLogger(null));
+  // Invocations in flight, oldest first: a global `fetch` cannot tell which one called it (the isolate
+  // has no async context), so it is attributed to the most recent (see docs/plugin-authors.md).
+  const running: string[] = [];
+  installWebGlobals(global, {
+    http,
+    randomBytes: (n) => randomBytes(n),
+    loadLibrary: () => loadWebLibrary(),
+    report: (e) => timerLog.error('uncaught error in a web API callback', { error: toErrorInfo(e) }),
+    currentInvocation: () => running[running.length - 1] ?? null,
+  });
 
   const modules: Readonly<Record<string, unknown>> = freeze({ '@jobhook/sdk': sdk, tsyringe, 'reflect-metadata': {} });
   const requireForPlugin = (id: unknown): unknown => {
@@ -206,6 +234,7 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       const target = state.handlers.get(handlerName);
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
       const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
+      running.push(invocationId);
       const scope = container.createChildContainer();
       registerServices(scope, context, newLogger(invocationId), state.options, state.jobTypes.get(handlerName) ?? null);
       let handler: JobCompleteHandler;
@@ -221,7 +250,10 @@ export function boot(log: RuntimeBridge['log'], httpRef: HostFunctionReference, 
       }
       return stringify({ ok: true, value: result });
     } catch (e) {
-      return stringify({ ok: false, error: toErrorInfo(e) });
+      return stringify({ ok: false, error: handlerErrorInfo(e) });
+    } finally {
+      const at = running.lastIndexOf(invocationId);
+      if (at >= 0) running.splice(at, 1);
     }
   }
 

@@ -5,11 +5,27 @@ const MAX_MESSAGE = 8192;
 // Captured when the runtime is evaluated, before any plugin code can replace it.
 const now = Date.now;
 
-/** Serialises fields defensively: a cyclic or hostile object becomes a note, never an exception. */
-function fieldsToJson(fields: unknown, stringify: typeof JSON.stringify): string {
+const TOO_DEEP = '[nested too deep]';
+
+/**
+ * Serialises fields defensively: a cyclic or hostile object becomes a note, never an exception, and
+ * nesting past `maxDepth` is cut here, in the plugin's isolate, so that what crosses to the host is
+ * shallow enough for every later serialisation (IPC, the host log line) to be safe.
+ */
+export function fieldsToJson(fields: unknown, stringify: typeof JSON.stringify, maxDepth = 16): string {
   if (fields === undefined || fields === null) return '{}';
+  // The replacer is called with the holder as `this`, parents before children: a holder's depth is
+  // known when its members are visited.
+  const depths = new WeakMap<object, number>();
+  function bounded(this: unknown, _key: string, value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    const depth = (typeof this === 'object' && this !== null ? (depths.get(this) ?? 0) : 0) + 1;
+    if (depth > maxDepth) return TOO_DEEP;
+    depths.set(value, depth);
+    return value;
+  }
   try {
-    const json = stringify(fields);
+    const json = stringify(fields, bounded);
     return typeof json === 'string' && json.startsWith('{') ? json : stringify({ value: json ?? null });
   } catch (e) {
     return stringify({ fieldsError: `log fields could not be serialised: ${String((e as Error)?.message ?? e)}` });
@@ -52,12 +68,14 @@ export class BridgeLogger extends Logger {
   readonly #invocationId: string | null;
   readonly #stringify: typeof JSON.stringify;
   readonly #budget: LogBudget | null;
-  constructor(bridgeLog: RuntimeBridge['log'], invocationId: string | null, stringify: typeof JSON.stringify, budget: LogBudget | null = null) {
+  readonly #maxDepth: number;
+  constructor(bridgeLog: RuntimeBridge['log'], invocationId: string | null, stringify: typeof JSON.stringify, budget: LogBudget | null = null, maxDepth = 16) {
     super();
     this.#bridgeLog = bridgeLog;
     this.#invocationId = invocationId;
     this.#stringify = stringify;
     this.#budget = budget;
+    this.#maxDepth = maxDepth;
   }
   #write(level: RuntimeLogLevel, message: unknown, fields: unknown): void {
     if (this.#budget !== null && !this.#budget.take()) return;
@@ -68,7 +86,7 @@ export class BridgeLogger extends Logger {
       text = '[unprintable message]';
     }
     if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}…`;
-    this.#bridgeLog(level, text, fieldsToJson(fields, this.#stringify), this.#invocationId);
+    this.#bridgeLog(level, text, fieldsToJson(fields, this.#stringify, this.#maxDepth), this.#invocationId);
   }
   debug(message: string, fields?: LogFields): void {
     this.#write('debug', message, fields);

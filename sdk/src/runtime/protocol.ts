@@ -46,6 +46,17 @@ export interface EgressRequestData {
   readonly body: EgressBody | null;
   /** ms; null: the host's default; false: no per-request timeout (the invocation deadline still applies). */
   readonly timeoutMs: number | false | null;
+  /** Set by `fetch`: the key an `EgressAbortData` names to cancel this request (unique per invocation). */
+  readonly abortKey?: string;
+}
+
+/**
+ * Sent over the same bridge call as a request: cancels the invocation's request with `abortKey`
+ * (fetch's AbortSignal fired). The host answers an empty success and logs nothing more for it; the
+ * request itself ends EGRESS_ABORTED, with its one log line.
+ */
+export interface EgressAbortData {
+  readonly abort: string;
 }
 
 /** An HTTP response as the host hands it back. */
@@ -78,6 +89,10 @@ export interface RuntimeBridge {
   http(requestJson: string, invocationId: string): Promise<string>;
   /** Resolves after `ms`; backs the isolate's timers. Rejects when the plugin has too many pending. */
   sleep(ms: number): Promise<void>;
+  /** `n` (1…65536) bytes from the host's CSPRNG, synchronously (backs `crypto.getRandomValues`). */
+  randomBytes(n: number): Uint8Array;
+  /** Evaluates the web library script in the calling isolate, synchronously; true when it did. */
+  loadWebLibrary(): boolean;
 }
 
 /**

@@ -40,8 +40,15 @@ export function utf8Encode(text: string): Uint8Array {
   return out.slice(0, n);
 }
 
-/** Decodes UTF-8 bytes, replacing invalid sequences with U+FFFD; a leading BOM is kept. */
-export function utf8Decode(bytes: Uint8Array): string {
+/**
+ * Decodes UTF-8 bytes, replacing invalid sequences with U+FFFD; a leading BOM is kept. With `fatal`,
+ * an invalid sequence throws a TypeError instead (TextDecoder's `fatal` option).
+ */
+export function utf8Decode(bytes: Uint8Array, fatal = false): string {
+  const invalid = (): number => {
+    if (fatal) throw new TypeError('The encoded data was not valid for encoding utf-8');
+    return REPLACEMENT;
+  };
   const parts: string[] = [];
   let units: number[] = [];
   const emit = (cp: number): void => {
@@ -78,7 +85,7 @@ export function utf8Decode(bytes: Uint8Array): string {
         if (byte === 0xf4) upper = 0x8f;
         needed = 3;
         cp = byte & 0x07;
-      } else emit(REPLACEMENT);
+      } else emit(invalid());
       continue;
     }
     if (byte < lower || byte > upper) {
@@ -86,7 +93,7 @@ export function utf8Decode(bytes: Uint8Array): string {
       needed = seen = cp = 0;
       lower = 0x80;
       upper = 0xbf;
-      emit(REPLACEMENT);
+      emit(invalid());
       i--;
       continue;
     }
@@ -98,7 +105,7 @@ export function utf8Decode(bytes: Uint8Array): string {
       needed = seen = cp = 0;
     }
   }
-  if (needed !== 0) emit(REPLACEMENT);
+  if (needed !== 0) emit(invalid());
   parts.push(String.fromCharCode.apply(null, units));
   return parts.length === 1 ? parts[0]! : parts.join('');
 }

@@ -13,8 +13,6 @@ export interface PluginLogLine {
 }
 
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-// Keys the host adds to a plugin's line (see the host's loader); the rest are the plugin's fields.
-const HOST_KEYS = new Set(['level', 'time', 'pid', 'hostname', 'service', 'plugin', 'version', 'source', 'handler', 'jobId', 'invocationId', 'msg']);
 
 /** Level name of a host log line. */
 export function levelOf(line: HostLogLine): string {
@@ -23,8 +21,9 @@ export function levelOf(line: HostLogLine): string {
 
 /** The plugin's view of a host log line that the plugin wrote. */
 export function toPluginLogLine(line: HostLogLine): PluginLogLine {
-  const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(line)) if (!HOST_KEYS.has(k)) fields[k] = v;
+  // The host writes the plugin's fields under `data`, apart from its own tags.
+  const data = line.data;
+  const fields = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   const level = levelOf(line);
   return {
     level: level === 'debug' || level === 'warn' || level === 'error' ? level : 'info',

@@ -54,7 +54,10 @@ describe('plugin code written for ky behaves the same through the proxy', functi
     expect(outcomes[0]?.outcome).to.equal('succeeded');
     const count = Object.keys(scenarios).length;
     await eventually(() => rig.logs.lines.filter((l) => l.msg === 'parity').length === count);
-    for (const line of rig.logs.lines.filter((l) => l.msg === 'parity')) viaProxy[line.scenario as string] = line.result;
+    for (const line of rig.logs.lines.filter((l) => l.msg === 'parity')) {
+      const data = line.data as { scenario: string; result: unknown };
+      viaProxy[data.scenario] = data.result;
+    }
   });
   after(() => rig?.close());
 

@@ -78,7 +78,8 @@ export async function startRig(options: RigOptions = {}): Promise<EgressRig> {
         const find = (): Record<string, unknown> | undefined => logs.lines.find((l) => l.invocationId === outcome.invocationId && l.msg === 'probe result');
         await eventually(() => find() !== undefined, 2000);
         const line = find();
-        return { outcome, result: line?.result as ProbeRun['result'] };
+        // The plugin's own fields are under `data` on its log line.
+        return { outcome, result: (line?.data as Record<string, unknown> | undefined)?.result as ProbeRun['result'] };
       },
       egressLines: (invocationId) => logs.lines.filter((l) => l.source === 'egress' && l.invocationId === invocationId),
       async close() {

@@ -41,17 +41,9 @@ describe('dependency injection inside the isolate', function () {
     const { outcomes } = await host.dispatch(event(GUID_B, { certificateId: 7 }));
     expect(outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
     const line = logs.lines.find((l) => l.msg === 'deep handler ran');
-    expect(line).to.include({
-      plugin: 'test.di-deep',
-      handler: 'Deep',
-      chain: 'outer(hello@2)',
-      sameContext: true,
-      frozen: true,
-      timestampIsDate: true,
-      certificateId: 7,
-      jobTypeId: GUID_B,
-      source: 'plugin',
-    });
+    expect(line).to.include({ plugin: 'test.di-deep', handler: 'Deep', source: 'plugin' });
+    // The plugin's own fields, under `data`, apart from the host's.
+    expect(line?.data).to.include({ chain: 'outer(hello@2)', sameContext: true, frozen: true, timestampIsDate: true, certificateId: 7, jobTypeId: GUID_B });
     expect(line?.invocationId).to.equal(outcomes[0]!.invocationId);
   });
 
@@ -62,7 +54,7 @@ describe('dependency injection inside the isolate', function () {
     const logs = captureLogs();
     host = await createHost({ config: { pluginsDir: plugins, plugins: { 'test.di-deep': { options: { greeting: 'bonjour' } } } }, logger: logs.logger });
     await host.dispatch(event(GUID_B));
-    expect(logs.lines.find((l) => l.msg === 'deep handler ran')?.chain).to.equal('outer(bonjour@2)');
+    expect((logs.lines.find((l) => l.msg === 'deep handler ran')?.data as { chain?: string } | undefined)?.chain).to.equal('outer(bonjour@2)');
   });
 
   it('refuses a plugin bundled without decorator metadata, saying how to fix it', async () => {

@@ -47,7 +47,7 @@ describe('hostile plugins and the platform API', function () {
     expect((await h.load('hostile-read-credentials')).kind).to.equal('added');
     const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
     expect(result.outcome, JSON.stringify(result.error)).to.equal('error');
-    expect(result.error?.code).to.equal('CREDENTIALS_NOT_FOUND');
+    expect(result.error?.code).to.equal('plugin:CREDENTIALS_NOT_FOUND');
     const [request] = platform.requestsTo('GET', 'Certificates/1');
     expect(request?.headers.authorization, 'the host replaced the plugin\'s Authorization header').to.equal(`Bearer ${TOKEN}`);
     const logText = JSON.stringify(h.logs.lines);
@@ -72,7 +72,7 @@ describe('hostile plugins and the platform API', function () {
     expect((await h.load('hostile-egress-denied')).kind).to.equal('added');
     const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
     expect(result.outcome, JSON.stringify(result.error)).to.equal('error');
-    expect(result.error?.code).to.equal('EGRESS_DENIED');
+    expect(result.error?.code).to.equal('plugin:EGRESS_DENIED');
     expect(elsewhereHits, 'requests that reached the other origin').to.equal(0);
     expect(platform.requestsTo('POST', 'Certificates/1'), 'denied POSTs that reached the platform').to.have.length(0);
     h.expectNeighbourUnharmed(neighbour);

@@ -14,7 +14,7 @@ function recordingLogger(): { logger: ReturnType<typeof createHostLogger>; lines
 }
 
 function options(logger: ReturnType<typeof createHostLogger>, extra: { startTimeoutMs?: number; entry?: string } = {}) {
-  return { limits: sandboxLimits({}), heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, processMemoryMb: 2048, logger, ...extra };
+  return { limits: sandboxLimits({}), heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, processMemoryMb: 2048, processHardMemoryMb: 0, prlimit: null, logger, ...extra };
 }
 
 describe('a sandbox process ending', function () {

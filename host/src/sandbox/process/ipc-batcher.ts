@@ -3,16 +3,33 @@
  * costs a syscall and a wake-up of the other process; with many invocations in flight, batching them
  * is what lets a sandbox process keep up (bench/dispatch: ~18k → ~24k events/s in a scratch run).
  * A lone message waits only until the end of the current turn (setImmediate).
+ *
+ * A write that throws (a message past V8's string limit, one nested too deep to serialise, a closed
+ * channel) must not escape the setImmediate that flushes, and must not take the rest of the batch with
+ * it: the batch is retried message by message, and each message that still cannot go is handed to
+ * `unsendable`, whose job is to fail only what depended on it.
  */
 export class IpcBatcher<T> {
   private queue: T[] = [];
   private scheduled: NodeJS.Immediate | null = null;
 
-  constructor(private readonly write: (batch: T[]) => void) {}
+  constructor(
+    private readonly write: (batch: T[]) => void,
+    private readonly unsendable: (message: T, error: unknown) => void = () => {},
+  ) {}
 
   send(message: T): void {
     this.queue.push(message);
     this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /**
+   * Writes a large message in a write of its own, after what is queued: serialising it is costly,
+   * and if it fails, it must not be serialised a second time, nor take a batch with it.
+   */
+  sendAlone(message: T): void {
+    this.flush();
+    this.writeOneByOne([message]);
   }
 
   /** Writes what is queued now. */
@@ -22,7 +39,25 @@ export class IpcBatcher<T> {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.write(batch);
+    try {
+      this.write(batch);
+    } catch {
+      this.writeOneByOne(batch);
+    }
+  }
+
+  private writeOneByOne(batch: T[]): void {
+    for (const message of batch) {
+      try {
+        this.write([message]);
+      } catch (e) {
+        try {
+          this.unsendable(message, e);
+        } catch {
+          // the handler of a lost message must not lose the ones after it
+        }
+      }
+    }
   }
 
   /** Drops what is queued (the channel is gone). */
@@ -36,4 +71,10 @@ export class IpcBatcher<T> {
 /** The messages of one IPC read: a batch, or (from an older peer or a test) a lone message. */
 export function unbatch(raw: unknown): unknown[] {
   return Array.isArray(raw) ? raw : [raw];
+}
+
+/** A short description of why a message could not be sent (V8's messages can be long). */
+export function sendFailure(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }

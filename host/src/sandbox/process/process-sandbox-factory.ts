@@ -1,9 +1,10 @@
 import os from 'node:os';
 import type { HostLogger } from '../../logging/logger.js';
-import type { PluginSandbox, SandboxFactory, SandboxHostServices } from '../plugin-sandbox.js';
+import type { MemoryEnforcement, PluginSandbox, SandboxFactory, SandboxHostServices } from '../plugin-sandbox.js';
 import { sandboxLimits, type SandboxLimits } from '../sandbox-limits.js';
 import { ProcessPool, type ProcessEvent } from './process-pool.js';
 import { ProcessSandbox } from './process-sandbox.js';
+import { IN_ISOLATE_MEMORY_BOUNDS, kernelMemoryCap } from './process-memory-cap.js';
 import type { SandboxProcessInfo } from './sandbox-process.js';
 
 /** How the host runs its sandbox processes (the admin's `sandbox` config). */
@@ -17,6 +18,8 @@ export interface ProcessSandboxFactoryOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Resident memory of one process above which its largest isolate is disposed. */
   readonly processMemoryMb?: number;
+  /** Hard memory total of one process, kernel-enforced where possible; 0 for none (default 4096). */
+  readonly processHardMemoryMb?: number;
   readonly limits?: Partial<SandboxLimits>;
   /** Process started / exited, for logs and tests. */
   readonly onProcessEvent?: (event: ProcessEvent) => void;
@@ -39,16 +42,30 @@ export interface ProcessCensus {
 export class ProcessSandboxFactory implements SandboxFactory {
   private readonly pool: ProcessPool;
   private readonly live = new Set<ProcessSandbox>();
+  /** Which memory limits hold, and how (logged once by `serve`, reported by `/readyz`). */
+  readonly memoryEnforcement: MemoryEnforcement;
 
   constructor(options: ProcessSandboxFactoryOptions) {
     const logger = options.logger.child({ component: 'sandbox-processes' });
+    const processMemoryMb = options.processMemoryMb ?? 2048;
+    const processHardMemoryMb = options.processHardMemoryMb ?? 4096;
+    const kernel = kernelMemoryCap(processHardMemoryMb);
+    this.memoryEnforcement = {
+      kernel: kernel.cap,
+      kernelLimitMb: kernel.cap === 'none' ? null : processHardMemoryMb,
+      kernelReason: kernel.reason,
+      processMemoryMb,
+      inIsolate: IN_ISOLATE_MEMORY_BOUNDS,
+    };
     this.pool = new ProcessPool(
       {
         size: options.processes && options.processes > 0 ? options.processes : Math.max(1, os.availableParallelism()),
         dedicated: new Set(options.dedicated ?? []),
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 3000,
-        processMemoryMb: options.processMemoryMb ?? 2048,
+        processMemoryMb,
+        processHardMemoryMb,
+        prlimit: kernel.prlimit,
         limits: sandboxLimits(options.limits),
         logger,
       },

@@ -113,6 +113,8 @@ export class ProcessSandbox implements PluginSandbox {
     } catch (e) {
       if (e instanceof ProcessExitedError) return { outcome: 'crashed', error: errorInfo(e.code, e.message, 'SandboxCrash') };
       const err = e as SandboxError;
+      // The isolate is fine; only this invocation's message could not cross.
+      if (err.code === 'SANDBOX_IPC_SEND_FAILED' || err.code === 'SANDBOX_MESSAGE_TOO_LARGE') return { outcome: 'error', error: errorInfo(err.code, err.message, 'SandboxError') };
       if (err.code === 'SANDBOX_PROCESS_NO_ANSWER') {
         return { outcome: 'timeout', error: errorInfo('SANDBOX_TIMEOUT', `the handler did not finish within ${request.timeoutMs} ms (${err.message})`, 'SandboxTimeoutError') };
       }

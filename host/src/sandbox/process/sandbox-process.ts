@@ -6,7 +6,8 @@ import type { PluginLogRecord, SandboxDeath } from '../plugin-sandbox.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
-import { IpcBatcher, unbatch } from './ipc-batcher.js';
+import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
+import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
 
 /** The worker entry, beside this file in the build. */
@@ -20,6 +21,10 @@ export interface SandboxProcessOptions {
   readonly heartbeatTimeoutMs: number;
   /** The process's resident memory above which its largest isolate is shed. */
   readonly processMemoryMb: number;
+  /** The process's hard memory total (kernel RLIMIT_DATA when `prlimit` is set; always watched). 0: none. */
+  readonly processHardMemoryMb: number;
+  /** util-linux prlimit to start the worker through, when the kernel limit is available. */
+  readonly prlimit: string | null;
   readonly logger: HostLogger;
   /** How long the worker may take to say it is ready before it is killed (default 30 s). */
   readonly startTimeoutMs?: number;
@@ -68,6 +73,7 @@ const MAX_STDERR_LINES = 200;
 // while loading) is killed, so nothing waits on its `ready` forever; the pool starts another.
 const START_TIMEOUT_MS = 30_000;
 
+
 /**
  * The host's handle on one sandbox worker process: requests and their answers, heartbeats, the
  * memory watch, and what happens when it dies. Owned by the process pool.
@@ -91,7 +97,17 @@ export class SandboxProcess {
   private lastShedAt = 0;
   private health: WorkerHealth | null = null;
   private resolveExited!: (d: SandboxDeath) => void;
-  private readonly outbox = new IpcBatcher<HostMessage>((batch) => this.write(batch));
+  private readonly outbox = new IpcBatcher<HostMessage>(
+    (batch) => this.write(batch),
+    (message, error) => this.unsendable(message, sendFailure(error)),
+  );
+  // Until when silence is excused: the worker is busy parsing a large message sent to it.
+  private transferCreditUntil = 0;
+  private lastBeatAt = performance.now();
+  // Keys of chunked messages one of whose pieces could not be sent.
+  private readonly lostChunks = new Set<string>();
+  // Why the process ran out of memory, once it did (V8's fatal report, or the hard total passed).
+  private memoryDeath: string | null = null;
 
   constructor(
     readonly role: 'pool' | 'dedicated',
@@ -99,8 +115,12 @@ export class SandboxProcess {
     private readonly onRetire: (proc: SandboxProcess) => void,
   ) {
     this.exited = new Promise((r) => (this.resolveExited = r));
+    // Started through prlimit (which execs node, keeping pid and IPC channel), the limit holds from
+    // the process's first instruction: no window in which a plugin could run unbounded.
+    const hardBytes = options.processHardMemoryMb * 1024 * 1024;
+    const viaPrlimit = options.prlimit !== null && hardBytes > 0;
     this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
-      execArgv: ['--no-node-snapshot'],
+      ...(viaPrlimit ? { execPath: options.prlimit!, execArgv: [`--data=${hardBytes}:${hardBytes}`, process.execPath, '--no-node-snapshot'] } : { execArgv: ['--no-node-snapshot'] }),
       env: workerEnv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
@@ -120,7 +140,7 @@ export class SandboxProcess {
       this.lastAnswerAt = performance.now();
       for (const m of unbatch(raw)) {
         if (!isWorkerMessage(m)) {
-          this.options.logger.error({ pid: this.pid }, 'sandbox process sent a malformed message; killing it');
+          this.options.logger.error({ pid: this.pid, code: 'SANDBOX_MALFORMED_MESSAGE' }, 'sandbox process sent a malformed message; killing it');
           this.kill();
           return;
         }
@@ -129,13 +149,15 @@ export class SandboxProcess {
           this.state = 'ready';
           this.startHeartbeat();
           markReady();
-        } else this.onMessage(m);
+        } else this.handle(m);
       }
     });
-    const gone = (message: string): void => {
+    const gone = (how: string): void => {
       if (this.state === 'exited') return;
       clearTimeout(startTimer);
-      const death: SandboxDeath = { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message };
+      const death: SandboxDeath = this.memoryDeath
+        ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `the sandbox process (pid ${this.pid}) ${how}: ${this.memoryDeath}` }
+        : { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message: `the sandbox process (pid ${this.pid}) ${how}` };
       this.outbox.dispose();
       failReady(new ProcessExitedError(death.code, death.message));
       this.onExit(death);
@@ -143,9 +165,9 @@ export class SandboxProcess {
     this.child.on('error', (e) => {
       this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, err: e.message }, 'sandbox process error');
       // A process that could not be spawned emits no 'exit': without this, its `exited` never settles.
-      if (this.child.pid === undefined) gone(`the sandbox process could not be started: ${e.message}`);
+      if (this.child.pid === undefined) gone(`could not be started: ${e.message}`);
     });
-    this.child.on('exit', (code, signal) => gone(`the sandbox process (pid ${this.pid}) ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`));
+    this.child.on('exit', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   }
 
   get pid(): number {
@@ -240,7 +262,36 @@ export class SandboxProcess {
   }
 
   private send(message: HostMessage): void {
+    const limit = Math.min(this.options.limits.maxBridgeMessageBytes, MAX_IPC_JSON);
+    const bytes = payloadBytes(message, limit);
+    if (bytes > limit) {
+      const bound = limit === MAX_IPC_JSON ? `past the longest string V8 can build (${MAX_IPC_JSON} characters)` : `over sandbox.maxBridgeMessageBytes (${limit})`;
+      const reason = `its payload is about ${bytes} bytes of IPC JSON, ${bound}`;
+      if (message.type === 'http-result') {
+        this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
+      } else if (message.type !== 'chunk') {
+        queueMicrotask(() => this.fail(message.id, new SandboxError('SANDBOX_MESSAGE_TOO_LARGE', `the '${message.type}' message was not sent to the sandbox process: ${reason}`)));
+      }
+      return;
+    }
+    // Parsing a large message holds the worker's event loop, heartbeats included: that time is excused
+    // (at a pessimistic 20 MB/s) rather than mistaken for a hung process.
+    if (bytes > LARGE_MESSAGE_BYTES) {
+      this.transferCreditUntil = Math.max(this.transferCreditUntil, performance.now()) + bytes / 20_000;
+      this.sendChunked(message);
+      return;
+    }
     this.outbox.send(message);
+  }
+
+  // Each piece is its own write. A lost piece (sendAlone reports it at once) fails the whole message
+  // rather than corrupting it; the worker drops the pieces it holds for the key when the replacement arrives.
+  private sendChunked(message: HostMessage): void {
+    const { key, writes } = inPieces(message);
+    const last = writes.pop()!;
+    for (const piece of writes) this.outbox.sendAlone(piece);
+    if (key !== null && this.lostChunks.delete(key)) this.unsendable(message, 'a piece of it could not be sent');
+    else this.outbox.sendAlone(last);
   }
 
   private write(batch: HostMessage[]): void {
@@ -248,6 +299,38 @@ export class SandboxProcess {
     this.child.send(batch, (e) => {
       if (e) this.options.logger.debug({ pid: this.pid, err: e.message }, 'sending to the sandbox process failed');
     });
+  }
+
+  // A message that could not be serialised fails only what waited for it, with a coded error.
+  private unsendable(message: HostMessage, reason: string): void {
+    this.options.logger.warn({ pid: this.pid, code: 'SANDBOX_IPC_SEND_FAILED', type: message.type, err: reason }, 'a message could not be sent to the sandbox process');
+    if (message.type === 'chunk') {
+      this.lostChunks.add(message.key);
+      return;
+    }
+    if (message.type === 'http-result') {
+      this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
+      return;
+    }
+    this.fail(message.id, new SandboxError('SANDBOX_IPC_SEND_FAILED', `the '${message.type}' message could not be sent to the sandbox process (pid ${this.pid}): ${reason}`));
+  }
+
+  private fail(id: number, error: Error): void {
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    this.settled(id);
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
+
+  // Answers from a worker come from plugin-facing code: whatever one does to a handler (a logger
+  // that throws on a field, a listener's bug), it must cost that message only, never the host.
+  private handle(m: WorkerMessage): void {
+    try {
+      this.onMessage(m);
+    } catch (e) {
+      this.options.logger.error({ pid: this.pid, code: 'SANDBOX_MESSAGE_FAILED', type: m.type, err: (e as Error)?.message ?? String(e) }, 'handling a message of the sandbox process failed');
+    }
   }
 
   private onMessage(m: WorkerMessage): void {
@@ -298,7 +381,13 @@ export class SandboxProcess {
 
   private async beat(): Promise<void> {
     if (this.state === 'exited') return;
-    if (performance.now() - this.lastAnswerAt > this.options.heartbeatTimeoutMs) {
+    // A beat late by far was held up by this process's own event loop (a long synchronous task):
+    // answers that arrived meanwhile are still unread, so silence cannot be judged until they are.
+    const now = performance.now();
+    const late = now - this.lastBeatAt > 2 * this.options.heartbeatIntervalMs + 100;
+    this.lastBeatAt = now;
+    if (late) this.transferCreditUntil = Math.max(this.transferCreditUntil, now);
+    if (performance.now() - Math.max(this.lastAnswerAt, this.transferCreditUntil) > this.options.heartbeatTimeoutMs) {
       this.options.logger.warn({ pid: this.pid, silentMs: Math.round(performance.now() - this.lastAnswerAt) }, 'sandbox process stopped answering heartbeats; killing it');
       this.kill();
       return;
@@ -315,6 +404,13 @@ export class SandboxProcess {
   // isolated-vm's memory limits are soft (an isolate can pass its own 2-3x): the process total is
   // watched too. Over it, the largest isolate goes; if there is none to shed, the process is retired.
   private async watchMemory(health: WorkerHealth): Promise<void> {
+    const hard = this.options.processHardMemoryMb * 1024 * 1024;
+    if (hard > 0 && health.rssBytes > hard) {
+      this.memoryDeath = `${Math.round(health.rssBytes / 1048576)} MiB resident, over its hard total of ${this.options.processHardMemoryMb} MiB; killed at once`;
+      this.options.logger.error({ pid: this.pid, code: 'SANDBOX_PROCESS_MEMORY', rssBytes: health.rssBytes }, 'sandbox process over its hard memory total; killing it');
+      this.kill();
+      return;
+    }
     const limit = this.options.processMemoryMb * 1024 * 1024;
     if (health.rssBytes <= limit || performance.now() - this.lastShedAt < Math.max(1000, 2 * this.options.heartbeatIntervalMs)) return;
     this.lastShedAt = performance.now();
@@ -345,6 +441,8 @@ export class SandboxProcess {
     if (!stderr) return;
     let lines = 0;
     createInterface({ input: stderr }).on('line', (line) => {
+      // V8's report when an allocation failed under the kernel's limit (or the machine's).
+      if (this.memoryDeath === null && /out of memory|allocation failed/i.test(line)) this.memoryDeath = `V8 could not allocate memory (${line.trim().slice(0, 200)})`;
       if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, source: 'sandbox-process' }, line);
     });
   }

@@ -6,7 +6,8 @@ import type { ErrorInfo } from '@jobhook/sdk/protocol';
 import { IsolateSandboxFactory } from '../isolate-sandbox-factory.js';
 import type { IsolateSandbox } from '../isolate-sandbox.js';
 import type { SandboxHostServices } from '../plugin-sandbox.js';
-import { IpcBatcher, unbatch } from './ipc-batcher.js';
+import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
+import { egressFailureJson } from '../../egress/egress-gateway.js';
 import type { HostMessage, HostRequest, WorkerMessage, WorkerOptions } from './worker-protocol.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
@@ -14,18 +15,42 @@ const sandboxes = new Map<string, IsolateSandbox>();
 const httpCalls = new Map<number, (responseJson: string) => void>();
 let nextCallId = 1;
 
-// Once the host closes the channel, a send fails with ERR_IPC_CHANNEL_CLOSED or EPIPE; without a
-// callback Node raises that as an uncaught error whose stack the host would log while closing.
-// Nothing is lost: the host is gone, and 'disconnect' ends this process.
-const ignoreClosedChannel = (): void => {};
-const outbox = new IpcBatcher<WorkerMessage>((batch) => {
-  if (!process.connected) return;
-  try {
-    process.send?.(batch, undefined, undefined, ignoreClosedChannel);
-  } catch {
-    // The channel closed between the check and the write.
+const outbox = new IpcBatcher<WorkerMessage>(
+  // The callback keeps a late failure (the channel closed meanwhile) from becoming an 'error' event;
+  // 'disconnect' ends this process then. A synchronous throw is the batcher's to handle.
+  (batch) => void process.send?.(batch, undefined, {}, () => {}),
+  (message, error) => replaceUnsendable(message, sendFailure(error)),
+);
+
+// A message that could not be serialised fails only what waited for it, with a coded error.
+function replaceUnsendable(message: WorkerMessage, reason: string): void {
+  const code = 'SANDBOX_IPC_SEND_FAILED';
+  switch (message.type) {
+    case 'reply':
+      send({ type: 'reply', id: message.id, ok: false, error: { name: 'SandboxError', code, message: `the answer could not be sent to the host: ${reason}` } });
+      return;
+    case 'http': {
+      const resolve = httpCalls.get(message.callId);
+      httpCalls.delete(message.callId);
+      resolve?.(egressFailureJson('EGRESS_BRIDGE_FAILED', `the request could not be sent to the host: ${reason}`));
+      return;
+    }
+    case 'log':
+      if (message.record.notice?.code === code) return;
+      send({ type: 'log', sid: message.sid, record: { level: 'warn', message: `a plugin log line could not be sent to the host and was dropped: ${reason}`, fields: {}, invocationId: message.record.invocationId, notice: { code } } });
+      return;
+    case 'death':
+      if (message.death.code === code) return;
+      send({ type: 'death', sid: message.sid, death: { name: 'SandboxCrash', code, message: `the isolate died (${message.death.code}); its description could not be sent: ${reason}` } });
+      return;
+    case 'poisoned':
+      if (message.message === reason) return;
+      send({ type: 'poisoned', pluginId: message.pluginId.slice(0, 256), message: reason });
+      return;
+    case 'ready':
+      return;
   }
-});
+}
 
 function send(message: WorkerMessage): void {
   outbox.send(message);
@@ -110,12 +135,31 @@ async function shedLargest(reason: string): Promise<string | null> {
   return largest.sandbox.plugin;
 }
 
+// Pieces of large strings on their way (see HostMessage), by key.
+const chunks = new Map<string, string[]>();
+
+function withChunks(key: string, last: string, chunked: boolean | undefined): string {
+  const pieces = chunks.get(key);
+  chunks.delete(key);
+  return chunked && pieces ? pieces.join('') + last : last;
+}
+
 function receive(message: HostMessage): void {
+  if (message.type === 'chunk') {
+    const pieces = chunks.get(message.key);
+    if (pieces) pieces.push(message.data);
+    else chunks.set(message.key, [message.data]);
+    return;
+  }
   if (message.type === 'http-result') {
     const resolve = httpCalls.get(message.callId);
     httpCalls.delete(message.callId);
-    resolve?.(message.responseJson);
+    resolve?.(withChunks(`h${message.callId}`, message.responseJson, message.chunked));
     return;
+  }
+  if (message.type === 'load') {
+    const bundleCode = withChunks(`l${message.id}`, message.spec.bundleCode, message.chunked);
+    if (message.chunked) message = { ...message, spec: { ...message.spec, bundleCode } };
   }
   answer(message).then(
     (value) => send({ type: 'reply', id: message.id, ok: true, value: value ?? null }),
@@ -124,7 +168,14 @@ function receive(message: HostMessage): void {
 }
 
 process.on('message', (raw: unknown) => {
-  for (const message of unbatch(raw)) receive(message as HostMessage);
+  for (const message of unbatch(raw)) {
+    try {
+      receive(message as HostMessage);
+    } catch (e) {
+      // One bad message must not end a process that serves other plugins; stderr reaches the host log.
+      process.stderr.write(`a message from the host could not be handled: ${(e as Error)?.message ?? String(e)}\n`);
+    }
+  }
 });
 
 // A stray rejection (a host promise whose isolate died before it settled) must not end a process that

@@ -13,7 +13,8 @@ export interface WorkerOptions {
 
 /** Requests the host sends, and the value each is answered with. */
 export interface WorkerRequests {
-  load: { readonly sid: string; readonly spec: SandboxLoadSpec; readonly answer: LoadedPlugin };
+  /** `chunked`: `spec.bundleCode` is the last piece; the others came first as `chunk` messages keyed `l<id>`. */
+  load: { readonly sid: string; readonly spec: SandboxLoadSpec; readonly chunked?: true; readonly answer: LoadedPlugin };
   invoke: { readonly sid: string; readonly request: SandboxInvokeRequest; readonly answer: SandboxInvokeResult };
   stats: { readonly sid: string; readonly answer: SandboxStats };
   dispose: { readonly sid: string; readonly answer: null };
@@ -28,8 +29,16 @@ type RequestBody<T extends RequestType> = Omit<WorkerRequests[T], 'answer'>;
 /** A request as sent. */
 export type HostRequest = { [T in RequestType]: { readonly type: T; readonly id: number } & RequestBody<T> }[RequestType];
 
-/** Host → worker. */
-export type HostMessage = HostRequest | { readonly type: 'http-result'; readonly callId: number; readonly responseJson: string };
+/**
+ * Host → worker. A large string crosses as `chunk` messages, each its own IPC write, then the message
+ * itself with `chunked` and the last piece: Node's JSON channel rescans its whole read buffer at every
+ * read, so one 14 MB line costs the worker hundreds of milliseconds, and 256 KiB pieces almost nothing.
+ */
+export type HostMessage =
+  | HostRequest
+  /** `chunked`: `responseJson` is the last piece; the others came first as `chunk` messages keyed `h<callId>`. */
+  | { readonly type: 'http-result'; readonly callId: number; readonly responseJson: string; readonly chunked?: true }
+  | { readonly type: 'chunk'; readonly key: string; readonly data: string };
 
 /** A worker's answer to a ping. */
 export interface WorkerHealth {
@@ -52,6 +61,10 @@ export type WorkerMessage =
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === 'string';
+const NOTICE_KEYS: ReadonlySet<string> = new Set(['code', 'limitPerSecond', 'limitBytesPerSecond', 'dropped', 'droppedBytes']);
+// A notice's keys land beside the host's own on the log line: only the few host code writes pass.
+const isNotice = (v: unknown): boolean =>
+  isObject(v) && isString(v.code) && Object.entries(v).every(([k, x]) => NOTICE_KEYS.has(k) && (typeof x === 'number' || isString(x)));
 
 
 /**
@@ -74,7 +87,8 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
         LOG_LEVELS.has(m.record.level) &&
         isString(m.record.message) &&
         isObject(m.record.fields) &&
-        (m.record.invocationId === null || m.record.invocationId === undefined || isString(m.record.invocationId))
+        (m.record.invocationId === null || m.record.invocationId === undefined || isString(m.record.invocationId)) &&
+        (m.record.notice === undefined || isNotice(m.record.notice))
       );
     case 'http':
       return isString(m.sid) && typeof m.callId === 'number' && isString(m.requestJson) && isString(m.invocationId);
