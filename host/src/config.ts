@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import { toProblems } from './manifest/manifest-schema.js';
 import type { PluginLimits } from './manifest/plugin-manifest.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
+import { DEFAULT_TRUST, type TrustConfig } from './trust/trust-store.js';
 
 /** How the host authenticates to the platform API (design §3.4a). Never sent into an isolate. */
 export type PlatformAuth =
@@ -113,6 +114,15 @@ export interface HostConfig {
   readonly apiToken: string | null;
   /** Where plugin isolates run, and the bounds every sandbox applies (design §4). */
   readonly sandbox: SandboxConfig;
+  /** Size caps of plugin packages, checked before a file is read. */
+  readonly packages: { readonly maxManifestBytes: number; readonly maxBundleBytes: number };
+  /** Package signing keys and what to do with unsigned packages. */
+  readonly trust: TrustConfig;
+  /** Limits of the host's own HTTP API. */
+  readonly api: {
+    /** A request (headers and body) not fully received this long after it began gets 408 and its connection closed. */
+    readonly requestTimeoutMs: number;
+  };
 }
 
 /**
@@ -179,6 +189,9 @@ export const DEFAULT_CONFIG: HostConfig = {
     processHardMemoryMb: 4096,
     ...DEFAULT_SANDBOX_LIMITS,
   },
+  packages: { maxManifestBytes: 256 * 1024, maxBundleBytes: 16 * 1024 * 1024 },
+  trust: DEFAULT_TRUST,
+  api: { requestTimeoutMs: 30_000 },
 };
 
 const limitsSchema = {
@@ -363,6 +376,28 @@ const CONFIG_SCHEMA = {
         maxResizableBufferBytes: { type: 'integer', minimum: 0 },
         processHardMemoryMb: { type: 'integer', minimum: 0 },
       },
+    },
+    packages: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxManifestBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024 },
+        maxBundleBytes: { type: 'integer', minimum: 1024, maximum: 256 * 1024 * 1024 },
+      },
+    },
+    trust: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        keys: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' } },
+        revoked: { type: 'array', items: { type: 'string', minLength: 1 } },
+        unsigned: { enum: ['allow', 'warn', 'refuse'] },
+      },
+    },
+    api: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { requestTimeoutMs: { type: 'integer', minimum: 100, maximum: 3_600_000 } },
     },
   },
 };

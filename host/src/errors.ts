@@ -21,17 +21,36 @@ export interface ManifestProblem {
   readonly message: string;
 }
 
+// A hostile manifest can have thousands of bad entries: reports keep the first few, each clipped,
+// so a log line or API answer stays small whatever the input.
+const MAX_REPORTED_PROBLEMS = 20;
+const MAX_PROBLEM_CHARS = 300;
+
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** At most 20 problems, each clipped, plus one saying how many more were left out. */
+export function boundProblems(problems: readonly ManifestProblem[]): ManifestProblem[] {
+  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS).map((p) => ({ pointer: clip(p.pointer, 200), message: clip(p.message, MAX_PROBLEM_CHARS) }));
+  const more = problems.length - shown.length;
+  if (more > 0) shown.push({ pointer: '', message: `and ${more} more problem(s) not listed` });
+  return shown;
+}
+
 /** plugin.json is missing, unreadable, invalid, or points at a bundle that is unsafe or wrong. */
 export class ManifestError extends JobHookError {
   override readonly name = 'ManifestError';
+  /** The problems found, bounded (see boundProblems). */
+  readonly problems: readonly ManifestProblem[];
   constructor(
     code: string,
     readonly pluginDir: string,
-    readonly problems: readonly ManifestProblem[],
+    problems: readonly ManifestProblem[],
     pluginId?: string,
     options?: { cause?: unknown },
   ) {
-    super(code, `${pluginDir}: ${problems.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')}`, pluginId, options);
+    const bounded = boundProblems(problems);
+    super(code, `${pluginDir}: ${bounded.map((p) => `${p.pointer || '/'}: ${p.message}`).join('; ')}`, pluginId, options);
+    this.problems = bounded;
   }
 }
 

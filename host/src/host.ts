@@ -10,12 +10,14 @@ import { maxEgressRequestJsonLength } from './egress/parse-egress-request.js';
 import { JobHookError } from './errors.js';
 import { createHostLogger, type HostLogger } from './logging/logger.js';
 import { ManifestSchema } from './manifest/manifest-schema.js';
+import type { PackageRules } from './manifest/package-rules.js';
 import { NO_PLATFORM_RESOLVER, PlatformJobTypeResolver, type JobTypeResolver } from './platform/job-type-resolver.js';
 import { PlatformApi } from './platform/platform-api.js';
 import { PluginRegistry, type PluginChange } from './registry/plugin-registry.js';
 import type { PluginStatus } from './registry/plugin-state.js';
 import { createSandboxFactory } from './sandbox/create-sandbox-factory.js';
 import type { MemoryEnforcement, SandboxFactory } from './sandbox/plugin-sandbox.js';
+import { TrustStore } from './trust/trust-store.js';
 import { PluginWatcher } from './watch/plugin-watcher.js';
 import type { WatchTimings } from './watch/watch-timings.js';
 
@@ -99,8 +101,9 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const logger = options.logger ?? createHostLogger({ level: config.logLevel });
   // Isolates run in sandbox worker processes (forked with the flag) unless the admin chose in-process.
   if (!options.sandboxFactory && config.sandbox.mode === 'in-process') assertNoNodeSnapshot();
-  // Schema, then gateway (it validates the platform URL): if either throws, nothing needs disposing.
+  // Schema, trust keys, then gateway (it validates the platform URL): if any throws, nothing needs disposing.
   const schema = new ManifestSchema();
+  const packageRules: PackageRules = { ...config.packages, trust: new TrustStore(config.trust) };
   const { egress, jobTypes } = platformAccess(config, options);
   // A request body as large as egress allows must fit across the bridge.
   const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, maxEgressRequestJsonLength(config.egress.maxRequestBytes)) };
@@ -112,7 +115,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     throw e;
   }
   if (sandboxFactory.memoryEnforcement) logSandboxEnforcement(logger, sandboxFactory.memoryEnforcement);
-  const registry = new PluginRegistry({ schema, sandboxFactory, egress, logger, config, jobTypes }, undefined, options.onPluginChange);
+  const registry = new PluginRegistry({ schema, packageRules, sandboxFactory, egress, logger, config, jobTypes }, undefined, options.onPluginChange);
   const dispatcher = new Dispatcher(registry, logger);
   let watcher: PluginWatcher | undefined;
   let closed = false;
@@ -134,7 +137,7 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     const loading = registry.loadAll(path.resolve(config.pluginsDir));
     if (options.watch) {
       const timings = typeof options.watch === 'object' ? options.watch : undefined;
-      watcher = new PluginWatcher({ pluginsDir: path.resolve(config.pluginsDir), sink: registry, schema, logger, timings });
+      watcher = new PluginWatcher({ pluginsDir: path.resolve(config.pluginsDir), sink: registry, schema, packageRules, logger, timings });
       // The watcher's initial scan runs while the plugins load; it looks at every folder once both are done.
       await watcher.start(loading);
     }

@@ -3,6 +3,7 @@ import type { Authorization } from './credentials/credential-provider.js';
 import type { OriginCredentials } from './credentials/origin-credentials.js';
 import { EgressDeniedError, EgressLimitError } from './egress-error.js';
 import { PLATFORM_MARKER } from './platform-credentials.js';
+import { messageUrl } from './platform-url.js';
 import { readLimitedBody } from './read-limited-body.js';
 
 /**
@@ -72,7 +73,17 @@ export class EgressClient {
     this.ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: 'manual', fetch: fetchWithAbort });
   }
 
-  async perform(first: OutgoingRequest, signal: AbortSignal, checkHop: (method: string, url: URL) => void, credentials?: OriginCredentials): Promise<ExchangeResult> {
+  /**
+   * Performs `first`, following redirects. `checkHop` decides each redirect target; one whose
+   * Location carries a secret in force (`secrets.carries`) is never followed, nor shown.
+   */
+  async perform(
+    first: OutgoingRequest,
+    signal: AbortSignal,
+    checkHop: (method: string, url: URL) => void,
+    credentials?: OriginCredentials,
+    secrets?: { carries(text: string): boolean },
+  ): Promise<ExchangeResult> {
     let request = first;
     let reauthenticated = false;
     for (let redirects = 0; ; redirects++) {
@@ -95,27 +106,39 @@ export class EgressClient {
       const location = response.headers.get('location');
       if (REDIRECT_STATUSES.has(response.status) && location !== null) {
         await response.body?.cancel().catch(() => undefined);
+        const from = messageUrl(request.url);
+        // A server that puts the credential it was sent into a redirect would hand it to the plugin
+        // (response.url) and to every later hop: such a redirect is refused without showing it.
+        if (secrets?.carries(location)) {
+          throw new EgressDeniedError(
+            `${from} redirected (${response.status}) to a URL that carries one of the host's credentials; the host does not follow it (the platform reflected the credential: check its redirect handling)`,
+            messageUrl(request.url),
+            'EGRESS_REDIRECT_REFUSED',
+          );
+        }
         if (redirects >= this.limits.maxRedirects) {
-          throw new EgressLimitError('EGRESS_TOO_MANY_REDIRECTS', `${request.url.href} redirected more than ${this.limits.maxRedirects} times (egress.maxRedirects)`, request.url.href);
+          throw new EgressLimitError('EGRESS_TOO_MANY_REDIRECTS', `${from} redirected more than ${this.limits.maxRedirects} times (egress.maxRedirects)`, messageUrl(request.url));
         }
         let next: URL;
         try {
           next = new URL(location, request.url);
         } catch {
-          throw new EgressLimitError('EGRESS_BAD_REDIRECT', `${request.url.href} redirected to an invalid URL`, request.url.href);
+          throw new EgressLimitError('EGRESS_BAD_REDIRECT', `${from} redirected to an invalid URL`, messageUrl(request.url));
         }
         next.hash = '';
-        const from = request.url.href;
+        if (secrets?.carries(next.href)) {
+          throw new EgressDeniedError(`${from} redirected (${response.status}) to a URL that carries one of the host's credentials; the host does not follow it`, messageUrl(request.url), 'EGRESS_REDIRECT_REFUSED');
+        }
         request = redirected(request, response.status, next);
         try {
           checkHop(request.method, request.url);
         } catch (e) {
           if (!(e instanceof EgressDeniedError)) throw e;
-          throw new EgressDeniedError(`${from} redirected (${response.status}) to ${next.href}, which is refused: ${e.message}`, next.href);
+          throw new EgressDeniedError(`${from} redirected (${response.status}) to ${messageUrl(next)}, which is refused: ${e.message}`, messageUrl(next), e.code as 'EGRESS_DENIED');
         }
         continue;
       }
-      const body = request.method === 'HEAD' ? Buffer.alloc(0) : await readLimitedBody(response, this.limits.maxResponseBytes, request.url.href);
+      const body = request.method === 'HEAD' ? Buffer.alloc(0) : await readLimitedBody(response, this.limits.maxResponseBytes, messageUrl(request.url));
       return { status: response.status, statusText: response.statusText, url: request.url, redirects, headers: [...response.headers], body, reauthenticated };
     }
   }

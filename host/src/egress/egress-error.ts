@@ -21,11 +21,17 @@ export class EgressError extends JobHookError {
   }
 }
 
-/** EGRESS_DENIED: the plugin's permissions.http (default deny) does not allow the request. */
+/**
+ * The host refuses the request before sending it. EGRESS_DENIED: the plugin's permissions.http
+ * (default deny) does not allow it; EGRESS_PATH_REFUSED: its path carries a traversal or encoding
+ * trick a lenient server could resolve elsewhere; EGRESS_HEADER_REFUSED: a header that makes such a
+ * server route, rewrite or re-method the request, or a Range request; EGRESS_REDIRECT_REFUSED: a
+ * redirect target that carries a host credential.
+ */
 export class EgressDeniedError extends EgressError {
   override readonly name = 'EgressDeniedError';
-  constructor(message: string, url?: string) {
-    super('EGRESS_DENIED', message, url);
+  constructor(message: string, url?: string, code: 'EGRESS_DENIED' | 'EGRESS_PATH_REFUSED' | 'EGRESS_HEADER_REFUSED' | 'EGRESS_REDIRECT_REFUSED' = 'EGRESS_DENIED') {
+    super(code, message, url);
   }
 }
 

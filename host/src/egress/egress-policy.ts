@@ -1,6 +1,8 @@
 import type { HttpPermissionRule } from '../manifest/plugin-manifest.js';
 import type { LabeledRule } from './admin-permissions.js';
 import { EgressDeniedError, EgressRuleError } from './egress-error.js';
+import { pathTrick } from './path-tricks.js';
+import { messageUrl } from './platform-url.js';
 
 /** Decides, before any I/O, whether a plugin may make a request (design §3.3: default deny). */
 export interface EgressPolicy {
@@ -82,11 +84,15 @@ export class ManifestEgressPolicy implements EgressPolicy {
 
   check(method: string, url: URL): void {
     const deny = (why: string): never => {
-      throw new EgressDeniedError(`plugin '${this.pluginId}' may not ${method} ${url.origin}${url.pathname}: ${why}`, url.href);
+      throw new EgressDeniedError(`plugin '${this.pluginId}' may not ${method} ${url.origin}${url.pathname}: ${why}`, messageUrl(url));
     };
     if (url.protocol !== 'https:' && url.protocol !== 'http:') deny(`only http and https URLs can be requested, not ${url.protocol}`);
     if (url.username || url.password) deny('URLs with user:password@ are refused; the host adds the platform credentials itself');
     if (ENCODED_SEPARATOR.test(url.pathname)) deny("the path contains an encoded '/' or '\\' (%2F, %5C), which a server may decode into another path");
+    const trick = pathTrick(url.pathname);
+    if (trick !== null) {
+      throw new EgressDeniedError(`plugin '${this.pluginId}' may not ${method} ${url.origin}${url.pathname}: the path ${trick}, which a lenient server (IIS, ASP.NET) may resolve to another resource`, messageUrl(url), 'EGRESS_PATH_REFUSED');
+    }
     const sameOrigin = this.rules.filter((r) => r.origin === url.origin);
     if (sameOrigin.length === 0) {
       if (url.origin !== this.platform.origin) {

@@ -43,3 +43,8 @@ export function loggableUrl(url: URL): string {
   const keys = [...url.searchParams.keys()];
   return `${url.origin}${url.pathname}${keys.length > 0 ? `?${keys.map((k) => `${encodeURIComponent(k)}=…`).join('&')}` : ''}`;
 }
+
+/** The URL as messages (to the plugin and the log) show it: origin and path, any query as `?…`. */
+export function messageUrl(url: URL): string {
+  return `${url.origin}${url.pathname}${url.search ? '?…' : ''}`;
+}

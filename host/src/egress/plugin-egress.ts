@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { EgressResponseData } from '@jobhook/sdk/protocol';
 import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
@@ -9,7 +10,7 @@ import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
 import type { OriginCredentials } from './credentials/origin-credentials.js';
 import { resolveRequestUrl } from './platform-url.js';
-import { redactBody, redactHeaders } from './redact-secrets.js';
+import { redactBody, redactHeaders, SecretSet } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
 import { encodeResponseBody, RequestRecord } from './request-record.js';
 import { RequestSlots } from './request-slots.js';
@@ -55,6 +56,7 @@ export class PlatformPluginEgress implements PluginEgress {
   /** Requests fetch may cancel, by invocation id and abort key. */
   private readonly cancellable = new Map<string, AbortController>();
   private disposed = false;
+  private secretSet: { readonly key: string; readonly set: SecretSet } | undefined;
 
   constructor(private readonly deps: PluginEgressDeps) {
     this.slots = new RequestSlots(deps.limits.maxConcurrentPerPlugin, deps.limits.maxQueuedPerPlugin);
@@ -85,10 +87,12 @@ export class PlatformPluginEgress implements PluginEgress {
 
       const signal = (controller = this.track(scope.invocationId)).signal;
       if (request.abortKey !== undefined) this.cancellable.set((cancelKey = `${scope.invocationId}\0${request.abortKey}`), controller);
+      // Looked up when needed: a token the credentials fetch or refresh during the request counts too.
+      const inForce = { carries: (text: string) => this.secretsInForce().carries(text) };
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
-        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), credentials),
+        this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), credentials, inForce),
       );
-      const secrets = credentials.secrets();
+      const secrets = this.secretsInForce();
       const shown = redactHeaders(result.headers, secrets);
       const safe = redactBody(result.body, secrets);
       // The plugin is told which of its headers were not sent (a header, so ky-style and fetch code alike
@@ -97,7 +101,9 @@ export class PlatformPluginEgress implements PluginEgress {
       if (dropped.length > 0) headersOut.push([DROPPED_HEADERS_HEADER, dropped.join(', ')]);
       const value: EgressResponseData = {
         status: result.status,
-        statusText: result.statusText,
+        // The server's own reason phrase is free text it may fill with anything, a credential
+        // included: the plugin gets the standard phrase for the status.
+        statusText: STATUS_CODES[result.status] ?? '',
         requestUrl: url.href,
         url: result.url.href,
         redirected: result.redirects > 0,
@@ -121,6 +127,17 @@ export class PlatformPluginEgress implements PluginEgress {
       if (controller) this.untrack(scope.invocationId, controller);
       if (cancelKey !== undefined) this.cancellable.delete(cancelKey);
     }
+  }
+
+  /**
+   * The secrets of this channel's credentials (platform, per-origin, OAuth tokens as they are now)
+   * with their encoded forms, rebuilt only when the set changes.
+   */
+  private secretsInForce(): SecretSet {
+    const secrets = this.deps.credentials.secrets();
+    const key = secrets.join('\0');
+    if (this.secretSet?.key !== key) this.secretSet = { key, set: new SecretSet(secrets) };
+    return this.secretSet.set;
   }
 
   /** Runs `work` within a slot and a timer: the request's timeout, capped by the invocation's deadline. */

@@ -1,4 +1,4 @@
-import { EgressError } from './egress-error.js';
+import { EgressDeniedError, EgressError } from './egress-error.js';
 
 // Credentials are the host's alone (design §3.3); hop-by-hop and framing headers are the HTTP
 // client's. A plugin setting any of them is ignored, and the request log says which were dropped.
@@ -17,6 +17,13 @@ const DROPPED = new Set([
   'expect',
   'content-length',
 ]);
+// Headers that make lenient servers and proxies (IIS, ASP.NET, many frameworks) route, rewrite or
+// re-method a request after the host checked its method and path; and Range, whose windows could
+// piece together a credential the host redacts only in whole bodies. Refused, not dropped: a plugin
+// that sends one means something the host will not do.
+const REFUSED = new Set(['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url', 'x-original-method', 'forwarded', 'range', 'if-range']);
+const isRefused = (name: string): boolean => REFUSED.has(name) || name.startsWith('x-forwarded-');
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
 const NOT_LATIN1 = /[^\x00-\xff]/;
@@ -40,6 +47,13 @@ export function filterRequestHeaders(input: Record<string, string>, customAuthHe
     if (!TOKEN.test(name)) throw new EgressError('EGRESS_BAD_REQUEST', `header name '${name.slice(0, 64)}' is not a valid HTTP header name`);
     if (typeof value !== 'string' || BAD_VALUE.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has a value with CR, LF or NUL, which HTTP does not allow`);
     if (NOT_LATIN1.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has characters beyond Latin-1, which HTTP header values cannot carry; encode the value (e.g. encodeURIComponent)`);
+    if (isRefused(name)) {
+      throw new EgressDeniedError(
+        `header '${name}' is refused: ${name === 'range' || name === 'if-range' ? 'partial responses are not forwarded (request the whole resource)' : 'it makes lenient servers route, rewrite or re-method the request after the host checked it'}`,
+        undefined,
+        'EGRESS_HEADER_REFUSED',
+      );
+    }
     if (DROPPED.has(name) || name.startsWith('proxy-') || name === customAuthHeader) {
       dropped.push(name);
       continue;

@@ -96,6 +96,8 @@ export class RequestRecord {
   }
 
   failed(error: EgressError): void {
-    this.logger.warn({ ...this.fields(), code: error.code, error: error.message }, error instanceof EgressDeniedError ? `${this.kind()} denied` : `${this.kind()} failed`);
+    // The plugin gets ky's wording with its own URL; the log shows that URL's query values hidden.
+    const message = this.url ? error.message.split(this.url.href).join(loggableUrl(this.url)) : error.message;
+    this.logger.warn({ ...this.fields(), code: error.code, error: message }, error instanceof EgressDeniedError ? `${this.kind()} denied` : `${this.kind()} failed`);
   }
 }

@@ -12,6 +12,12 @@ export const MAX_WAIT_MS = 60_000;
 // Printable ASCII without spaces at the ends, like Stripe's and the IETF draft's keys.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
+function idempotencyKeyCount(rawHeaders: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'idempotency-key') n++;
+  return n;
+}
+
 interface EventRouteDeps {
   readonly store: EventStore;
   readonly pump: EventPump;
@@ -34,6 +40,10 @@ export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics
         throw e;
       }
       const key = request.headers['idempotency-key'];
+      // Node joins repeated headers with ', ', which would turn two keys into a third one.
+      if (idempotencyKeyCount(request.raw.rawHeaders) > 1) {
+        throw new JobHookError('IDEMPOTENCY_KEY_REPEATED', 'the Idempotency-Key header was sent more than once; send exactly one key per request');
+      }
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
         throw new JobHookError('IDEMPOTENCY_KEY_INVALID', 'the Idempotency-Key header must be 1–200 printable ASCII characters, given once (e.g. "<jobId>:<currentRetryCount>")');
       }

@@ -102,6 +102,7 @@ export const OPENAPI_DOCUMENT = {
           limits: { type: ['object', 'null'], properties: { memoryMb: { type: 'integer' }, timeoutMs: { type: 'integer' }, concurrency: { type: 'integer' } } },
           invocations: { type: 'object', description: 'Invocations by outcome since the host started', additionalProperties: { type: 'integer' } },
           lastError: { type: ['object', 'null'], properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string' }, version: { type: 'string' } } },
+          signedBy: { type: ['string', 'null'], description: "Key id (trust.keys) that signed the active version; null when it is unsigned" },
         },
       },
     },

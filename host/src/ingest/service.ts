@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HostConfig } from '../config.js';
@@ -38,6 +39,8 @@ export interface ServiceOptions {
   readonly shutdownDeadlineMs?: number;
   /** Events dispatched at once. Default 64. */
   readonly dispatchConcurrency?: number;
+  /** A request not fully received this long after it began gets 408 and is closed. Default `host.config.api.requestTimeoutMs`. */
+  readonly requestTimeoutMs?: number;
   /** Run the job-history poller whatever `platform.poll.enabled` says (`serve --poll`). */
   readonly poll?: boolean;
 }
@@ -79,7 +82,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
   let accepting = true;
 
+  // Fastify's default is no limit, so a client that sends headers and then a body that never ends
+  // holds a connection (and its parser) forever. Node checks the deadline every
+  // `connectionsCheckingInterval` (30 s by default); a quarter of the timeout keeps the cut close to it.
+  const requestTimeout = options.requestTimeoutMs ?? host.config.api?.requestTimeoutMs ?? 30_000;
+  const serverOptions = {
+    requestTimeout,
+    headersTimeout: Math.min(60_000, requestTimeout),
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(requestTimeout / 4))),
+  };
   const app: FastifyInstance = fastify({
+    serverFactory: (handler) => createServer(serverOptions, handler),
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,

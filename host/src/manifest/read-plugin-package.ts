@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { ManifestError, type ManifestProblem } from '../errors.js';
+import { verifyPackageSignature } from '../trust/verify-package-signature.js';
 import { HOST_API_VERSION } from '../version.js';
+import { jsonSyntaxProblem } from './json-syntax-problem.js';
 import type { ManifestSchema } from './manifest-schema.js';
+import { DEFAULT_PACKAGE_RULES, formatBytes, type PackageRules } from './package-rules.js';
+import { readPackageFile } from './read-package-file.js';
 import type { PluginManifest } from './plugin-manifest.js';
+import { repeatedJobTypes } from './repeated-job-types.js';
 
 /** A plugin package read from disk and checked: everything the loader needs, nothing read twice. */
 export interface PluginPackage {
@@ -17,6 +22,8 @@ export interface PluginPackage {
   readonly bundleIntegrity: string;
   /** Hex sha256 over manifest and bundle bytes: identifies this exact version of the package. */
   readonly contentHash: string;
+  /** The trusted key that signed the package (plugin.sig), or null when it is unsigned. */
+  readonly signedBy: string | null;
 }
 
 /** SRI form (`sha256-<base64>`) of some bytes. */
@@ -29,7 +36,7 @@ function isInside(parent: string, child: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-async function readBundle(dir: string, main: string, problems: ManifestProblem[]): Promise<Buffer | null> {
+async function readBundle(dir: string, main: string, problems: ManifestProblem[], rules: PackageRules, pluginId: string | undefined): Promise<Buffer | null> {
   if (path.isAbsolute(main) || /^[A-Za-z]:/.test(main) || main.split(/[\\/]/).includes('..')) {
     problems.push({ pointer: '/main', message: `'${main}' must be a relative path inside the package (no '..', not absolute)` });
     return null;
@@ -43,51 +50,83 @@ async function readBundle(dir: string, main: string, problems: ManifestProblem[]
     return null;
   }
   if (!isInside(dir, real)) {
-    problems.push({ pointer: '/main', message: `'${main}' resolves outside the package folder (symlink escape to ${real}); the bundle must live inside the package` });
+    problems.push({ pointer: '/main', message: `'${main}' resolves outside the package folder (symlink escape); the bundle must live inside the package` });
     return null;
   }
-  if (!(await stat(real)).isFile()) {
-    problems.push({ pointer: '/main', message: `'${main}' is not a file` });
-    return null;
+  const read = await readPackageFile(real, rules.maxBundleBytes);
+  if (read.ok) return read.bytes;
+  switch (read.failure.kind) {
+    case 'too-large':
+      throw new ManifestError(
+        'BUNDLE_TOO_LARGE',
+        dir,
+        [{ pointer: '/main', message: `plugin '${pluginId ?? '?'}': the bundle '${main}' is ${formatBytes(read.failure.size)}, over the limit of ${formatBytes(rules.maxBundleBytes)} (packages.maxBundleBytes)` }],
+        pluginId,
+      );
+    case 'missing':
+      problems.push({ pointer: '/main', message: `file '${main}' does not exist in the package (build the plugin with 'jobhook-sdk build')` });
+      return null;
+    case 'link':
+      problems.push({ pointer: '/main', message: `'${main}' changed into a symbolic link while it was read` });
+      return null;
+    default:
+      problems.push({ pointer: '/main', message: `'${main}' is not a file (${read.failure.what})` });
+      return null;
   }
-  return readFile(real);
+}
+
+/** plugin.json's bytes: a regular file of the package, not a link, within the size cap. */
+async function readManifestBytes(folder: string, dir: string, rules: PackageRules): Promise<Buffer> {
+  const read = await readPackageFile(path.join(dir, 'plugin.json'), rules.maxManifestBytes);
+  if (read.ok) return read.bytes;
+  const refuse = (code: string, message: string): never => {
+    throw new ManifestError(code, folder, [{ pointer: '', message }]);
+  };
+  switch (read.failure.kind) {
+    case 'missing':
+      return refuse('MANIFEST_MISSING', 'no readable plugin.json in the folder');
+    case 'link':
+      return refuse('MANIFEST_NOT_REGULAR', 'plugin.json is a symbolic link; it must be a regular file inside the package (copy the file in instead of linking it)');
+    case 'not-regular':
+      return refuse('MANIFEST_NOT_REGULAR', `plugin.json is ${read.failure.what}; it must be a regular file inside the package`);
+    case 'too-large':
+      return refuse('MANIFEST_TOO_LARGE', `plugin.json is ${formatBytes(read.failure.size)}, over the limit of ${formatBytes(rules.maxManifestBytes)} (packages.maxManifestBytes)`);
+  }
 }
 
 /**
  * Reads and checks a plugin package folder: plugin.json against the schema, the engine range, the
  * safety of `main`, and `integrity`. Throws a ManifestError listing every problem found.
  */
-export async function readPluginPackage(folder: string, schema: ManifestSchema): Promise<PluginPackage> {
+export async function readPluginPackage(folder: string, schema: ManifestSchema, rules: PackageRules = DEFAULT_PACKAGE_RULES): Promise<PluginPackage> {
   let dir: string;
   try {
     dir = await realpath(folder);
   } catch (e) {
     throw new ManifestError('PLUGIN_DIR_MISSING', folder, [{ pointer: '', message: 'the plugin folder does not exist' }], undefined, { cause: e });
   }
-  let manifestBytes: Buffer;
-  try {
-    manifestBytes = await readFile(path.join(dir, 'plugin.json'));
-  } catch (e) {
-    throw new ManifestError('MANIFEST_MISSING', folder, [{ pointer: '', message: 'no readable plugin.json in the folder' }], undefined, { cause: e });
-  }
+  const manifestBytes = await readManifestBytes(folder, dir, rules);
+  const text = manifestBytes.toString('utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(manifestBytes.toString('utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new ManifestError('MANIFEST_NOT_JSON', folder, [{ pointer: '', message: `plugin.json is not valid JSON: ${(e as Error).message}` }], undefined, { cause: e });
+    // No cause: V8's message quotes the file, and the file may not be a manifest at all.
+    throw new ManifestError('MANIFEST_NOT_JSON', folder, [{ pointer: '', message: jsonSyntaxProblem(text, e) }]);
   }
   const problems = schema.problems(raw);
+  if (problems.length === 0) problems.push(...repeatedJobTypes(raw as PluginManifest));
   const candidate = (raw ?? {}) as Partial<PluginManifest>;
   const pluginId = typeof candidate.id === 'string' ? candidate.id : undefined;
 
   if (typeof candidate.engine === 'string') {
     if (semver.validRange(candidate.engine) === null) {
-      problems.push({ pointer: '/engine', message: `'${candidate.engine}' is not a semver range (e.g. '^0.1.0')` });
+      problems.push({ pointer: '/engine', message: `'${candidate.engine.slice(0, 64)}' is not a semver range (e.g. '^0.1.0')` });
     } else if (!semver.satisfies(HOST_API_VERSION, candidate.engine, { includePrerelease: true })) {
       problems.push({ pointer: '/engine', message: `the plugin needs host API '${candidate.engine}' but this host provides ${HOST_API_VERSION}` });
     }
   }
-  const bundle = typeof candidate.main === 'string' ? await readBundle(dir, candidate.main, problems) : null;
+  const bundle = typeof candidate.main === 'string' ? await readBundle(dir, candidate.main, problems, rules, pluginId) : null;
   const bundleIntegrity = bundle ? sriSha256(bundle) : '';
   if (bundle && typeof candidate.integrity === 'string' && candidate.integrity !== bundleIntegrity) {
     problems.push({
@@ -99,6 +138,8 @@ export async function readPluginPackage(folder: string, schema: ManifestSchema):
   if (problems.length > 0 || !bundle) {
     throw new ManifestError('MANIFEST_INVALID', folder, problems, pluginId);
   }
+  const manifest = raw as PluginManifest;
+  const { signedBy } = rules.trust ? await verifyPackageSignature(dir, raw, bundle, rules.trust, manifest.id) : { signedBy: null };
   const contentHash = createHash('sha256').update(manifestBytes).update('\0').update(bundle).digest('hex');
-  return { dir, manifest: raw as PluginManifest, bundleCode: bundle.toString('utf8'), bundleIntegrity, contentHash };
+  return { dir, manifest, bundleCode: bundle.toString('utf8'), bundleIntegrity, contentHash, signedBy };
 }

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError, JobHookError } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
+import type { PackageRules } from '../manifest/package-rules.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
 import type { SandboxDeath } from '../sandbox/plugin-sandbox.js';
@@ -52,7 +53,7 @@ export class PluginRegistry {
   private closed = false;
 
   constructor(
-    private readonly deps: PluginLoaderDeps & { readonly schema: ManifestSchema },
+    private readonly deps: PluginLoaderDeps & { readonly schema: ManifestSchema; readonly packageRules?: PackageRules },
     private readonly faultPolicy: FaultPolicy = { maxFaults: 3, windowMs: 5 * 60_000, baseBackoffMs: 100 },
     private readonly onChange: (change: PluginChange) => void = () => {},
   ) {}
@@ -78,7 +79,7 @@ export class PluginRegistry {
     const folders = entries.map((d) => path.resolve(pluginsDir, d.name));
     const read = await Promise.all(
       entries.map((d, i) =>
-        d.isSymbolicLink() ? linkedFolderError(folders[i]!) : readPluginPackage(folders[i]!, this.deps.schema).catch((e: unknown) => e as Error),
+        d.isSymbolicLink() ? linkedFolderError(folders[i]!) : readPluginPackage(folders[i]!, this.deps.schema, this.deps.packageRules).catch((e: unknown) => e as Error),
       ),
     );
     // Requests start in call order and claim their id before their first await, so of two folders
@@ -141,8 +142,14 @@ export class PluginRegistry {
     let pkg: PluginPackage;
     try {
       if (given instanceof Error) throw given;
-      pkg = given ?? (await readPluginPackage(folder, this.deps.schema));
+      pkg = given ?? (await readPluginPackage(folder, this.deps.schema, this.deps.packageRules));
       record.hash = pkg.contentHash;
+      if (pkg.signedBy === null && this.deps.packageRules?.trust?.unsigned === 'warn') {
+        this.deps.logger.warn(
+          { pluginId: pkg.manifest.id, folder, code: 'PACKAGE_UNSIGNED' },
+          `plugin '${pkg.manifest.id}' is not signed (trust.unsigned: warn); sign it with 'jobhook-sdk sign', or set trust.unsigned to 'allow' or 'refuse'`,
+        );
+      }
     } catch (e) {
       record.hash = null;
       return this.refuse(folder, record, (e as JobHookError).pluginId ?? record.id, e);

@@ -33,4 +33,6 @@ export interface PluginStatus {
   }>;
   readonly limits: PluginLimits | null;
   readonly lastError: PluginErrorRecord | null;
+  /** The trusted key that signed the active version (its plugin.sig), or null when it is unsigned. */
+  readonly signedBy?: string | null;
 }

@@ -51,6 +51,7 @@ export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMa
         : [],
       limits: a?.limits ?? null,
       lastError: slot.lastError,
+      signedBy: a?.pkg.signedBy ?? null,
     });
   }
   for (const [folder, rec] of folders) {

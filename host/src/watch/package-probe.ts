@@ -1,7 +1,9 @@
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobHookError, ManifestProblem } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
+import { DEFAULT_PACKAGE_RULES, type PackageRules } from '../manifest/package-rules.js';
+import { readPackageFile } from '../manifest/read-package-file.js';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
 import { linkedFolderError } from '../registry/plugin-folder-entry.js';
 
@@ -26,13 +28,18 @@ async function exists(file: string): Promise<boolean> {
 }
 
 // The failures a folder shows while its files are still arriving: no plugin.json yet, a truncated
-// plugin.json, the bundle not written yet, or a bundle that does not match `integrity` yet.
-async function incompleteReason(folder: string, e: unknown): Promise<string | null> {
+// plugin.json, the bundle not written yet, or a bundle that does not match `integrity` (or its
+// signature) yet. Signatures are written last by signing tools, after the files they cover.
+async function incompleteReason(folder: string, e: unknown, rules: PackageRules): Promise<string | null> {
   switch ((e as JobHookError).code) {
     case 'MANIFEST_MISSING':
       return 'plugin.json is not there yet';
     case 'MANIFEST_NOT_JSON':
       return 'plugin.json is not complete JSON yet';
+    case 'PACKAGE_UNSIGNED':
+      return 'plugin.sig is not there yet';
+    case 'PACKAGE_SIGNATURE_INVALID':
+      return 'plugin.sig does not match the files yet';
     case 'MANIFEST_INVALID':
       break;
     default:
@@ -41,7 +48,10 @@ async function incompleteReason(folder: string, e: unknown): Promise<string | nu
   if (hasProblemAt(e, '/integrity')) return 'the bundle does not match plugin.json "integrity" yet';
   if (!hasProblemAt(e, '/main')) return null;
   try {
-    const main = (JSON.parse(await readFile(path.join(folder, 'plugin.json'), 'utf8')) as { main?: unknown }).main;
+    // Read as carefully as the first time: the file may have become a FIFO or a link since.
+    const read = await readPackageFile(path.join(folder, 'plugin.json'), rules.maxManifestBytes);
+    if (!read.ok) return null;
+    const main = (JSON.parse(read.bytes.toString('utf8')) as { main?: unknown }).main;
     if (typeof main === 'string' && !path.isAbsolute(main) && !main.split(/[\\/]/).includes('..') && !(await exists(path.join(folder, main)))) {
       return `its bundle '${main}' is not there yet`;
     }
@@ -55,7 +65,7 @@ async function incompleteReason(folder: string, e: unknown): Promise<string | nu
  * Reads a plugin folder and sorts the result: gone, still arriving, complete but invalid, or ready
  * to load (with the package read and checked once, for the registry to use as is).
  */
-export async function probePackage(folder: string, schema: ManifestSchema): Promise<PackageProbe> {
+export async function probePackage(folder: string, schema: ManifestSchema, rules: PackageRules = DEFAULT_PACKAGE_RULES): Promise<PackageProbe> {
   try {
     const entry = await lstat(folder);
     if (entry.isSymbolicLink()) return { kind: 'invalid', error: linkedFolderError(folder) };
@@ -64,11 +74,11 @@ export async function probePackage(folder: string, schema: ManifestSchema): Prom
     return { kind: 'missing' };
   }
   try {
-    return { kind: 'ready', pkg: await readPluginPackage(folder, schema) };
+    return { kind: 'ready', pkg: await readPluginPackage(folder, schema, rules) };
   } catch (e) {
     if ((e as JobHookError).code === 'PLUGIN_DIR_MISSING') return { kind: 'missing' };
     const error = e instanceof Error ? e : new Error(String(e));
-    const reason = await incompleteReason(folder, e);
+    const reason = await incompleteReason(folder, e, rules);
     return reason === null ? { kind: 'invalid', error } : { kind: 'incomplete', reason, error };
   }
 }

@@ -4,6 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
+import type { PackageRules } from '../manifest/package-rules.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginChange } from '../registry/plugin-change.js';
 import { isIgnoredEntry } from '../registry/plugin-folder-entry.js';
@@ -24,6 +25,8 @@ export interface PluginWatcherOptions {
   readonly pluginsDir: string;
   readonly sink: PluginFolderSink;
   readonly schema: ManifestSchema;
+  /** Size caps and trust policy for every package read; default caps, no signature checks. */
+  readonly packageRules?: PackageRules;
   readonly logger: HostLogger;
   readonly timings?: Partial<WatchTimings>;
 }
@@ -176,7 +179,7 @@ export class PluginWatcher {
   }
 
   private async settle(folder: string, st: FolderWatch): Promise<void> {
-    const probe = await probePackage(folder, this.options.schema);
+    const probe = await probePackage(folder, this.options.schema, this.options.packageRules);
     if (this.closed) return;
     const now = Date.now();
     const { sink, logger } = this.options;

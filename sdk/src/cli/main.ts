@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PluginBuildError } from '../build/build-error.js';
 import { initPlugin, PluginInitError } from '../init/init-plugin.js';
 import { sdkVersion } from '../pack/sdk-version.js';
+import { SIGN_COMMANDS } from '../sign/sign-commands.js';
 import { command, runProgram, type Program } from './command-line.js';
 
 // Loaded per command: TypeScript and esbuild take a while to import and `init` needs neither.
@@ -102,7 +103,7 @@ options, the logger and the platform client), test/ with a passing test on the s
 package.json (scripts build, test, pack), tsconfig.json, .mocharc.json. Then: npm install && npm test.`,
     flags: {
       name: { type: 'string', value: '"<name>"', description: 'human-readable name (default: the folder name)' },
-      id: { type: 'string', value: '<id>', description: 'plugin id, [a-z0-9][a-z0-9.-]* (default: derived from the name)' },
+      id: { type: 'string', value: '<id>', description: 'plugin id, e.g. acme.metadata-sync (default: derived from the name)' },
       'job-types': {
         type: 'string',
         value: '<guid>,…',
@@ -146,6 +147,7 @@ mv /srv/jobhook/incoming/<id> /srv/jobhook/plugins/`,
     positionals: { max: 1 },
     run: ({ positionals, values }) => pack(positionals, values),
   }),
+  ...SIGN_COMMANDS,
 ];
 
 async function buildAll(target: string): Promise<number> {

@@ -18,7 +18,7 @@ export class PluginInitError extends Error {
 export interface InitOptions {
   /** Human-readable name; default: the folder name. */
   readonly name?: string;
-  /** Plugin id (`[a-z0-9][a-z0-9.-]*`); default: derived from the name. */
+  /** Plugin id (words of `[a-z0-9]` joined by single `.` or `-`); default: derived from the name. */
   readonly id?: string;
   /** Job-type GUIDs the handler runs for; default: PEM inventory. */
   readonly jobTypes?: readonly string[];
@@ -37,14 +37,15 @@ export interface InitResult {
 export const PEM_INVENTORY_JOB_TYPE = 'a809ce1f-1eea-4738-a38e-15708c89c981';
 
 const GUID = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
-const ID = /^[a-z0-9][a-z0-9.-]*$/;
+const ID = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
 function slug(name: string): string {
   return name
     .toLowerCase()
     .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/[.-]{2,}/g, (run) => run[0]!)
     .replace(/^[^a-z0-9]+/, '')
-    .replace(/-+$/, '');
+    .replace(/[^a-z0-9]+$/, '');
 }
 
 /** Existing entries that do not stop a scaffold (a fresh `git init`). */
@@ -56,7 +57,7 @@ export async function initPlugin(dir: string, options: InitOptions = {}): Promis
   const name = options.name?.trim() || path.basename(target);
   const id = options.id ?? slug(name);
   if (!ID.test(id) || id.length > 128) {
-    throw new PluginInitError('INIT_BAD_ID', `'${id}' is not a valid plugin id: lower-case letters, digits, dots and dashes, starting with a letter or digit (pass --id, e.g. --id acme.metadata-sync)`);
+    throw new PluginInitError('INIT_BAD_ID', `'${id}' is not a valid plugin id: lower-case letters and digits in words joined by single dots or dashes, starting and ending with a letter or digit (pass --id, e.g. --id acme.metadata-sync)`);
   }
   const jobTypes = (options.jobTypes ?? []).map((g) => g.trim()).filter((g) => g.length > 0);
   const bad = jobTypes.filter((g) => !GUID.test(g));

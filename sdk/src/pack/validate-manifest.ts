@@ -30,10 +30,28 @@ function describe(e: ErrorObject): ManifestIssue {
   return { pointer: e.instancePath, message: e.message ?? 'is invalid' };
 }
 
-/** Every problem of a plugin.json value: the schema, plus the semver range of `engine`. */
+// The schema leaves uniqueness of job types out (ajv's uniqueItems is quadratic); the host checks it
+// in one pass, ignoring case and braces, and so does pack.
+function repeatedJobTypes(value: unknown): ManifestIssue[] {
+  const issues: ManifestIssue[] = [];
+  const handlers = (value as { handlers?: Array<{ jobTypes?: unknown }> }).handlers ?? [];
+  handlers.forEach((handler, h) => {
+    const seen = new Map<string, number>();
+    (Array.isArray(handler.jobTypes) ? handler.jobTypes : []).forEach((guid: unknown, j: number) => {
+      if (typeof guid !== 'string') return;
+      const key = /^\{?[0-9A-Fa-f-]{36}\}?$/.test(guid) ? guid.trim().replace(/^\{|\}$/g, '').toLowerCase() : guid;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, j);
+      else issues.push({ pointer: `/handlers/${h}/jobTypes/${j}`, message: `repeats /handlers/${h}/jobTypes/${first} (job types of a handler must be distinct)` });
+    });
+  });
+  return issues;
+}
+
+/** Every problem of a plugin.json value: the schema, distinct job types, and the semver range of `engine`. */
 export function validateManifest(value: unknown): ManifestIssue[] {
   const validate = validator();
-  const issues = validate(value) ? [] : (validate.errors ?? []).map(describe);
+  const issues = validate(value) ? repeatedJobTypes(value) : (validate.errors ?? []).map(describe);
   const engine = (value as { engine?: unknown } | null)?.engine;
   if (typeof engine === 'string' && semver.validRange(engine) === null) issues.push({ pointer: '/engine', message: `'${engine}' is not a semver range (e.g. '^0.1.0')` });
   return issues;

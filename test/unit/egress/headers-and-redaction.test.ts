@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { filterRequestHeaders } from '../../../host/dist/egress/request-headers.js';
-import { redactBody, redactHeaders } from '../../../host/dist/egress/redact-secrets.js';
+import { redactBody, redactHeaders, SecretSet } from '../../../host/dist/egress/redact-secrets.js';
 import { platformCredentials } from '../../../host/dist/egress/platform-credentials.js';
 import { OriginCredentials } from '../../../host/dist/egress/credentials/origin-credentials.js';
 
@@ -51,18 +51,18 @@ describe('credentials and what comes back', () => {
         ['x-echo-authorization', 'Bearer tok-123456'],
         ['set-cookie', 'sid=1'],
       ],
-      ['tok-123456'],
+      new SecretSet(['tok-123456']),
     );
     expect(headers).to.deep.equal([['content-type', 'application/json']]);
     expect(withheld).to.deep.equal(['x-echo-authorization', 'set-cookie']);
   });
 
   it('replaces every occurrence of a secret in a body', () => {
-    const { body, occurrences } = redactBody(Buffer.from('a tok-123456 b tok-123456'), ['tok-123456']);
+    const { body, occurrences } = redactBody(Buffer.from('a tok-123456 b tok-123456'), new SecretSet(['tok-123456']));
     expect(body.toString()).to.equal('a [redacted] b [redacted]');
     expect(occurrences).to.equal(2);
     const untouched = Buffer.from('nothing here');
-    expect(redactBody(untouched, ['tok-123456']).body).to.equal(untouched);
+    expect(redactBody(untouched, new SecretSet(['tok-123456'])).body).to.equal(untouched);
   });
 
   it('gives the platform credentials to the platform origin only', () => {
