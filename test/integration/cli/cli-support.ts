@@ -76,3 +76,8 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
+
+/** Warning-or-worse log lines, leaving out the load-time notice for unsigned packages (trust.unsigned: warn). */
+export function loudLines(text: string): Array<Record<string, unknown>> {
+  return jsonLines(text).filter((l) => (l.level as number) >= 40 && l.code !== 'PACKAGE_UNSIGNED');
+}

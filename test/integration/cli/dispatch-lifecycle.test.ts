@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { cliEnv, jobhook, jsonLines, ROOT, waitForOutput } from './cli-support.js';
+import { cliEnv, jobhook, loudLines, ROOT, waitForOutput } from './cli-support.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/plugins');
 /** The job type the hostile and slow fixtures are registered for. */
@@ -74,7 +74,7 @@ describe('jobhook dispatch: refusals, signals, deadline and shutdown', function 
       expect(run.signal, `run ${i}: killed after 60 s\n${run.stderr}`).to.equal(null);
       expect(run.code, `run ${i}\n${run.stderr}`).to.equal(0);
       expect((JSON.parse(run.stdout) as Array<{ outcome: string }>).map((o) => o.outcome)).to.deep.equal(['succeeded']);
-      const loud = jsonLines(run.stderr).filter((l) => (l.level as number) >= 40);
+      const loud = loudLines(run.stderr);
       expect(loud, `run ${i}`).to.deep.equal([]);
       expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('{')), `run ${i}`).to.deep.equal([]);
     }
