@@ -7,7 +7,7 @@ import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
-import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes } from './large-messages.js';
+import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes, pieceKey } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
 
 /** The worker entry, beside this file in the build. */
@@ -26,6 +26,10 @@ export interface SandboxProcessOptions {
   /** util-linux prlimit to start the worker through, when the kernel limit is available. */
   readonly prlimit: string | null;
   readonly logger: HostLogger;
+  /** How long the worker may take to say it is ready before it is killed (default 30 s). */
+  readonly startTimeoutMs?: number;
+  /** The worker script (default WORKER_ENTRY; tests substitute misbehaving ones). */
+  readonly entry?: string;
 }
 
 /** A sandbox living in a worker: receives what the worker says about it. */
@@ -65,6 +69,9 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
+// A worker not ready by then (a machine so loaded it cannot start one, a native module that hangs
+// while loading) is killed, so nothing waits on its `ready` forever; the pool starts another.
+const START_TIMEOUT_MS = 30_000;
 
 
 /**
@@ -73,6 +80,8 @@ const MAX_STDERR_LINES = 200;
  */
 export class SandboxProcess {
   state: 'starting' | 'ready' | 'retiring' | 'exited' = 'starting';
+  /** The host asked this process to end (shutdown): its exit and last words are expected, not news. */
+  shuttingDown = false;
   readonly ready: Promise<void>;
   readonly exited: Promise<SandboxDeath>;
   readonly startedAt = performance.now();
@@ -110,13 +119,19 @@ export class SandboxProcess {
     // the process's first instruction: no window in which a plugin could run unbounded.
     const hardBytes = options.processHardMemoryMb * 1024 * 1024;
     const viaPrlimit = options.prlimit !== null && hardBytes > 0;
-    this.child = fork(WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
+    this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
       ...(viaPrlimit ? { execPath: options.prlimit!, execArgv: [`--data=${hardBytes}:${hardBytes}`, process.execPath, '--no-node-snapshot'] } : { execArgv: ['--no-node-snapshot'] }),
       env: workerEnv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
     this.forwardStderr();
+    const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const startTimer = setTimeout(() => {
+      this.options.logger.warn({ pid: this.pid, startTimeoutMs }, 'sandbox process did not become ready in time; killing it');
+      this.kill();
+    }, startTimeoutMs);
+    startTimer.unref();
     let markReady!: () => void;
     let failReady!: (e: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
@@ -130,22 +145,31 @@ export class SandboxProcess {
           return;
         }
         if (m.type === 'ready' && this.state === 'starting') {
+          clearTimeout(startTimer);
           this.state = 'ready';
           this.startHeartbeat();
           markReady();
         } else this.handle(m);
       }
     });
-    this.child.on('error', (e) => this.options.logger.warn({ pid: this.pid, err: e.message }, 'sandbox process error'));
-    this.child.on('exit', (code, signal) => {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const gone = (how: string): void => {
+      if (this.state === 'exited') return;
+      clearTimeout(startTimer);
       const death: SandboxDeath = this.memoryDeath
         ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `the sandbox process (pid ${this.pid}) ${how}: ${this.memoryDeath}` }
         : { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message: `the sandbox process (pid ${this.pid}) ${how}` };
       this.outbox.dispose();
       failReady(new ProcessExitedError(death.code, death.message));
       this.onExit(death);
+    };
+    this.child.on('error', (e) => {
+      this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, err: e.message }, 'sandbox process error');
+      // A process that could not be spawned emits no 'exit': without this, its `exited` never settles.
+      if (this.child.pid === undefined) gone(`could not be started: ${e.message}`);
     });
+    // 'close', not 'exit': it comes once stderr is drained, so a V8 out-of-memory report printed just
+    // before the process died has been read and the death is named for what it was.
+    this.child.on('close', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   }
 
   get pid(): number {
@@ -221,6 +245,7 @@ export class SandboxProcess {
   /** Ends the process: closes the channel (the worker disposes its isolates and exits), then kills. */
   async shutdown(graceMs = 1000): Promise<void> {
     if (this.state === 'exited') return;
+    this.shuttingDown = true;
     this.outbox.flush();
     if (this.child.connected) this.child.disconnect();
     const timer = setTimeout(() => this.kill(), graceMs);
@@ -246,7 +271,7 @@ export class SandboxProcess {
       const reason = `its payload is about ${bytes} bytes of IPC JSON, ${bound}`;
       if (message.type === 'http-result') {
         this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
-      } else if (message.type !== 'chunk') {
+      } else if (message.type !== 'chunk' && message.type !== 'drop-chunks') {
         queueMicrotask(() => this.fail(message.id, new SandboxError('SANDBOX_MESSAGE_TOO_LARGE', `the '${message.type}' message was not sent to the sandbox process: ${reason}`)));
       }
       return;
@@ -262,13 +287,15 @@ export class SandboxProcess {
   }
 
   // Each piece is its own write. A lost piece (sendAlone reports it at once) fails the whole message
-  // rather than corrupting it; the worker drops the pieces it holds for the key when the replacement arrives.
+  // rather than corrupting it, and the worker is told to drop the pieces it holds for the key.
   private sendChunked(message: HostMessage): void {
     const { key, writes } = inPieces(message);
     const last = writes.pop()!;
     for (const piece of writes) this.outbox.sendAlone(piece);
-    if (key !== null && this.lostChunks.delete(key)) this.unsendable(message, 'a piece of it could not be sent');
-    else this.outbox.sendAlone(last);
+    if (key !== null && this.lostChunks.delete(key)) {
+      this.outbox.send({ type: 'drop-chunks', key });
+      this.unsendable(message, 'a piece of it could not be sent');
+    } else this.outbox.sendAlone(last);
   }
 
   private write(batch: HostMessage[]): void {
@@ -285,6 +312,10 @@ export class SandboxProcess {
       this.lostChunks.add(message.key);
       return;
     }
+    if (message.type === 'drop-chunks') return;
+    // The last piece of a chunked message was lost: the pieces that went ahead are not needed.
+    const key = 'chunked' in message && message.chunked ? pieceKey(message) : null;
+    if (key !== null) this.outbox.send({ type: 'drop-chunks', key });
     if (message.type === 'http-result') {
       this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
       return;
@@ -420,7 +451,7 @@ export class SandboxProcess {
     createInterface({ input: stderr }).on('line', (line) => {
       // V8's report when an allocation failed under the kernel's limit (or the machine's).
       if (this.memoryDeath === null && /out of memory|allocation failed/i.test(line)) this.memoryDeath = `V8 could not allocate memory (${line.trim().slice(0, 200)})`;
-      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger.warn({ pid: this.pid, source: 'sandbox-process' }, line);
+      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, source: 'sandbox-process' }, line);
     });
   }
 }
