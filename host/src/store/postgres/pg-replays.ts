@@ -61,12 +61,12 @@ export async function insertReplays(pool: Pool, hostId: string, requests: readon
         [requests.map((r) => r.eventId), requests.map((r) => r.plugin), requests.map((r) => r.handler), at, hostId],
       );
       await client.query('COMMIT');
-      // RETURNING gives no order: back in the order asked.
+      // RETURNING gives no order: back in the order asked (an event's requests were numbered in that order).
       const byKey = new Map(rows.map((r) => [`${r.event_id}\u0000${r.replay}`, r]));
       const next = new Map<string, number>();
+      for (const r of rows) next.set(r.event_id, Math.min(next.get(r.event_id) ?? r.replay, r.replay));
       return requests.map((req) => {
-        const first = Math.min(...rows.filter((r) => r.event_id === req.eventId).map((r) => r.replay));
-        const n = next.get(req.eventId) ?? first;
+        const n = next.get(req.eventId)!;
         next.set(req.eventId, n + 1);
         return toReplay(byKey.get(`${req.eventId}\u0000${n}`)!);
       });
