@@ -119,6 +119,7 @@ export class JobHistoryPoller {
         this.options.observer?.poll?.(performance.now() - started, true);
       } catch (e) {
         if (this.stopped) break;
+        this.forgetUncommitted();
         this.failures++;
         this.book.state = 'backing-off';
         this.book.polled(e);
@@ -133,6 +134,18 @@ export class JobHistoryPoller {
       });
       this.wakeSleep = null;
     }
+  }
+
+  /**
+   * After a failed poll: rows above `scannedTo` were read but their page was never committed, so
+   * they are read again from the page. Kept in the open set, one of them finishing first would let
+   * the cursor jump over the finished rows below it that were never stored.
+   */
+  private forgetUncommitted(): void {
+    const scannedTo = this.book.scannedTo;
+    if (scannedTo === null) return;
+    for (const id of [...this.open.keys()]) if (id > scannedTo) this.open.delete(id);
+    this.book.open = this.openRows();
   }
 
   private async loadCursor(): Promise<void> {
@@ -201,10 +214,14 @@ export class JobHistoryPoller {
       for (let after = low - 1; after < this.book.scannedTo!; ) {
         const raw = await client.historyPage(`JobHistoryId -gt ${after} AND JobHistoryId -le ${this.book.scannedTo}`, config.pageSize);
         const rows = newRows(raw, after);
-        fresh.push(...rows.filter((r) => wanted.has(historyIdOf(r)!)));
+        for (const r of rows) {
+          if (wanted.delete(historyIdOf(r)!)) fresh.push(r);
+        }
         if (rows.length === 0 || raw.length < config.pageSize) break;
         after = historyIdOf(rows[rows.length - 1])!;
       }
+      // The range up to scannedTo was read whole: a waited-on row not in it is gone from the platform.
+      for (const id of wanted) if (id <= this.book.scannedTo!) this.vanished(id);
     }
     // Held rows are finished: they are mapped again from what was read, with fresh caches if due.
     const held = [...this.open.values()].filter((o) => o.kind === 'held').map((o) => o.raw);
@@ -216,9 +233,13 @@ export class JobHistoryPoller {
     await this.take(again.sort((a, b) => idOf(a) - idOf(b)));
   }
 
-  /** Maps and stores a batch of rows (ascending ids), then moves the cursor as far as it may go. */
+  /**
+   * Maps and stores rows read again (ascending ids), then moves the cursor as far as it may go —
+   * never past `scannedTo`: rows above it have not been read in order, so none of them may count as scanned.
+   */
   private async take(rows: readonly unknown[]): Promise<void> {
-    await this.store(await this.prepare(rows));
+    const prepared = await this.prepare(rows);
+    await this.store({ ...prepared, scanned: Math.min(prepared.scanned, this.book.scannedTo!) });
   }
 
   /** Maps rows to events; rows not finished or not mappable join the open set the cursor waits on. */
@@ -266,9 +287,13 @@ export class JobHistoryPoller {
     this.book.cursor = cursor;
     this.book.scannedTo = Math.max(this.book.scannedTo!, scanned);
     this.book.newestEnd = newestEnd;
-    this.book.open = [...this.open.entries()].sort(([a], [b]) => a - b).map(([id, o]) => openInfo(id, o));
+    this.book.open = this.openRows();
     this.book.settleRowProblems();
     if (created > 0) this.options.onStored?.();
+  }
+
+  private openRows(): OpenRowInfo[] {
+    return [...this.open.entries()].sort(([a], [b]) => a - b).map(([id, o]) => openInfo(id, o));
   }
 
   private parse(raw: unknown, id: number): HistoryRow | null {
