@@ -43,12 +43,20 @@ export interface ServeRuntime {
  */
 export async function startServeRuntime(
   host: Host,
-  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean; readonly poll?: boolean },
+  options: {
+    readonly logger: HostLogger;
+    readonly metrics: ServiceMetrics;
+    readonly retentionMs: number;
+    readonly insecure: boolean;
+    readonly poll?: boolean;
+    /** The host's egress gateway: its platform credentials serve the poller too. */
+    readonly egress?: EgressGateway;
+  },
 ): Promise<ServeRuntime> {
   const store = SqliteEventStore.open(host.config.dataDir);
   let service;
   try {
-    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure, poll: options.poll });
+    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure, poll: options.poll, platformCredentials: options.egress?.platformCredentials });
   } catch (e) {
     await store.close();
     throw e;
