@@ -62,7 +62,7 @@ const RECHECK_ONE_BY_ONE = 10;
 const ROW_CODES = new Set(['POLL_AGENT_UNKNOWN', 'POLL_JOB_TYPE_UNKNOWN']);
 
 /**
- * An event source that pulls (design §7): pages the platform's job history oldest first past its
+ * An event source that pulls, so nothing needs installing on the platform server: pages the platform's job history oldest first past its
  * cursor, appends one event per finished attempt (idempotency key `<JobId>:<JobHistoryId>`) and
  * moves the cursor in the same transaction. Rows are updated in place while a job runs, so the
  * cursor stops below the lowest row not finished yet; finished rows above it are stored at once and
@@ -151,13 +151,13 @@ export class JobHistoryPoller {
   private async loadCursor(): Promise<void> {
     const { store, source, config, client } = this.options;
     const stored = await store.pollCursor(source);
-    const cursor = stored !== null ? decodeCursor(stored) : await initialCursor(config.since, client);
+    const cursor = stored !== null ? decodeCursor(stored) : await initialCursor(config.since, client, config.timeZone);
     // Committed at once, so `since: now` means the first start's now, not each restart's.
     if (stored === null) await this.commit([], cursor.after, cursor.newestEnd);
     this.book.cursor = cursor.after;
     this.book.scannedTo = cursor.after;
     this.book.newestEnd = cursor.newestEnd;
-    this.retries = new RetryCounter(client, stored === null && cursor.after === 0);
+    this.retries = new RetryCounter(client, config.timeZone, stored === null && cursor.after === 0);
     this.options.logger.info({ cursor: cursor.after, resumed: stored !== null }, `job-history polling ${stored !== null ? 'resumes' : 'starts'} after JobHistoryId ${cursor.after}`);
   }
 
@@ -298,7 +298,7 @@ export class JobHistoryPoller {
 
   private parse(raw: unknown, id: number): HistoryRow | null {
     try {
-      return parseHistoryRow(raw);
+      return parseHistoryRow(raw, this.options.config.timeZone);
     } catch (e) {
       // One broken row is held like an unmappable one: it must not stop the rows after it for ever.
       this.hold(id, raw, null, new PollerError('POLL_ROW_MALFORMED', (e as Error).message));

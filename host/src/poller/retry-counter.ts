@@ -1,4 +1,5 @@
-import { HistoryStatus, historyIdOf, parseHistoryRow, type HistoryRow } from './history-row.js';
+import type { PlatformZone } from '@jobhook/sdk/platform';
+import { JobHistoryStatus, historyIdOf, parseHistoryRow, type HistoryRow } from './history-row.js';
 import type { JobHistoryClient } from './job-history-client.js';
 
 interface JobState {
@@ -25,6 +26,8 @@ export class RetryCounter {
 
   constructor(
     private readonly client: JobHistoryClient,
+    /** The Command server's zone, for the times of earlier rows. */
+    private readonly zone: PlatformZone,
     /** True when this run reads the whole history from its first row. */
     readsFromStart: boolean,
     private readonly maxJobs = 50_000,
@@ -39,7 +42,7 @@ export class RetryCounter {
     if (known && known.lastId < row.jobHistoryId) count = known.trailing;
     else if (!known && this.complete) count = 0;
     else count = await this.lookUp(row);
-    if (!known || known.lastId < row.jobHistoryId) this.remember(row.jobId, { lastId: row.jobHistoryId, trailing: row.status === HistoryStatus.CompletedWillRetry ? count + 1 : 0 });
+    if (!known || known.lastId < row.jobHistoryId) this.remember(row.jobId, { lastId: row.jobHistoryId, trailing: row.status === JobHistoryStatus.CompletedWillRetry ? count + 1 : 0 });
     return count;
   }
 
@@ -49,7 +52,7 @@ export class RetryCounter {
       .filter((r) => (historyIdOf(r) ?? Infinity) < row.jobHistoryId)
       .flatMap((r) => {
         try {
-          return [parseHistoryRow(r)];
+          return [parseHistoryRow(r, this.zone)];
         } catch {
           return []; // an earlier row too broken to read cannot count as a retry
         }
@@ -57,7 +60,7 @@ export class RetryCounter {
       .sort((a, b) => b.jobHistoryId - a.jobHistoryId);
     let count = 0;
     for (const r of earlier) {
-      if (r.status !== HistoryStatus.CompletedWillRetry) break;
+      if (r.status !== JobHistoryStatus.CompletedWillRetry) break;
       count++;
     }
     return count;
