@@ -248,6 +248,7 @@ export class JobHistoryPoller {
     const ends: Array<string | null> = [];
     const done: number[] = [];
     let scanned = this.book.scannedTo!;
+    const finished: Array<{ readonly raw: unknown; readonly row: HistoryRow }> = [];
     for (const raw of rows) {
       const id = idOf(raw);
       scanned = Math.max(scanned, id);
@@ -260,6 +261,11 @@ export class JobHistoryPoller {
         }
         continue;
       }
+      finished.push({ raw, row });
+    }
+    await this.retries!.prime(finished.map((f) => f.row));
+    for (const { raw, row } of finished) {
+      const id = row.jobHistoryId;
       const event = await this.map(row, raw);
       if (event === null) continue;
       done.push(id);
