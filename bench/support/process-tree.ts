@@ -41,3 +41,39 @@ export function treeRssBytes(root: number = process.pid): number {
   }
   return total;
 }
+
+/**
+ * CPU time in ms used so far by `root` and its live descendants, plus what their exited children
+ * used (Linux /proc, 100 ticks per second); 0 where /proc is missing.
+ */
+export function treeCpuMs(root: number): number {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  } catch {
+    return 0;
+  }
+  const children = new Map<number, number[]>();
+  const ticks = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14–17 of proc(5), here from field 3 on.
+      ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+      const list = children.get(Number(f[1])) ?? [];
+      list.push(pid);
+      children.set(Number(f[1]), list);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    total += ticks.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total * 10;
+}

@@ -131,6 +131,22 @@ export interface HostConfig {
     /** A request (headers and body) not fully received this long after it began gets 408 and its connection closed. */
     readonly requestTimeoutMs: number;
   };
+  /** Where events are kept: SQLite in `dataDir` (url null), or a PostgreSQL server several hosts share. */
+  readonly store: StoreConfig;
+}
+
+/** The event store's settings. The password never appears in logs or errors. */
+export interface StoreConfig {
+  /** `postgres://user@host:5432/db[?sslmode=require]`; null: the embedded SQLite store in `dataDir`. */
+  readonly url: string | null;
+  /** Overrides a password in `url` (from JOBHOOK_STORE_PASSWORD or JOBHOOK_STORE_PASSWORD_FILE). */
+  readonly password: string | null;
+  /** Connections in this host's PostgreSQL pool. */
+  readonly poolSize: number;
+  /** How long a claimed event stays this host's without a renewal; a dead host's events are reclaimed after it. */
+  readonly leaseMs: number;
+  /** This host's id in the cluster; null: `<hostname>-<pid>-<random>`, new at every start. */
+  readonly hostId: string | null;
 }
 
 /**
@@ -200,6 +216,7 @@ export const DEFAULT_CONFIG: HostConfig = {
   packages: { maxManifestBytes: 256 * 1024, maxBundleBytes: 16 * 1024 * 1024 },
   trust: DEFAULT_TRUST,
   api: { requestTimeoutMs: 30_000 },
+  store: { url: null, password: null, poolSize: 10, leaseMs: 30_000, hostId: null },
 };
 
 const limitsSchema = {
@@ -408,6 +425,17 @@ const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: { requestTimeoutMs: { type: 'integer', minimum: 100, maximum: 3_600_000 } },
     },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        url: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
+        password: { type: ['string', 'null'] },
+        poolSize: { type: 'integer', minimum: 2, maximum: 200 },
+        leaseMs: { type: 'integer', minimum: 500 },
+        hostId: { type: ['string', 'null'], pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$' },
+      },
+    },
   },
 };
 
@@ -467,6 +495,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   const apiToken = env.JOBHOOK_TOKEN ?? (env.JOBHOOK_TOKEN_FILE ? readSecretFile(env.JOBHOOK_TOKEN_FILE, 'JOBHOOK_TOKEN_FILE') : undefined);
   if (apiToken) out.apiToken = apiToken;
   if (env.JOBHOOK_SANDBOX_MODE) out.sandbox = { mode: env.JOBHOOK_SANDBOX_MODE };
+  const store: Record<string, unknown> = {};
+  if (env.JOBHOOK_STORE_URL) store.url = env.JOBHOOK_STORE_URL;
+  const storePassword = env.JOBHOOK_STORE_PASSWORD ?? (env.JOBHOOK_STORE_PASSWORD_FILE ? readSecretFile(env.JOBHOOK_STORE_PASSWORD_FILE, 'JOBHOOK_STORE_PASSWORD_FILE') : undefined);
+  if (storePassword) store.password = storePassword;
+  if (Object.keys(store).length > 0) out.store = store;
   return out as HostConfigInput;
 }
 

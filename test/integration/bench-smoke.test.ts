@@ -29,8 +29,10 @@ function node(args: string[]): Promise<Run> {
 describe('the benchmark suite in --quick mode', function () {
   this.timeout(60_000);
 
-  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop', 'poller']) {
-    it(`bench/${name} prints its table and ends with a summary whose rows compare with an in-run floor`, async () => {
+  for (const name of ['dispatch', 'load', 'memory', 'egress', 'hot-reload', 'intake', 'sandbox-hop', 'poller', 'cluster']) {
+    it(`bench/${name} prints its table and ends with a summary whose rows compare with an in-run floor`, async function () {
+      // cluster starts a PostgreSQL server and seven serve processes.
+      if (name === 'cluster') this.timeout(240_000);
       const run = await node([path.join('bench', `${name}.ts`), '--quick']);
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.match(/^bench\s+metric\s+value\s+baseline \(floor\)\s+ratio\s+goal\s+met\?/m);

@@ -21,6 +21,11 @@ export const DATA_DIR_FLAG = {
   'data-dir': { type: 'string', value: 'DIR', description: 'where the event store lives (default: ./.jobhook)' },
 } as const satisfies FlagSpecs;
 
+/** Where `serve` keeps its events when several hosts share one queue. */
+export const STORE_FLAG = {
+  store: { type: 'string', value: 'URL', description: 'a PostgreSQL event store several hosts share, postgres://user@host:5432/db\n(env JOBHOOK_STORE_URL; password from JOBHOOK_STORE_PASSWORD[_FILE]); default: SQLite in --data-dir' },
+} as const satisfies FlagSpecs;
+
 /** Values the configuration is built from (any subset of the flags above, plus --listen). */
 export type HostFlagValues = {
   readonly config?: string;
@@ -29,6 +34,7 @@ export type HostFlagValues = {
   readonly 'data-dir'?: string;
   readonly 'platform-url'?: string;
   readonly 'log-level'?: string;
+  readonly store?: string;
 };
 
 /** defaults ← config file ← environment ← flags. */
@@ -40,6 +46,7 @@ export function configFromCli(flags: HostFlagValues, env: NodeJS.ProcessEnv = pr
   if (flags['data-dir']) fromFlags.dataDir = flags['data-dir'];
   if (flags['log-level']) fromFlags.logLevel = flags['log-level'];
   if (flags['platform-url']) fromFlags.platform = { url: flags['platform-url'] };
+  if (flags.store) fromFlags.store = { url: flags.store };
   return resolveConfig(file, configFromEnv(env), fromFlags as HostConfigInput);
 }
 

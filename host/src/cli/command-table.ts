@@ -2,13 +2,14 @@
 // imported only when it runs: loading all of them (Fastify, SQLite, the sandbox) costs about a
 // second that `validate` or `events` should not pay. To add a command, add an entry here.
 import { command, type AnyCommand } from '@jobhook/sdk/command-line';
-import { CONFIG_FLAG, DATA_DIR_FLAG, HOST_FLAGS } from './cli-config.js';
+import { CONFIG_FLAG, DATA_DIR_FLAG, HOST_FLAGS, STORE_FLAG } from './cli-config.js';
 
 /** `jobhook serve`'s flags. */
 export const SERVE_FLAGS = {
   ...HOST_FLAGS,
   listen: { type: 'string', value: 'HOST:PORT', description: 'where the HTTP API listens (default: 127.0.0.1:8080)' },
   ...DATA_DIR_FLAG,
+  ...STORE_FLAG,
   retention: { type: 'string', value: 'AGE', description: 'how long finished events are kept, e.g. 30d (default), 12h' },
   insecure: { type: 'boolean', description: 'allow a non-loopback --listen without JOBHOOK_TOKEN (trusted networks only)' },
   poll: { type: 'boolean', description: "also pull finished jobs from the platform's job history (platform.poll; needs --platform-url)" },
@@ -36,6 +37,12 @@ export const EVENTS_SHOW_FLAGS = {
   ...CONFIG_FLAG,
   ...DATA_DIR_FLAG,
   json: { type: 'boolean', description: 'print the record as JSON' },
+} as const;
+
+/** `jobhook deploy`'s and `undeploy`'s flags. */
+export const DEPLOY_FLAGS = {
+  url: { type: 'string', value: 'URL', description: "a host's API (env JOBHOOK_URL; default: http://127.0.0.1:8080)" },
+  'token-file': { type: 'string', value: 'FILE', description: "file holding the host's API token (default: env JOBHOOK_TOKEN)" },
 } as const;
 
 /** The `jobhook` command table. */
@@ -106,5 +113,24 @@ handshake or the token endpoint fails, or the credentials are refused (saying wh
         run: async (input) => (await import('./events-command.js')).eventsShowCommand(input),
       }),
     ],
+  }),
+  command({
+    name: 'deploy',
+    summary: 'deploy a plugin to every host sharing the store',
+    args: '<plugin-folder | package.tgz>',
+    description: `Sends a plugin package (a built folder, packed on the way, or a .tgz from jobhook-sdk pack) to
+the host at --url, which checks it and stores it; every host sharing that host's event store
+installs it into its plugins folder within seconds, through the same path as a folder drop.`,
+    flags: DEPLOY_FLAGS,
+    positionals: { min: 1, max: 1 },
+    run: async (input) => (await import('./deploy-command.js')).deployCommand(input),
+  }),
+  command({
+    name: 'undeploy',
+    summary: 'remove a deployed plugin from every host',
+    args: '<plugin-id>',
+    flags: DEPLOY_FLAGS,
+    positionals: { min: 1, max: 1 },
+    run: async (input) => (await import('./deploy-command.js')).undeployCommand(input),
   }),
 ];

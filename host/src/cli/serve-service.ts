@@ -8,7 +8,11 @@ import { assertSafeListen, parseListen } from '../ingest/listen-address.js';
 import { startService } from '../ingest/service.js';
 import type { ServiceMetrics } from '../ingest/service-metrics.js';
 import type { HostLogger } from '../logging/logger.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { ClusterNode } from '../cluster/cluster-node.js';
+import { clusterRoutes } from '../cluster/cluster-routes.js';
+import { describeError } from '../errors.js';
+import { openEventStore } from '../store/open-event-store.js';
+import { HOST_API_VERSION } from '../version.js';
 
 /** `serve`'s flags beyond the host's own. */
 export const SERVICE_FLAGS = {
@@ -38,7 +42,8 @@ export interface ServeRuntime {
 }
 
 /**
- * Opens the event store in `host.config.dataDir` and starts the HTTP API on `host.config.listen`.
+ * Opens the event store `host.config.store` names (SQLite in `dataDir` by default), joins the
+ * cluster of hosts sharing it, and starts the HTTP API on `host.config.listen`.
  * On failure nothing is left open except `host`, which the caller still owns.
  */
 export async function startServeRuntime(
@@ -53,21 +58,52 @@ export async function startServeRuntime(
     readonly egress?: EgressGateway;
   },
 ): Promise<ServeRuntime> {
-  const store = SqliteEventStore.open(host.config.dataDir);
+  const log = options.logger;
+  const stores = await openEventStore(host.config, (message) => log.warn({ store: 'postgres' }, message));
+  const { config } = host;
+  // Leases and heartbeats renew every third of the lease: a host is seen live as long as its claims are.
+  const node = new ClusterNode({
+    cluster: stores.cluster,
+    store: stores.kind,
+    hostId: stores.hostId,
+    version: HOST_API_VERSION,
+    plugins: () => host.plugins(),
+    pluginsDir: config.pluginsDir,
+    dataDir: config.dataDir,
+    heartbeatMs: Math.max(100, Math.min(5000, Math.floor(stores.liveMs / 3))),
+    logger: log,
+    ...(stores.kind === 'postgres' ? { switches: { disabledInStore: () => stores.events.disabledPlugins(), plugins: host.registry } } : {}),
+  });
   let service;
   try {
-    service = await startService({ host, store, logger: options.logger, metrics: options.metrics, retentionMs: options.retentionMs, insecure: options.insecure, poll: options.poll, platformCredentials: options.egress?.platformCredentials });
+    // What is deployed is installed before the API opens, so a new host joins with the cluster's plugins.
+    await node.start();
+    service = await startService({
+      host,
+      store: stores.events,
+      logger: log,
+      metrics: options.metrics,
+      retentionMs: options.retentionMs,
+      insecure: options.insecure,
+      extraRoutes: [clusterRoutes(node, stores.cluster)],
+      degraded: () => node.degradedReason(),
+      poll: options.poll,
+      platformCredentials: options.egress?.platformCredentials,
+    });
   } catch (e) {
-    await store.close();
+    await node.close();
+    await stores.close();
     throw e;
   }
-  options.logger.info({ store: store.file, retentionDays: Math.round((options.retentionMs / 86_400_000) * 100) / 100 }, `events are stored in ${store.file}`);
+  node.listening(service.url);
+  log.info({ store: stores.where, kind: stores.kind, hostId: stores.hostId, retentionDays: Math.round((options.retentionMs / 86_400_000) * 100) / 100 }, `events are stored in ${stores.where}`);
   return {
     url: service.url,
     shutdown: async () => {
+      await node.close().catch((e) => log.error({ error: describeError(e) }, 'leaving the cluster failed'));
       await service.close();
       await host.close();
-      await store.close();
+      await stores.close();
     },
   };
 }

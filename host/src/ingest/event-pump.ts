@@ -3,7 +3,7 @@ import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../registry/routing-table.js';
-import { outcomeKey, type ClaimedEvent, type EventStore } from '../store/event-store.js';
+import { outcomeKey, type ClaimFilter, type ClaimedEvent, type EventStore } from '../store/event-store.js';
 
 // Tries of a handler whose plugin is at capacity before `rejected` is recorded (about 6 s in all).
 const REJECTED_RETRIES = 10;
@@ -22,6 +22,8 @@ export interface EventPumpOptions {
   readonly observer?: EventPumpObserver;
   /** Events dispatched at once; each plugin's own concurrency and queue apply inside. Default 64. */
   readonly concurrency?: number;
+  /** Which events to claim, asked before each claim (a host sharing its store claims only what it serves). */
+  readonly claimFilter?: () => ClaimFilter;
 }
 
 /**
@@ -113,7 +115,7 @@ export class EventPump {
       if (room >= this.claimBatch || (room > 0 && this.inFlight.size === 0)) {
         let claimed: ClaimedEvent[];
         try {
-          claimed = await this.options.store.claim(room);
+          claimed = await this.options.store.claim(room, this.options.claimFilter?.());
         } catch (e) {
           if (!this.stopping) this.options.logger.error({ error: describeError(e) }, 'claiming events from the store failed; retrying in 1 s');
           await this.idle(1000);

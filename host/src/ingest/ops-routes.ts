@@ -16,10 +16,12 @@ interface OpsRouteDeps {
   readonly poller?: PollerStatusSource | null;
   /** Which sandbox memory limits hold (reported so an admin can see what this machine enforces). */
   readonly sandbox?: () => MemoryEnforcement | null;
+  /** Why the host is degraded otherwise (still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 /** /healthz, /readyz, /metrics and /openapi.json: unauthenticated, for probes and scrapers. */
-export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox }: OpsRouteDeps): void {
+export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metrics, accepting, poller, sandbox, degraded }: OpsRouteDeps): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
@@ -33,7 +35,9 @@ export function registerOpsRoutes(app: FastifyInstance, { store, plugins, metric
       const polling = poller?.status();
       // Pushed events are still taken and dispatched while polling fails: degraded, yet ready (200).
       const poll = polling && { state: polling.state, healthy: polling.healthy, lastError: polling.lastError, held: polling.open.held };
-      return { status: polling && !polling.healthy ? 'degraded' : 'ready', store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
+      const reason = degraded?.() ?? null;
+      const status = (polling && !polling.healthy) || reason !== null ? 'degraded' : 'ready';
+      return { status, ...(reason !== null ? { reason } : {}), store: 'open', queue, plugins: summary, ...(poll ? { poller: poll } : {}), sandboxMemory: sandbox?.() ?? null };
     } catch (e) {
       return reply.code(503).send({ status: 'unavailable', store: (e as { code?: string }).code ?? 'STORE_UNAVAILABLE', plugins: summary });
     }

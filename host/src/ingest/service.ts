@@ -49,6 +49,10 @@ export interface ServiceOptions {
    * renewed once for all when the platform refuses it. Without them the poller builds its own.
    */
   readonly platformCredentials?: CredentialProvider;
+  /** More routes to serve (behind the same token), e.g. the cluster's. */
+  readonly extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void>;
+  /** Why this host is degraded (`/readyz` says so, still ready), or null. */
+  readonly degraded?: () => string | null;
 }
 
 /** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
@@ -62,6 +66,11 @@ export interface Service {
    * Then close the host and the store. Events not finished run after the next start. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** Job types of the plugins this host has loaded (what it can serve from a shared queue). */
+function servedJobTypes(plugins: ServicePlugins): string[] {
+  return [...new Set(plugins.list().flatMap((p) => (p.state === 'active' ? p.handlers.flatMap((h) => h.jobTypes) : [])))];
 }
 
 /** Starts the HTTP API and the dispatcher loop over `store`. */
@@ -80,6 +89,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
+    // Hosts sharing a store claim only what they have plugins for; the others' events wait for them.
+    ...(store.shared ? { claimFilter: () => ({ jobTypeIds: servedJobTypes(plugins) }) } : {}),
     observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
   });
   // A second event source beside the intake: it appends to the store and wakes the pump, nothing more.
@@ -131,7 +142,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   registerEventRoutes(app, { store, pump, metrics });
   registerPluginRoutes(app, { plugins, store, metrics });
   registerPollerRoutes(app, poller);
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null });
+  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null, degraded: options.degraded });
+  for (const register of options.extraRoutes ?? []) register(app);
+  const unwatchAppends = store.onForeignAppend?.(() => pump.wake());
 
   try {
     await pump.start();
@@ -144,6 +157,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
     }
   } catch (e) {
+    unwatchAppends?.();
     await poller?.dispose();
     await pump.stop(0);
     await sweeper.dispose();
@@ -158,6 +172,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       accepting = false;
+      unwatchAppends?.();
       // The poller first: whatever it is committing lands before the store is closed after us.
       await poller?.dispose();
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;

@@ -59,6 +59,12 @@ export interface EventQuery {
   readonly before?: string;
 }
 
+/** Which pending events a claim may take. */
+export interface ClaimFilter {
+  /** Only events of these job types (lower-case GUIDs): the ones this host has plugins for. */
+  readonly jobTypeIds: readonly string[];
+}
+
 /** One event a pull source (the job-history poller) read, with the key that makes a re-read store nothing. */
 export interface PolledEvent {
   readonly event: WireEventData;
@@ -81,13 +87,20 @@ export interface EventStore {
    * refused (`IDEMPOTENCY_KEY_REUSED`).
    */
   append(event: WireEventData, idempotencyKey?: string | null): Promise<AppendResult>;
-  /** Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. */
-  claim(limit: number): Promise<ClaimedEvent[]>;
+  /**
+   * Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. A store
+   * several hosts share also takes events whose claim lease ran out (their host died).
+   */
+  claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]>;
   /** Records one handler's outcome from dispatch `attempt`; a second one for the same event, plugin and handler is ignored. */
   recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void>;
   /** Marks an event `done` (after every matched handler's outcome is recorded). */
   complete(eventId: string): Promise<void>;
-  /** Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim. */
+  /**
+   * Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim.
+   * A store several hosts share returns only those whose lease ran out (or this host id's own): a
+   * live host's claims stay its own.
+   */
   requeueInFlight(): Promise<number>;
   get(id: string): Promise<EventRecord | undefined>;
   list(query?: EventQuery): Promise<EventRecord[]>;
@@ -111,4 +124,11 @@ export interface EventStore {
   disabledPlugins(): Promise<string[]>;
   /** Commits what is queued and releases the store; idempotent; later calls reject `STORE_CLOSED`. */
   close(): Promise<void>;
+  /**
+   * True when several hosts share the store: each claims only the job types it serves (a host
+   * missing a plugin leaves those events to a host that has it, instead of finishing them unrun).
+   */
+  readonly shared?: boolean;
+  /** Calls `listener` whenever another host commits new events; returns the unsubscribe. */
+  onForeignAppend?(listener: () => void): () => void;
 }

@@ -1,7 +1,7 @@
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
+import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
 import { StoreError } from './store-error.js';
@@ -43,13 +43,15 @@ export class MemoryEventStore implements EventStore {
     return { id, created: true };
   }
 
-  async claim(limit: number): Promise<ClaimedEvent[]> {
+  async claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]> {
     this.assertOpen();
     const out: ClaimedEvent[] = [];
+    const types = filter ? new Set(filter.jobTypeIds) : null;
     for (const id of this.pending) {
       if (out.length >= limit) break;
-      this.pending.delete(id);
       const e = this.events.get(id)!;
+      if (types && !types.has(e.record.event.jobTypeId)) continue;
+      this.pending.delete(id);
       e.record = { ...e.record, status: 'dispatching', attempts: e.record.attempts + 1 };
       out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.map((o) => outcomeKey(o.plugin, o.handler))) });
     }

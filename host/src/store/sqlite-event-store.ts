@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
+import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
 import type { ClaimedRow, WriteOp } from './sqlite-writes.js';
@@ -111,13 +111,13 @@ export class SqliteEventStore implements EventStore {
     return this.write({ kind: 'append', id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at });
   }
 
-  async claim(limit: number): Promise<ClaimedEvent[]> {
+  async claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]> {
     if (limit <= 0) {
       this.assertOpen();
       return [];
     }
     // A claim is a write too: it shares its commit (and fsync) with the writes around it.
-    const rows = await this.write<ClaimedRow[]>({ kind: 'claim', limit });
+    const rows = await this.write<ClaimedRow[]>({ kind: 'claim', limit, ...(filter ? { jobTypeIds: filter.jobTypeIds } : {}) });
     return rows
       .sort((a, b) => a.seq - b.seq)
       .map((r) => ({ id: r.id, event: JSON.parse(r.eventJson) as WireEventData, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));

@@ -3,7 +3,7 @@ import type { Database } from 'better-sqlite3';
 /** One write the writer thread runs; every timestamp is taken by the caller (epoch ms). */
 export type WriteOp =
   | { readonly kind: 'append'; readonly id: string; readonly key: string | null; readonly jobId: string; readonly jobTypeId: string; readonly json: string; readonly at: number }
-  | { readonly kind: 'claim'; readonly limit: number }
+  | { readonly kind: 'claim'; readonly limit: number; readonly jobTypeIds?: readonly string[] }
   | {
       readonly kind: 'outcome';
       readonly eventId: string;
@@ -77,6 +77,11 @@ export class SqliteWrites {
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?)
          RETURNING seq, id, event_json, attempts`,
       ),
+      claimTypes: prepare<[string, number], { seq: number; id: string; event_json: string; attempts: number }>(
+        `UPDATE events SET status = 'dispatching', attempts = attempts + 1
+         WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' AND job_type_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?)
+         RETURNING seq, id, event_json, attempts`,
+      ),
       recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ?'),
       outcome: prepare<[string, string, string, string, string, number, string, string | null, string | null, number, number]>(
         `INSERT OR IGNORE INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
@@ -125,7 +130,7 @@ export class SqliteWrites {
         return { id: first.id, created: false };
       }
       case 'claim':
-        return s.claim.all(op.limit).map(
+        return (op.jobTypeIds ? s.claimTypes.all(JSON.stringify(op.jobTypeIds), op.limit) : s.claim.all(op.limit)).map(
           (r): ClaimedRow => ({
             seq: r.seq,
             id: r.id,

@@ -6,6 +6,9 @@ import { GUID_A, event, tempDir, type TempDir } from '../../support/foundation-p
 import type { EventStore } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
 import { EVENTS_DB_FILE, SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { parsePgConnection } from '../../../host/dist/store/postgres/pg-connection.js';
+import { PgEventStore } from '../../../host/dist/store/postgres/pg-event-store.js';
+import { sharedPostgres } from '../../support/postgres-server.js';
 
 const polled = (jobId: string, jobHistoryId: number, extra: Record<string, unknown> = {}) => ({
   event: normalizeEvent(event(GUID_A, { jobId, source: 'poll', jobHistoryId, ...extra })),
@@ -13,14 +16,21 @@ const polled = (jobId: string, jobHistoryId: number, extra: Record<string, unkno
 });
 const JOB = '0b6c3e2a-9f41-4d7e-b1a5-c3d2e1f0a9b8';
 
-for (const kind of ['sqlite', 'memory'] as const) {
+async function openPg(): Promise<EventStore> {
+  const server = await sharedPostgres();
+  return PgEventStore.open({ connection: parsePgConnection(await server.freshDatabase('poll'), server.password, 2), hostId: 'poll-test', leaseMs: 30_000, pollMs: 60_000 });
+}
+
+for (const kind of ['sqlite', 'memory', 'postgres'] as const) {
   describe(`${kind} store: polled events and the poll cursor`, () => {
     let tmp: TempDir;
     let store: EventStore;
 
-    beforeEach(async () => {
+    beforeEach(async function () {
+      // The first PostgreSQL test of a run starts the server.
+      this.timeout(120_000);
       tmp = await tempDir('jobhook-pollstore-');
-      store = kind === 'sqlite' ? SqliteEventStore.open(path.join(tmp.path, 'data')) : new MemoryEventStore();
+      store = kind === 'sqlite' ? SqliteEventStore.open(path.join(tmp.path, 'data')) : kind === 'postgres' ? await openPg() : new MemoryEventStore();
     });
     afterEach(async () => {
       await store.close();
