@@ -119,16 +119,29 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
   const dispatcher = new Dispatcher(registry, logger);
   let watcher: PluginWatcher | undefined;
   let closed = false;
-  const close = async (): Promise<void> => {
-    if (closed) return;
+  // One close for every caller: whoever asks second waits for the same teardown to finish (or fail).
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
     closed = true;
-    await watcher?.close();
-    await registry.close();
-    await egress.dispose();
-    await sandboxFactory.dispose();
+    closing ??= (async () => {
+      // Each step runs even if one before it failed: a registry that fails to close must not leave
+      // the sandbox processes running.
+      const failures: unknown[] = [];
+      for (const step of [() => watcher?.close(), () => registry.close(), () => egress.dispose(), () => sandboxFactory.dispose()]) {
+        try {
+          await step();
+        } catch (e) {
+          failures.push(e);
+        }
+      }
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) throw new AggregateError(failures, `closing the host failed in ${failures.length} steps`);
+    })();
+    return closing;
   };
   const aborted = (): JobHookError => new JobHookError('HOST_START_ABORTED', 'start-up was stopped before every plugin was loaded');
-  const onAbort = (): void => void close();
+  // The start-up path below awaits this same close and reports its failure.
+  const onAbort = (): void => void close().catch(() => {});
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (options.signal?.aborted) throw aborted();
@@ -142,7 +155,8 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     await loading;
     if (options.signal?.aborted) throw aborted();
   } catch (e) {
-    await close();
+    // The start-up failure is what the caller must see; a teardown that fails too is logged.
+    await close().catch((closeError: unknown) => logger.error({ err: closeError, code: 'HOST_CLOSE_FAILED' }, 'closing what start-up had opened failed'));
     throw options.signal?.aborted ? aborted() : e;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -21,6 +21,14 @@ export interface OutgoingRequest {
   readonly body: Buffer | null;
 }
 
+/** The secrets one request must not reveal. */
+export interface RequestSecrets {
+  /** Whether `text` holds a secret in force, or one the request was sent with. */
+  carries(text: string): boolean;
+  /** The client sent these credential values with the request (they stay secret after a rotation). */
+  sent?(values: readonly string[]): void;
+}
+
 /** A response fully read within the limits. */
 export interface ExchangeResult {
   readonly status: number;
@@ -82,7 +90,7 @@ export class EgressClient {
     signal: AbortSignal,
     checkHop: (method: string, url: URL) => void,
     credentials?: OriginCredentials,
-    secrets?: { carries(text: string): boolean },
+    secrets?: RequestSecrets,
   ): Promise<ExchangeResult> {
     let request = first;
     let reauthenticated = false;
@@ -90,6 +98,7 @@ export class EgressClient {
       const target = credentials?.for(request.url);
       let authorization: Authorization | undefined = target?.provider ? await target.provider.authorize(signal) : undefined;
       const send = (): Promise<Response> => {
+        if (authorization?.secrets) secrets?.sent?.(authorization.secrets);
         const headers: Record<string, string> = { ...request.headers };
         for (const [name, value] of authorization?.headers ?? []) headers[name] = value;
         if (target?.platform) headers[PLATFORM_MARKER[0]] = PLATFORM_MARKER[1];

@@ -4,7 +4,8 @@ import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
 import { ABORT_ACKNOWLEDGED, abortKeyOf } from './egress-abort.js';
 import { EgressAbortedError, EgressTimeoutError, toEgressError } from './egress-error.js';
-import type { EgressClient } from './egress-client.js';
+import type { EgressClient, RequestSecrets } from './egress-client.js';
+import { secretList } from './credentials/credential-provider.js';
 import type { InvocationScope, PluginEgress } from './egress-gateway.js';
 import type { EgressPolicy } from './egress-policy.js';
 import { decodeBody, parseEgressRequest } from './parse-egress-request.js';
@@ -29,17 +30,6 @@ export interface PluginEgressDeps {
 
 /** Response header naming the request headers the host dropped (comma-separated), so the plugin can know. */
 export const DROPPED_HEADERS_HEADER = 'x-jobhook-dropped-headers';
-
-/** Drops the headers any of the plugin's credentials set, which the plugin may not set itself. */
-function withoutCredentialHeaders(headers: Record<string, string>, dropped: readonly string[], names: ReadonlySet<string>): { headers: Record<string, string>; dropped: string[] } {
-  const kept: Record<string, string> = {};
-  const all = [...dropped];
-  for (const [name, value] of Object.entries(headers)) {
-    if (names.has(name)) all.push(name);
-    else kept[name] = value;
-  }
-  return { headers: kept, dropped: all };
-}
 
 // Past the deadline, `endInvocation` aborts a request; its own timer is a backstop this much later.
 const DEADLINE_BACKSTOP_MS = 250;
@@ -79,20 +69,21 @@ export class PlatformPluginEgress implements PluginEgress {
       const url = (record.url = resolveRequestUrl(request.url, this.deps.platform));
       record.platformOrigin = this.deps.platform.origin;
       policy.check(method, url);
-      const filtered = filterRequestHeaders(request.headers, null);
-      const { headers, dropped } = withoutCredentialHeaders(filtered.headers, filtered.dropped, credentials.headerNames());
+      const { headers, dropped } = filterRequestHeaders(request.headers, credentials.headerNames());
       record.droppedHeaders = dropped;
       const body = decodeBody(request.body, limits.maxRequestBytes, url.href);
       record.bytesOut = body?.byteLength ?? 0;
 
       const signal = (controller = this.track(scope.invocationId)).signal;
       if (request.abortKey !== undefined) this.cancellable.set((cancelKey = `${scope.invocationId}\0${request.abortKey}`), controller);
-      // Looked up when needed: a token the credentials fetch or refresh during the request counts too.
-      const inForce = { carries: (text: string) => this.secretsInForce().carries(text) };
+      // Looked up when needed: a token the credentials fetch or refresh during the request counts too,
+      // and so does each one the request was sent with, even if it was replaced meanwhile.
+      const sent = new Set<string>();
+      const inForce: RequestSecrets = { carries: (text) => this.secretsInForce(sent).carries(text), sent: (values) => values.forEach((v) => sent.add(v)) };
       const result = await this.perform(controller, scope, request.timeoutMs, method, url, () =>
         this.deps.client.perform({ method, url, headers, body }, signal, (m, u) => policy.check(m, u), credentials, inForce),
       );
-      const secrets = this.secretsInForce();
+      const secrets = this.secretsInForce(sent);
       const shown = redactHeaders(result.headers, secrets);
       const safe = redactBody(result.body, secrets);
       // The plugin is told which of its headers were not sent (a header, so ky-style and fetch code alike
@@ -130,11 +121,13 @@ export class PlatformPluginEgress implements PluginEgress {
   }
 
   /**
-   * The secrets of this channel's credentials (platform, per-origin, OAuth tokens as they are now)
-   * with their encoded forms, rebuilt only when the set changes.
+   * The secrets of this channel's credentials (platform, per-origin, OAuth tokens as they are now),
+   * plus those a request was `sent` with, with their encoded forms, rebuilt only when the set changes
+   * (what was sent is almost always still in force, so the set is shared).
    */
-  private secretsInForce(): SecretSet {
-    const secrets = this.deps.credentials.secrets();
+  private secretsInForce(sent: ReadonlySet<string>): SecretSet {
+    const current = this.deps.credentials.secrets();
+    const secrets = [...sent].every((v) => current.includes(v)) ? current : secretList([...current, ...sent]);
     const key = secrets.join('\0');
     if (this.secretSet?.key !== key) this.secretSet = { key, set: new SecretSet(secrets) };
     return this.secretSet.set;

@@ -35,8 +35,14 @@ export interface FilteredHeaders {
   readonly dropped: readonly string[];
 }
 
-/** Keeps the plugin's headers except credentials and framing; rejects malformed ones with a clear error. */
-export function filterRequestHeaders(input: Record<string, string>, customAuthHeader: string | null): FilteredHeaders {
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * Keeps the plugin's headers except credentials and framing; rejects malformed ones with a clear
+ * error. `credentialHeaders`: the lower-case names the plugin's credentials set (an API-key header,
+ * say), which it may not set itself either.
+ */
+export function filterRequestHeaders(input: Record<string, string>, credentialHeaders: ReadonlySet<string> = NO_NAMES): FilteredHeaders {
   const headers: Record<string, string> = {};
   const dropped: string[] = [];
   const names = Object.keys(input);
@@ -54,7 +60,7 @@ export function filterRequestHeaders(input: Record<string, string>, customAuthHe
         'EGRESS_HEADER_REFUSED',
       );
     }
-    if (DROPPED.has(name) || name.startsWith('proxy-') || name === customAuthHeader) {
+    if (DROPPED.has(name) || name.startsWith('proxy-') || credentialHeaders.has(name)) {
       dropped.push(name);
       continue;
     }

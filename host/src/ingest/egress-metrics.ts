@@ -1,3 +1,4 @@
+import { abortKeyOf } from '../egress/egress-abort.js';
 import type { EgressGateway, PluginEgress } from '../egress/egress-gateway.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { PluginManifest } from '../manifest/plugin-manifest.js';
@@ -15,7 +16,7 @@ function outcomeOf(envelopeJson: string): string {
 
 /**
  * Wraps an egress gateway so each plugin's platform requests are counted in
- * `jobhook_egress_requests_total{plugin,status}`; requests and answers pass through unchanged.
+ * `jobhook_egress_requests_total{plugin,status}` (a fetch the plugin aborts counts once); requests and answers pass through unchanged.
  */
 export function countEgress(inner: EgressGateway, metrics: ServiceMetrics): EgressGateway {
   return {
@@ -25,7 +26,8 @@ export function countEgress(inner: EgressGateway, metrics: ServiceMetrics): Egre
       return {
         request: async (requestJson, invocation) => {
           const answer = await channel.request(requestJson, invocation);
-          metrics.egressRequest(manifest.id, outcomeOf(answer));
+          // A cancel message is no request of its own: the request it cancels is counted when it ends.
+          if (abortKeyOf(requestJson) === null) metrics.egressRequest(manifest.id, outcomeOf(answer));
           return answer;
         },
         endInvocation: (invocationId) => channel.endInvocation(invocationId),

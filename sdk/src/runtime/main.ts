@@ -147,6 +147,8 @@ export function boot(
     loadLibrary: () => loadWebLibrary(),
     report: (e) => timerLog.error('uncaught error in a web API callback', { error: toErrorInfo(e) }),
     currentInvocation: () => running[running.length - 1] ?? null,
+    stringify,
+    parse,
   });
 
   const modules: Readonly<Record<string, unknown>> = freeze({ '@jobhook/sdk': sdk, tsyringe, 'reflect-metadata': {} });

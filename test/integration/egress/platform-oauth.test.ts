@@ -35,12 +35,17 @@ async function startTokenEndpoint(lifetimeS: number): Promise<{ url: string; iss
 describe('OAuth 2 client credentials for the platform API', function () {
   this.timeout(60_000);
   const clientSecret = `secret-${randomBytes(12).toString('hex')}`;
+  // A fresh token endpoint and host per test: what each counts does not depend on the tests before it.
   let idp: Awaited<ReturnType<typeof startTokenEndpoint>>;
   let rig: EgressRig;
   // Tokens the platform accepts: every token issued, until a test revokes them.
-  const revoked = new Set<string>();
+  let revoked: Set<string>;
+  // Answers of `Test/EchoLater` held until the test releases them.
+  let held: Array<() => void>;
 
-  before(async () => {
+  beforeEach(async () => {
+    revoked = new Set();
+    held = [];
     idp = await startTokenEndpoint(3);
     rig = await startRig({ auth: { type: 'oauth', tokenUrl: idp.url, clientId: 'jobhook-host', clientSecret, audience: 'keyfactor-command' } });
     rig.platform.route('GET', 'Test/Authenticated', (req, res) => {
@@ -49,9 +54,17 @@ describe('OAuth 2 client credentials for the platform API', function () {
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok, echo: req.headers.authorization }));
     });
+    // Echoes the Authorization header it was sent, once the test says so.
+    rig.platform.route('GET', 'Test/EchoLater', (req, res) => {
+      held.push(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-echo': String(req.headers.authorization ?? '') });
+        res.end(JSON.stringify({ echo: req.headers.authorization }));
+      });
+    });
   });
 
-  after(async () => {
+  afterEach(async () => {
+    for (const release of held) release();
     await rig?.close();
     await idp?.close();
   });
@@ -67,6 +80,8 @@ describe('OAuth 2 client credentials for the platform API', function () {
   });
 
   it('fetches a new token once the cached one is about to expire', async () => {
+    expect((await rig.run('parallel', JSON.stringify({ count: 2, input: 'Test/Authenticated' }))).result?.value).to.deep.equal([200, 200]);
+    expect(idp.issued).to.have.length(1);
     // The token lives 3 s and is renewed shortly (a tenth of its life) before.
     await new Promise((r) => setTimeout(r, 3000));
     const run = await rig.run('parallel', JSON.stringify({ count: 4, input: 'Test/Authenticated' }));
@@ -75,10 +90,11 @@ describe('OAuth 2 client credentials for the platform API', function () {
   });
 
   it('fetches a new token once when the platform answers 401, and the request succeeds', async () => {
+    expect((await rig.run('request', JSON.stringify({ input: 'Test/Authenticated' }))).result?.value?.status).to.equal(200);
     for (const t of idp.issued) revoked.add(t);
     const run = await rig.run('request', JSON.stringify({ input: 'Test/Authenticated' }));
     expect(run.result?.value?.status, JSON.stringify(run.result)).to.equal(200);
-    expect(idp.issued).to.have.length(3);
+    expect(idp.issued).to.have.length(2);
     const [line] = rig.egressLines(run.outcome.invocationId);
     expect(line?.reauthenticated).to.equal(true);
   });
@@ -87,9 +103,28 @@ describe('OAuth 2 client credentials for the platform API', function () {
     const run = await rig.run('request', JSON.stringify({ input: 'Test/Authenticated' }));
     const seen = JSON.stringify(run.result);
     expect(seen).to.include('[redacted]');
+    expect(idp.issued).to.have.length(1);
     for (const value of [...idp.issued, clientSecret]) {
       expect(seen).to.not.include(value);
       expect(JSON.stringify(rig.logs.lines)).to.not.include(value);
     }
+  });
+
+  it('redacts the token a request was sent with even after another request replaced it', async () => {
+    const slow = rig.run('request', JSON.stringify({ input: 'Test/EchoLater' }));
+    await rig.platform.waitFor((r) => r.route === 'Test/EchoLater', 10_000);
+    const [first] = idp.issued;
+    // The platform revokes the first token; the next request is refused, renews it, and succeeds.
+    revoked.add(first!);
+    const renewed = await rig.run('request', JSON.stringify({ input: 'Test/Authenticated' }));
+    expect(renewed.result?.value?.status).to.equal(200);
+    expect(idp.issued).to.have.length(2);
+    for (const release of held.splice(0)) release();
+    const run = await slow;
+    const seen = JSON.stringify(run.result);
+    expect(run.result?.value?.status, seen).to.equal(200);
+    expect(seen).to.include('[redacted]');
+    expect(seen, 'the replaced token reached the plugin').to.not.include(first!);
+    expect(JSON.stringify(rig.logs.lines)).to.not.include(first!);
   });
 });

@@ -9,6 +9,8 @@ import { countedEgress } from '../../../host/dist/cli/serve-service.js';
 import { startService } from '../../../host/dist/ingest/service.js';
 import { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { buildPlugin } from '@jobhook/sdk/build';
+import { startWebRig, WEB_FIXTURE } from '../web-runtime/web-rig.js';
 
 describe('egress requests in /metrics', function () {
   this.timeout(30_000);
@@ -54,6 +56,20 @@ describe('egress requests in /metrics', function () {
       await service.close();
       await host.close();
       await store.close();
+    }
+  });
+
+  it('counts a fetch the plugin aborts once, as EGRESS_ABORTED, and not its cancel message', async () => {
+    await buildPlugin(WEB_FIXTURE);
+    const metrics = new ServiceMetrics();
+    const rig = await startWebRig('in-process', { metrics });
+    try {
+      const { value } = await rig.run('fetch-abort', { url: `${rig.thirdParty.origin}/allowed/Test/Slow?ms=4000`, afterMs: 100 });
+      expect(value).to.include({ name: 'AbortError' });
+      const counted = (await metrics.text()).split('\n').filter((l) => l.startsWith('jobhook_egress_requests_total{plugin="test.web-runtime"'));
+      expect(counted).to.deep.equal(['jobhook_egress_requests_total{plugin="test.web-runtime",status="EGRESS_ABORTED"} 1']);
+    } finally {
+      await rig.close();
     }
   });
 });

@@ -3,7 +3,9 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHost, type HandlerOutcome, type Host, type HostConfigInput } from '@jobhook/host';
+import { createHost, resolveConfig, type HandlerOutcome, type Host, type HostConfigInput } from '@jobhook/host';
+import { countedEgress } from '../../../host/dist/cli/serve-service.js';
+import type { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
@@ -24,13 +26,22 @@ export interface WebRig {
   close(): Promise<void>;
 }
 
-async function eventually(check: () => boolean, ms: number): Promise<void> {
+/** Waits for `check` (at most `ms`); throws `what` past it, so a missing result fails loudly. */
+async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
   const until = Date.now() + ms;
-  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  while (!check()) {
+    if (Date.now() >= until) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export interface WebRigOptions {
+  /** Counts the plugin's egress requests here, as `serve` does. */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** Starts the rig; the fixture must have been built (`buildPlugin(WEB_FIXTURE)`). */
-export async function startWebRig(mode: 'process' | 'in-process'): Promise<WebRig> {
+export async function startWebRig(mode: 'process' | 'in-process', options: WebRigOptions = {}): Promise<WebRig> {
   const tmp: TempDir = await tempDir('jobhook-web-');
   const platform = await startFakePlatform();
   const thirdParty = await startFakePlatform({ basePath: '/allowed/' });
@@ -50,7 +61,8 @@ export async function startWebRig(mode: 'process' | 'in-process'): Promise<WebRi
       platform: { url: platform.url, auth: { type: 'bearer', token: 'platform-token-0123456789' } },
       sandbox: { mode },
     } as HostConfigInput;
-    host = await createHost({ config, logger: logs.logger });
+    const egress = options.metrics ? countedEgress(resolveConfig(config), options.metrics) : undefined;
+    host = await createHost({ config, logger: logs.logger, ...(egress ? { egress } : {}) });
     const h = host;
     return {
       host: h,
@@ -65,9 +77,10 @@ export async function startWebRig(mode: 'process' | 'in-process'): Promise<WebRi
         if (!outcome) throw new Error('the probe did not run');
         const find = (): Record<string, any> | undefined => logs.lines.find((l) => l.invocationId === outcome.invocationId && l.msg === 'probe result');
         // Plugin log lines cross the bridge fire-and-forget: the line may land just after the outcome.
-        await eventually(() => find() !== undefined, 3000);
+        await eventually(() => find() !== undefined, 3000, `scenario '${scenario}' (invocation ${outcome.invocationId}, outcome ${outcome.outcome}) logged no 'probe result'`);
         // A plugin's log fields arrive under `data`, never beside the host's own fields.
-        const result = (find()?.data?.result ?? {}) as { value?: unknown; threw?: unknown };
+        const result = find()!.data?.result as { value?: unknown; threw?: unknown } | undefined;
+        if (!result || (!('value' in result) && !('threw' in result))) throw new Error(`scenario '${scenario}' (invocation ${outcome.invocationId}) logged a 'probe result' with neither value nor threw`);
         return { outcome, ...result };
       },
       async close() {

@@ -6,6 +6,11 @@ export interface Authorization {
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** Opaque to callers: hand it back to `rejected` when the origin answered 401. */
   readonly ticket?: unknown;
+  /**
+   * The secrets these headers carry, when `secrets()` may stop listing them while the request is
+   * in flight (a token replaced meanwhile): an answer echoing them is scrubbed all the same.
+   */
+  readonly secrets?: readonly string[];
 }
 
 /** One origin's credentials. Values never leave the host; `secrets()` lets answers be scrubbed of them. */

@@ -68,7 +68,7 @@ export class OAuthClientCredentials implements CredentialProvider {
 
   async authorize(signal?: AbortSignal): Promise<Authorization> {
     const current = this.cached !== null && this.now() < this.cached.renewAt ? this.cached : await this.waitForToken(signal);
-    return { headers: [['authorization', `Bearer ${current.token}`]], ticket: current };
+    return { headers: [['authorization', `Bearer ${current.token}`]], ticket: current, secrets: [current.token] };
   }
 
   rejected(authorization: Authorization): boolean {

@@ -19,14 +19,19 @@ export function payloadBytes(message: HostMessage, limit: number): number {
   return 0;
 }
 
+/** The key its pieces travel under, for the messages that can cross in pieces. */
+export function pieceKey(message: HostMessage): string | null {
+  return message.type === 'http-result' ? `h${message.callId}` : message.type === 'load' ? `l${message.id}` : null;
+}
+
 /**
  * A large message as the writes that carry it: its large string in `chunk` pieces, each to be its own
  * write, then the message with `chunked` and the last piece (see HostMessage for why). The worker
  * joins the pieces by `key`.
  */
 export function inPieces(message: HostMessage): { readonly key: string | null; readonly writes: HostMessage[] } {
-  const [key, text] =
-    message.type === 'http-result' ? [`h${message.callId}`, message.responseJson] : message.type === 'load' ? [`l${message.id}`, message.spec.bundleCode] : [null, ''];
+  const key = pieceKey(message);
+  const text = message.type === 'http-result' ? message.responseJson : message.type === 'load' ? message.spec.bundleCode : '';
   if (key === null || text.length <= CHUNK_CHARS) return { key: null, writes: [message] };
   const writes: HostMessage[] = [];
   let at = 0;

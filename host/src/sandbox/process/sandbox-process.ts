@@ -7,7 +7,7 @@ import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
-import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes } from './large-messages.js';
+import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes, pieceKey } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
 
 /** The worker entry, beside this file in the build. */
@@ -246,7 +246,7 @@ export class SandboxProcess {
       const reason = `its payload is about ${bytes} bytes of IPC JSON, ${bound}`;
       if (message.type === 'http-result') {
         this.outbox.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_TOO_LARGE', `the response cannot cross into the sandbox: ${reason}`) });
-      } else if (message.type !== 'chunk') {
+      } else if (message.type !== 'chunk' && message.type !== 'drop-chunks') {
         queueMicrotask(() => this.fail(message.id, new SandboxError('SANDBOX_MESSAGE_TOO_LARGE', `the '${message.type}' message was not sent to the sandbox process: ${reason}`)));
       }
       return;
@@ -262,13 +262,15 @@ export class SandboxProcess {
   }
 
   // Each piece is its own write. A lost piece (sendAlone reports it at once) fails the whole message
-  // rather than corrupting it; the worker drops the pieces it holds for the key when the replacement arrives.
+  // rather than corrupting it, and the worker is told to drop the pieces it holds for the key.
   private sendChunked(message: HostMessage): void {
     const { key, writes } = inPieces(message);
     const last = writes.pop()!;
     for (const piece of writes) this.outbox.sendAlone(piece);
-    if (key !== null && this.lostChunks.delete(key)) this.unsendable(message, 'a piece of it could not be sent');
-    else this.outbox.sendAlone(last);
+    if (key !== null && this.lostChunks.delete(key)) {
+      this.outbox.send({ type: 'drop-chunks', key });
+      this.unsendable(message, 'a piece of it could not be sent');
+    } else this.outbox.sendAlone(last);
   }
 
   private write(batch: HostMessage[]): void {
@@ -285,6 +287,10 @@ export class SandboxProcess {
       this.lostChunks.add(message.key);
       return;
     }
+    if (message.type === 'drop-chunks') return;
+    // The last piece of a chunked message was lost: the pieces that went ahead are not needed.
+    const key = 'chunked' in message && message.chunked ? pieceKey(message) : null;
+    if (key !== null) this.outbox.send({ type: 'drop-chunks', key });
     if (message.type === 'http-result') {
       this.send({ type: 'http-result', callId: message.callId, responseJson: egressFailureJson('EGRESS_BRIDGE_FAILED', `the response could not be sent to the sandbox: ${reason}`) });
       return;

@@ -113,7 +113,7 @@ async function answer(request: HostRequest): Promise<unknown> {
       return null;
     }
     case 'ping':
-      return { rssBytes: process.memoryUsage.rss(), isolates: factory.census().live };
+      return { rssBytes: process.memoryUsage.rss(), isolates: factory.census().live, heldChunks: chunks.size };
     case 'shed':
       return shedLargest(request.reason);
   }
@@ -149,6 +149,10 @@ function receive(message: HostMessage): void {
     const pieces = chunks.get(message.key);
     if (pieces) pieces.push(message.data);
     else chunks.set(message.key, [message.data]);
+    return;
+  }
+  if (message.type === 'drop-chunks') {
+    chunks.delete(message.key);
     return;
   }
   if (message.type === 'http-result') {

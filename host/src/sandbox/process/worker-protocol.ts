@@ -38,13 +38,17 @@ export type HostMessage =
   | HostRequest
   /** `chunked`: `responseJson` is the last piece; the others came first as `chunk` messages keyed `h<callId>`. */
   | { readonly type: 'http-result'; readonly callId: number; readonly responseJson: string; readonly chunked?: true }
-  | { readonly type: 'chunk'; readonly key: string; readonly data: string };
+  | { readonly type: 'chunk'; readonly key: string; readonly data: string }
+  /** The message whose pieces went ahead under `key` will not come (it could not be sent): drop them. */
+  | { readonly type: 'drop-chunks'; readonly key: string };
 
 /** A worker's answer to a ping. */
 export interface WorkerHealth {
   readonly rssBytes: number;
   /** Isolates alive in the worker. */
   readonly isolates: number;
+  /** Chunked messages whose pieces the worker holds, waiting for the message itself. */
+  readonly heldChunks: number;
 }
 
 /** Worker → host. */

@@ -7,15 +7,18 @@ import type { AbortSignal } from './abort.js';
 import { peekBody, type BodySource } from './body.js';
 import { Request, responseFromEgress, type RequestInit, type Response } from './request-response.js';
 
-// Captured when the runtime is evaluated, before plugin code can replace them.
-const stringify = JSON.stringify;
-const parse = JSON.parse;
-
 /** What fetch needs from the runtime: the bridge, and which invocation a request belongs to. */
 export interface FetchDeps {
   readonly http: RuntimeBridge['http'];
   /** The invocation a request made now is attributed to, or null outside any invocation. */
   readonly currentInvocation: () => string | null;
+  /**
+   * JSON's functions as the runtime captured them at boot. This module is evaluated only when the
+   * plugin first reads a web global, by which time plugin code may have replaced `JSON` on its global
+   * (to read or forge what crosses the bridge); the boot-time copies are the real ones.
+   */
+  readonly stringify: typeof JSON.stringify;
+  readonly parse: typeof JSON.parse;
 }
 
 /** A fetch that failed on the host's side: a TypeError (as fetch's network errors are) with the egress `code`. */
@@ -80,6 +83,7 @@ const isResponseData = (v: unknown): v is EgressResponseData => {
 
 /** Builds the global `fetch`. */
 export function createFetch(deps: FetchDeps): (input: string | Request | { href: string }, init?: RequestInit) => Promise<Response> {
+  const { stringify, parse } = deps;
   let requests = 0;
   return async function fetch(input, init) {
     const request = new Request(input, init);

@@ -47,7 +47,7 @@ export function createWebGlobals(deps: WebLibraryDeps): WebGlobals {
   const web = once(() => ({
     ...(require('./headers.js') as typeof HeadersModule),
     ...(require('./request-response.js') as typeof RequestResponseModule),
-    fetch: (require('./fetch.js') as typeof FetchModule).createFetch({ http: deps.http, currentInvocation: deps.currentInvocation }),
+    fetch: (require('./fetch.js') as typeof FetchModule).createFetch({ http: deps.http, currentInvocation: deps.currentInvocation, stringify: deps.stringify, parse: deps.parse }),
   }));
   return {
     DOMException: () => DOMException,
