@@ -62,11 +62,12 @@ const RECHECK_ONE_BY_ONE = 10;
 const ROW_CODES = new Set(['POLL_AGENT_UNKNOWN', 'POLL_JOB_TYPE_UNKNOWN']);
 
 /**
- * An event source that pulls, so nothing needs installing on the platform server: pages the platform's job history oldest first past its
- * cursor, appends one event per finished attempt (idempotency key `<JobId>:<JobHistoryId>`) and
- * moves the cursor in the same transaction. Rows are updated in place while a job runs, so the
- * cursor stops below the lowest row not finished yet; finished rows above it are stored at once and
- * found already stored when read again. It only appends to the store: delivery is the dispatcher's.
+ * An event source that pulls, so nothing needs installing on the platform server: pages the
+ * platform's job history oldest first past its cursor, appends one event per finished attempt
+ * (idempotency key `<JobId>:<JobHistoryId>`) and moves the cursor in the same transaction. Rows
+ * are updated in place while a job runs, so the cursor stops below the lowest row not finished yet;
+ * finished rows above it are stored at once and found already stored when read again. It only
+ * appends to the store: delivery is the dispatcher's.
  */
 export class JobHistoryPoller {
   private readonly book: PollerBook;
