@@ -8,7 +8,11 @@ import { platformCredentials } from '../../../host/dist/egress/platform-credenti
 import { createPoller } from '../../../host/dist/poller/create-poller.js';
 import type { JobHistoryPoller } from '../../../host/dist/poller/job-history-poller.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { tempDir } from '../../support/foundation-plugins.js';
 import { captureLogs } from '../../support/log-capture.js';
+import { startTestService } from '../../support/service-harness.js';
 import { waitFor } from '../../support/poller-rig.js';
 
 /** An OAuth 2 token endpoint on 127.0.0.1 issuing fresh tokens; `hang` makes it never answer. */
@@ -84,6 +88,25 @@ describe('the job-history poller: the host platform credentials', function () {
     expect(bearerOf(1)).to.equal(idp.issued[1]);
     // The retry made the refusal invisible: no poll failed.
     expect(poller.status().errors).to.deep.equal({});
+  });
+
+  it("the service's poller uses the platform credentials it is given (the host's), fetching no token of its own", async () => {
+    const tmp = await tempDir('jobhook-poll-auth-');
+    const credentials = platformCredentials(config.platform.auth);
+    await credentials.authorize();
+    const id = fake.add();
+    await mkdir(path.join(tmp.path, 'plugins'));
+    const hostConfig = { platform: { url: fake.url, auth: config.platform.auth, poll: { enabled: true, intervalMs: 40, since: 0 } } };
+    const service = await startTestService(path.join(tmp.path, 'plugins'), path.join(tmp.path, 'data'), { hostConfig: hostConfig as never, platformCredentials: credentials });
+    try {
+      await waitFor(async () => (await service.store.list({ limit: 10 })).length === 1, () => JSON.stringify(fake.requests.map((r) => r.status)));
+      expect((await service.store.list({ limit: 10 }))[0]!.event.jobHistoryId).to.equal(id);
+      expect(idp.issued).to.have.length(1);
+      expect(fake.requests.every((_, i) => bearerOf(i) === idp.issued[0])).to.equal(true);
+    } finally {
+      await service.close();
+      await tmp.dispose();
+    }
   });
 
   it('stops at once when disposed while its token is still being fetched', async () => {
