@@ -140,8 +140,10 @@ export async function createHost(options: HostOptions = {}): Promise<Host> {
     return closing;
   };
   const aborted = (): JobHookError => new JobHookError('HOST_START_ABORTED', 'start-up was stopped before every plugin was loaded');
-  // The start-up path below awaits this same close and reports its failure.
-  const onAbort = (): void => void close().catch(() => {});
+  // Ending the sandbox processes first fails the loads under way at once (a slow bundle would
+  // otherwise hold the close until it finished loading). The start-up path below awaits the same
+  // close and reports its failure, so nothing here may reject unhandled.
+  const onAbort = (): void => void sandboxFactory.dispose().catch(() => {}).then(close).catch(() => {});
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (options.signal?.aborted) throw aborted();

@@ -9,7 +9,7 @@ import { logPluginChange } from './log-plugin-change.js';
 import { ServiceMetrics } from '../ingest/service-metrics.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
 import { countedEgress, preflightServe, startServeRuntime, type ServeRuntime } from './serve-service.js';
-import { StopSignals } from './stop-signals.js';
+import type { StopSignals } from './stop-signals.js';
 
 function logStartupState(host: Host, logger: HostLogger): void {
   for (const p of host.plugins()) {
@@ -27,13 +27,8 @@ function logStartupState(host: Host, logger: HostLogger): void {
  * The signals are listened to from the first instant: one during start-up stops loading, closes
  * what was opened and exits 0; a second one exits at once.
  */
-export async function serveCommand({ values, io, path: name }: CommandInput<typeof SERVE_FLAGS>): Promise<number> {
-  const stop = new StopSignals();
-  try {
-    return await serve(values, io.stderr, name, stop);
-  } finally {
-    stop.dispose();
-  }
+export async function serveCommand({ values, io, path: name }: CommandInput<typeof SERVE_FLAGS>, stop: StopSignals): Promise<number> {
+  return serve(values, io.stderr, name, stop);
 }
 
 async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: NodeJS.WritableStream, name: string, stop: StopSignals): Promise<number> {
@@ -58,6 +53,7 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
     log.info({ signal: stop.reason }, 'stopped during start-up');
     return 0;
   };
+  log.info({ pluginsDir: config.pluginsDir }, 'loading plugins');
   try {
     // One gateway for the plugins and the poller: they share its platform credentials.
     const egress = countedEgress(config, metrics);

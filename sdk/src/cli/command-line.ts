@@ -137,7 +137,7 @@ export function reportUnexpected(program: Program, commandPath: string, e: unkno
   let where: string;
   try {
     const file = path.join(os.tmpdir(), `${program.name}-error-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`);
-    writeFileSync(file, `${program.name} ${program.version} (node ${process.version})\n$ ${commandPath} ${process.argv.slice(3).join(' ')}\n\n${details}\n`, { mode: 0o600 });
+    writeFileSync(file, `${program.name} ${program.version} (node ${process.version}), in ${commandPath}\n$ ${program.name} ${process.argv.slice(2).join(' ')}\n\n${details}\n`, { mode: 0o600 });
     where = `details in ${file}`;
   } catch {
     where = 'run again with --log-level debug for details';

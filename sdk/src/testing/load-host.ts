@@ -62,7 +62,7 @@ export function assertNodeSnapshotDisabled(): void {
     'HARNESS_NEEDS_NO_NODE_SNAPSHOT',
     'the plugin sandbox (isolated-vm) needs Node started with --no-node-snapshot, and this test process was not. Add it:\n' +
       '  mocha:     .mocharc.json → "node-option": ["no-node-snapshot", "import=tsx"]\n' +
-      '  node:test: node --no-node-snapshot --import tsx --test test/\n' +
+      '  node:test: node --no-node-snapshot --import tsx --test test/*.test.ts\n' +
       '  anything:  NODE_OPTIONS=--no-node-snapshot',
   );
 }

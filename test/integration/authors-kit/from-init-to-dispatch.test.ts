@@ -1,29 +1,14 @@
 // The path docs/plugin-authors.md walks an author through, end to end with the real tools:
-// init → npm install (offline, from the workspace) → npm test → npm run pack → unpack + mv into a
+// init → npm install (offline, from the workspace, on an empty npm cache) → npm test → npm run pack → unpack + mv into a
 // running host's plugins folder → dispatch → succeeded.
 import { expect } from 'chai';
 import { readFile, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createHost, readPluginPackage, ManifestSchema, type Host, type PluginChange } from '@jobhook/host';
 import { startFakePlatform, type FakePlatform } from '@jobhook/sdk/testing';
-import { explain, linkWorkspaceModules, REPO, run, scratch, sdkCli, STORE_INVENTORY_GUID, type Scratch } from './kit-support.js';
+import { explain, installFromWorkspace, run, scratch, sdkCli, STORE_INVENTORY_GUID, type Scratch } from './kit-support.js';
 
 const ID = 'acme.inventory-audit';
-
-/** Points the scaffold's @jobhook deps at the workspace and installs offline; else links node_modules. */
-async function installFromWorkspace(pluginDir: string): Promise<'npm' | 'linked'> {
-  const pkgFile = path.join(pluginDir, 'package.json');
-  const pkg = JSON.parse(await readFile(pkgFile, 'utf8')) as { devDependencies: Record<string, string> };
-  expect(pkg.devDependencies).to.include.keys('@jobhook/sdk', '@jobhook/host', 'mocha', 'tsx');
-  const r = await run('npm', ['pkg', 'set', `devDependencies.@jobhook/sdk=file:${path.join(REPO, 'sdk')}`, `devDependencies.@jobhook/host=file:${path.join(REPO, 'host')}`], pluginDir);
-  expect(r.code, explain(r)).to.equal(0);
-  const install = await run('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], pluginDir);
-  if (install.code === 0) return 'npm';
-  // No npm cache for mocha/tsx on this machine: the workspace's own node_modules holds the same packages.
-  process.stderr.write(`      (npm install --offline failed, so node_modules is linked to the workspace instead: ${install.stderr.trim().split('\n').pop() ?? ''})\n`);
-  await linkWorkspaceModules(pluginDir);
-  return 'linked';
-}
 
 function waitForChange(changes: PluginChange[], id: string, timeoutMs: number): Promise<PluginChange> {
   const started = Date.now();
@@ -63,7 +48,12 @@ describe('authors kit: from jobhook-sdk init to a dispatch in a running host', f
     expect(manifest.$schema).to.equal('./node_modules/@jobhook/sdk/dist/plugin-manifest.schema.json');
     expect(manifest.handlers).to.deep.equal([{ name: 'AuditJob', jobTypes: [STORE_INVENTORY_GUID] }]);
 
-    await installFromWorkspace(pluginDir);
+    expect(JSON.parse(await readFile(path.join(pluginDir, 'package.json'), 'utf8')).devDependencies).to.include.keys('@jobhook/sdk', '@jobhook/host', 'mocha', 'tsx');
+    const install = await installFromWorkspace(pluginDir);
+    expect(install.code, explain(install)).to.equal(0);
+    // npm linked the bins the scaffold's scripts call.
+    await readFile(path.join(pluginDir, 'node_modules/.bin/jobhook-sdk'));
+    await readFile(path.join(pluginDir, 'node_modules/.bin/mocha'));
     // The schema the editor is pointed at exists once installed.
     await readFile(path.join(pluginDir, 'node_modules/@jobhook/sdk/dist/plugin-manifest.schema.json'), 'utf8');
 

@@ -73,9 +73,10 @@ describe('PluginRegistry: versions, swaps and folders', function () {
   });
 
   it('shows a plugin loading for the first time as loading, then active', async () => {
-    const dir = await fakePlugin(root, 'slow', 't.slow', '1.0.0', { loadMs: 400 });
+    const dir = await fakePlugin(root, 'slow', 't.slow', '1.0.0', { loadMs: 1500 });
     const done = registry.sync(dir);
-    await new Promise((r) => setTimeout(r, 30));
+    // Reading the package comes first; on a busy machine that alone can take longer than a fixed sleep.
+    for (let waited = 0; registry.list().length === 0 && waited < 1000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     expect(registry.list()).to.have.length(1);
     expect(registry.list()[0]).to.include({ id: 't.slow', state: 'loading', version: '1.0.0' });
     await done;

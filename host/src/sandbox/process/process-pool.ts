@@ -14,7 +14,7 @@ export interface ProcessPoolOptions extends SandboxProcessOptions {
 /** A process lifecycle event, for logs and tests. */
 export type ProcessEvent =
   | { readonly kind: 'ready'; readonly pid: number; readonly role: 'pool' | 'dedicated'; readonly startMs: number }
-  | { readonly kind: 'exited'; readonly pid: number; readonly role: 'pool' | 'dedicated'; readonly reason: string };
+  | { readonly kind: 'exited'; readonly pid: number; readonly role: 'pool' | 'dedicated'; readonly reason: string; /** The host ended it (shutdown), so nothing went wrong. */ readonly requested: boolean };
 
 const ACQUIRE_TIMEOUT_MS = 15_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
@@ -141,7 +141,7 @@ export class ProcessPool {
 
   private onExit(proc: SandboxProcess, reason: string): void {
     this.others.delete(proc);
-    this.onEvent({ kind: 'exited', pid: proc.pid, role: proc.role, reason });
+    this.onEvent({ kind: 'exited', pid: proc.pid, role: proc.role, reason, requested: proc.shuttingDown });
     const i = this.members.indexOf(proc);
     if (i < 0 || this.disposed) return;
     this.members.splice(i, 1);

@@ -70,7 +70,7 @@ export class ProcessSandboxFactory implements SandboxFactory {
         logger,
       },
       (event) => {
-        if (event.kind === 'exited') logger.info({ pid: event.pid, role: event.role, reason: event.reason }, 'sandbox process exited');
+        if (event.kind === 'exited') logger[event.requested ? 'debug' : 'info']({ pid: event.pid, role: event.role, reason: event.reason }, 'sandbox process exited');
         else logger.debug({ pid: event.pid, role: event.role, startMs: event.startMs }, 'sandbox process ready');
         options.onProcessEvent?.(event);
       },

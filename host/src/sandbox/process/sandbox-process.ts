@@ -26,6 +26,10 @@ export interface SandboxProcessOptions {
   /** util-linux prlimit to start the worker through, when the kernel limit is available. */
   readonly prlimit: string | null;
   readonly logger: HostLogger;
+  /** How long the worker may take to say it is ready before it is killed (default 30 s). */
+  readonly startTimeoutMs?: number;
+  /** The worker script (default WORKER_ENTRY; tests substitute misbehaving ones). */
+  readonly entry?: string;
 }
 
 /** A sandbox living in a worker: receives what the worker says about it. */
@@ -65,6 +69,9 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
+// A worker not ready by then (a machine so loaded it cannot start one, a native module that hangs
+// while loading) is killed, so nothing waits on its `ready` forever; the pool starts another.
+const START_TIMEOUT_MS = 30_000;
 
 
 /**
@@ -73,6 +80,8 @@ const MAX_STDERR_LINES = 200;
  */
 export class SandboxProcess {
   state: 'starting' | 'ready' | 'retiring' | 'exited' = 'starting';
+  /** The host asked this process to end (shutdown): its exit and last words are expected, not news. */
+  shuttingDown = false;
   readonly ready: Promise<void>;
   readonly exited: Promise<SandboxDeath>;
   readonly startedAt = performance.now();
@@ -110,13 +119,19 @@ export class SandboxProcess {
     // the process's first instruction: no window in which a plugin could run unbounded.
     const hardBytes = options.processHardMemoryMb * 1024 * 1024;
     const viaPrlimit = options.prlimit !== null && hardBytes > 0;
-    this.child = fork(WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
+    this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
       ...(viaPrlimit ? { execPath: options.prlimit!, execArgv: [`--data=${hardBytes}:${hardBytes}`, process.execPath, '--no-node-snapshot'] } : { execArgv: ['--no-node-snapshot'] }),
       env: workerEnv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
     this.forwardStderr();
+    const startTimeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const startTimer = setTimeout(() => {
+      this.options.logger.warn({ pid: this.pid, startTimeoutMs }, 'sandbox process did not become ready in time; killing it');
+      this.kill();
+    }, startTimeoutMs);
+    startTimer.unref();
     let markReady!: () => void;
     let failReady!: (e: unknown) => void;
     this.ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
@@ -130,22 +145,31 @@ export class SandboxProcess {
           return;
         }
         if (m.type === 'ready' && this.state === 'starting') {
+          clearTimeout(startTimer);
           this.state = 'ready';
           this.startHeartbeat();
           markReady();
         } else this.handle(m);
       }
     });
-    this.child.on('error', (e) => this.options.logger.warn({ pid: this.pid, err: e.message }, 'sandbox process error'));
-    this.child.on('exit', (code, signal) => {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const gone = (how: string): void => {
+      if (this.state === 'exited') return;
+      clearTimeout(startTimer);
       const death: SandboxDeath = this.memoryDeath
         ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `the sandbox process (pid ${this.pid}) ${how}: ${this.memoryDeath}` }
         : { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message: `the sandbox process (pid ${this.pid}) ${how}` };
       this.outbox.dispose();
       failReady(new ProcessExitedError(death.code, death.message));
       this.onExit(death);
+    };
+    this.child.on('error', (e) => {
+      this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, err: e.message }, 'sandbox process error');
+      // A process that could not be spawned emits no 'exit': without this, its `exited` never settles.
+      if (this.child.pid === undefined) gone(`could not be started: ${e.message}`);
     });
+    // 'close', not 'exit': it comes once stderr is drained, so a V8 out-of-memory report printed just
+    // before the process died has been read and the death is named for what it was.
+    this.child.on('close', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   }
 
   get pid(): number {
@@ -221,6 +245,7 @@ export class SandboxProcess {
   /** Ends the process: closes the channel (the worker disposes its isolates and exits), then kills. */
   async shutdown(graceMs = 1000): Promise<void> {
     if (this.state === 'exited') return;
+    this.shuttingDown = true;
     this.outbox.flush();
     if (this.child.connected) this.child.disconnect();
     const timer = setTimeout(() => this.kill(), graceMs);
@@ -426,7 +451,7 @@ export class SandboxProcess {
     createInterface({ input: stderr }).on('line', (line) => {
       // V8's report when an allocation failed under the kernel's limit (or the machine's).
       if (this.memoryDeath === null && /out of memory|allocation failed/i.test(line)) this.memoryDeath = `V8 could not allocate memory (${line.trim().slice(0, 200)})`;
-      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger.warn({ pid: this.pid, source: 'sandbox-process' }, line);
+      if (++lines <= MAX_STDERR_LINES && line.trim()) this.options.logger[this.shuttingDown ? 'debug' : 'warn']({ pid: this.pid, source: 'sandbox-process' }, line);
     });
   }
 }
