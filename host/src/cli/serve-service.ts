@@ -48,7 +48,15 @@ export interface ServeRuntime {
  */
 export async function startServeRuntime(
   host: Host,
-  options: { readonly logger: HostLogger; readonly metrics: ServiceMetrics; readonly retentionMs: number; readonly insecure: boolean; readonly poll?: boolean },
+  options: {
+    readonly logger: HostLogger;
+    readonly metrics: ServiceMetrics;
+    readonly retentionMs: number;
+    readonly insecure: boolean;
+    readonly poll?: boolean;
+    /** The host's egress gateway: its platform credentials serve the poller too. */
+    readonly egress?: EgressGateway;
+  },
 ): Promise<ServeRuntime> {
   const log = options.logger;
   const stores = await openEventStore(host.config, (message) => log.warn({ store: 'postgres' }, message));
@@ -80,6 +88,7 @@ export async function startServeRuntime(
       extraRoutes: [clusterRoutes(node, stores.cluster)],
       degraded: () => node.degradedReason(),
       poll: options.poll,
+      platformCredentials: options.egress?.platformCredentials,
     });
   } catch (e) {
     await node.close();

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { HostConfig } from '../config.js';
+import type { CredentialProvider } from '../egress/credentials/credential-provider.js';
 import { describeError, JobHookError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import { createPoller } from '../poller/create-poller.js';
@@ -49,6 +50,11 @@ export interface ServiceOptions {
   readonly requestTimeoutMs?: number;
   /** Run the job-history poller whatever `platform.poll.enabled` says (`serve --poll`). */
   readonly poll?: boolean;
+  /**
+   * The host's platform credentials (its egress gateway's), for the poller: one OAuth token per host,
+   * renewed once for all when the platform refuses it. Without them the poller builds its own.
+   */
+  readonly platformCredentials?: CredentialProvider;
   /** More routes to serve (behind the same token), e.g. the cluster's. */
   readonly extraRoutes?: ReadonlyArray<(app: FastifyInstance) => void>;
   /** Why this host is degraded (`/readyz` says so, still ready), or null. */
@@ -112,7 +118,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   });
   // A second event source beside the intake: it appends to the store and wakes the pump, nothing more.
   const pollConfig = options.poll ? { ...host.config, platform: { ...host.config.platform, poll: { ...host.config.platform.poll, enabled: true } } } : host.config;
-  const poller = createPoller({ config: pollConfig, store, logger, onStored: () => pump.wake(), observer: (lag) => pollerMetrics(metrics.registry, lag) });
+  const poller = createPoller({
+    config: pollConfig,
+    store,
+    logger,
+    onStored: () => pump.wake(),
+    observer: (lag) => pollerMetrics(metrics.registry, lag),
+    ...(options.platformCredentials ? { credentials: options.platformCredentials } : {}),
+  });
   const sweeper = new RetentionSweeper(store, options.retentionMs ?? DEFAULT_RETENTION_MS, logger, (n) => metrics.eventsPruned(n));
   let accepting = true;
 

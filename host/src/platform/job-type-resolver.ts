@@ -1,6 +1,6 @@
 import { JobHookError } from '../errors.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import { STORE_JOB_KINDS, type JobTypeEntry } from './job-type-names.js';
+import { NIL_GUID, PLATFORM_GUID, STORE_JOB_KINDS, pickField, type JobTypeEntry } from './job-type-names.js';
 import type { PlatformAnswer, PlatformApi } from './platform-api.js';
 
 /** A symbolic job type as the platform resolved it. */
@@ -23,17 +23,9 @@ export interface JobTypeResolver {
   resolve(entry: Exclude<JobTypeEntry, { kind: 'guid' }>, options: { readonly cached: boolean }): Promise<ResolvedJobType>;
 }
 
-const NIL = '00000000-0000-0000-0000-000000000000';
-const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i;
-
 interface StoreTypeAnswer {
   readonly ShortName?: string;
   readonly [field: string]: unknown;
-}
-
-function pick(record: Record<string, unknown>, field: string): unknown {
-  const key = Object.keys(record).find((k) => k.toLowerCase() === field.toLowerCase());
-  return key === undefined ? undefined : record[key];
 }
 
 function parseJson(answer: PlatformAnswer, what: string): unknown {
@@ -61,28 +53,28 @@ export class PlatformJobTypeResolver implements JobTypeResolver {
       const list = (await this.lookup('custom', options.cached, () => this.customJobTypes())) as Array<Record<string, unknown>>;
       const byName = (exact: boolean): Record<string, unknown> | undefined =>
         list.find((t) => {
-          const name = pick(t, 'JobTypeName');
+          const name = pickField(t, 'JobTypeName');
           return typeof name === 'string' && (exact ? name === entry.name : name.toLowerCase() === entry.name.toLowerCase());
         });
       const found = byName(true) ?? byName(false);
       if (!found) {
-        const names = list.map((t) => pick(t, 'JobTypeName')).filter((n) => typeof n === 'string');
+        const names = list.map((t) => pickField(t, 'JobTypeName')).filter((n) => typeof n === 'string');
         throw new JobTypeError('JOB_TYPE_UNRESOLVED', `the platform has no custom job type named '${entry.name}' (GET JobTypes/Custom lists ${names.length > 0 ? names.map((n) => `'${n}'`).join(', ') : 'none'})`);
       }
-      return { entry: entry.text, jobTypeId: this.guidOf(pick(found, 'Id'), `custom job type '${entry.name}'`), jobType: String(pick(found, 'JobTypeName')) };
+      return { entry: entry.text, jobTypeId: this.guidOf(pickField(found, 'Id'), `custom job type '${entry.name}'`), jobType: String(pickField(found, 'JobTypeName')) };
     }
     const storeType = (await this.lookup(`store:${entry.storeType.toLowerCase()}`, options.cached, () => this.storeType(entry.storeType))) as StoreTypeAnswer;
     const field = STORE_JOB_KINDS[entry.job];
-    const value = pick(storeType, field);
-    if (value === null || value === undefined || value === '' || (typeof value === 'string' && normalizeGuid(value) === NIL)) {
+    const value = pickField(storeType, field);
+    if (value === null || value === undefined || value === '' || (typeof value === 'string' && normalizeGuid(value) === NIL_GUID)) {
       throw new JobTypeError('JOB_TYPE_UNRESOLVED', `the platform's store type '${entry.storeType}' has no ${entry.job} job type (its ${field} is ${value === undefined ? 'missing' : JSON.stringify(value)})`);
     }
-    const shortName = typeof pick(storeType, 'ShortName') === 'string' ? String(pick(storeType, 'ShortName')) : entry.storeType;
+    const shortName = typeof pickField(storeType, 'ShortName') === 'string' ? String(pickField(storeType, 'ShortName')) : entry.storeType;
     return { entry: entry.text, jobTypeId: this.guidOf(value, `store type '${entry.storeType}' ${field}`), jobType: `${shortName}${entry.job}` };
   }
 
   private guidOf(value: unknown, what: string): string {
-    if (typeof value !== 'string' || !GUID.test(value)) throw new JobTypeError('JOB_TYPE_LOOKUP_FAILED', `the platform answered ${what} = ${JSON.stringify(value)}, which is not a GUID`);
+    if (typeof value !== 'string' || !PLATFORM_GUID.test(value)) throw new JobTypeError('JOB_TYPE_LOOKUP_FAILED', `the platform answered ${what} = ${JSON.stringify(value)}, which is not a GUID`);
     return normalizeGuid(value);
   }
 

@@ -4,7 +4,10 @@ import { EgressError } from '../egress/egress-error.js';
 import { PLATFORM_MARKER } from '../egress/platform-credentials.js';
 import { JobHookError } from '../errors.js';
 
-/** A platform API call the host makes for itself (not for a plugin) failed before an answer. */
+/**
+ * A platform API call the host makes for itself (not for a plugin) failed before an answer: `PLATFORM_UNREACHABLE`,
+ * `PLATFORM_TLS_FAILED`, `PLATFORM_TIMEOUT`, `PLATFORM_TOKEN_FAILED` (no token), `PLATFORM_REQUEST_ABORTED`.
+ */
 export class PlatformApiError extends JobHookError {
   override readonly name = 'PlatformApiError';
 }
@@ -22,7 +25,8 @@ export interface PlatformAnswer {
 const TLS_CODES = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS|ERR_SSL|EPROTO$|HOSTNAME_MISMATCH)/;
 
 /**
- * The host's own client for the platform API: job-type lookups at load, `jobhook platform check`.
+ * The host's own client for the platform API: job-type lookups at load, the job-history poller,
+ * `jobhook platform check`.
  * Same credentials as plugin egress (one OAuth token for both) and the same router; answers are read
  * whole and bounded by a timeout. Failures are precise: unreachable, TLS, token endpoint, timeout.
  */
@@ -42,11 +46,16 @@ export class PlatformApi {
     return this.base.href;
   }
 
-  /** GET `path` (relative to the API base, query included); a 401 to renewable credentials is retried once. */
-  async get(path: string): Promise<PlatformAnswer> {
+  /**
+   * GET `path` (relative to the API base, query included); a 401 to renewable credentials is retried
+   * once with fresh ones. `signal` aborts it (the token fetch included) with PLATFORM_REQUEST_ABORTED.
+   */
+  async get(path: string, options: { readonly signal?: AbortSignal } = {}): Promise<PlatformAnswer> {
     const url = new URL(path.replace(/^\/+/, ''), this.base);
     const timeoutMs = this.options.timeoutMs ?? 10_000;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    if (options.signal?.aborted) throw aborted(url);
     let authorization = await this.authorize(signal);
     let answer = await this.send(url, authorization, signal, timeoutMs);
     if (answer.status === 401 && this.credentials.rejected(authorization)) {
@@ -60,6 +69,7 @@ export class PlatformApi {
     try {
       return await this.credentials.authorize(signal);
     } catch (e) {
+      if (signal.aborted && (signal.reason as Error | undefined)?.name !== 'TimeoutError') throw aborted(this.base, e);
       if (e instanceof EgressError) throw new PlatformApiError('PLATFORM_TOKEN_FAILED', e.message, undefined, { cause: e });
       throw e;
     }
@@ -75,6 +85,7 @@ export class PlatformApi {
     } catch (e) {
       if (e instanceof JobHookError) throw e;
       const where = `${url.origin}${url.pathname}`;
+      if (signal.aborted && (signal.reason as Error | undefined)?.name !== 'TimeoutError') throw aborted(url, e);
       if ((e as Error).name === 'TimeoutError') throw new PlatformApiError('PLATFORM_TIMEOUT', `${where} did not answer within ${timeoutMs} ms`, undefined, { cause: e });
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const code = cause?.code ?? '';
@@ -84,4 +95,8 @@ export class PlatformApi {
       throw new PlatformApiError('PLATFORM_UNREACHABLE', `could not reach ${url.origin}: ${code || cause?.message || (e as Error).message} (check platform.url and that the API is up)`, undefined, { cause: e });
     }
   }
+}
+
+function aborted(url: URL, cause?: unknown): PlatformApiError {
+  return new PlatformApiError('PLATFORM_REQUEST_ABORTED', `the request to ${url.origin}${url.pathname} was stopped (the host is shutting down)`, undefined, { cause });
 }

@@ -1,9 +1,9 @@
+import { JobHistoryStatus, parseJobHistoryStatus, parseJobResult, parsePlatformTimestamp, type PlatformZone } from '@jobhook/sdk/platform';
+import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { PLATFORM_GUID } from '../platform/job-type-names.js';
 import { PollerError } from './poller-error.js';
 
-/** Job history `Status` (Keyfactor's numbers; some Command versions send the names). */
-export const HistoryStatus = { Unknown: 0, Waiting: 1, InProcess: 2, Completed: 3, Acknowledged: 4, CompletedWillRetry: 5 } as const;
-/** Job history `Result` (`OrchestratorJobStatusJobResult`). */
-export const HistoryResult = { Unknown: 0, Success: 2, Warning: 3, Failure: 4 } as const;
+export { JobHistoryStatus };
 
 /** One row of `GET OrchestratorJobs/JobHistory`, validated; enum members as numbers. */
 export interface HistoryRow {
@@ -21,31 +21,27 @@ export interface HistoryRow {
   readonly storePath: string | null;
 }
 
-const TERMINAL: ReadonlySet<number> = new Set([HistoryStatus.Completed, HistoryStatus.Acknowledged, HistoryStatus.CompletedWillRetry]);
+const TERMINAL: ReadonlySet<number> = new Set([JobHistoryStatus.Completed, JobHistoryStatus.Acknowledged, JobHistoryStatus.CompletedWillRetry]);
 
 /** Whether the platform will not update the row again (it is a finished attempt). */
 export function isTerminal(row: HistoryRow): boolean {
   return TERMINAL.has(row.status);
 }
 
-const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
-
-function enumValue(members: Readonly<Record<string, number>>, value: unknown): number | undefined {
-  const numbers = Object.values(members);
-  if (typeof value === 'number') return numbers.includes(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return numbers.includes(Number(v)) ? Number(v) : undefined;
-  const hit = Object.entries(members).find(([name]) => name.toLowerCase() === v.toLowerCase());
-  return hit?.[1];
+/** The SDK parser's answer, or its complaint added to `problems`. */
+function parsed<T>(problems: string[], field: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    problems.push(`${field}: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
-/** Command sends zone-less times (server-local); they are read as UTC, with a zone when one is given. */
-function time(value: unknown): string | null | undefined {
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string') return undefined;
-  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+/** A Command time as ISO (UTC); zone-less ones are read in the server's zone (`platform.poll.timeZone`). */
+function time(value: unknown, zone: PlatformZone): string | null {
+  if (value !== null && value !== undefined && typeof value !== 'string') throw new TypeError(`${JSON.stringify(value)} is not a timestamp`);
+  return parsePlatformTimestamp(value, { zone })?.toISOString() ?? null;
 }
 
 /** Field values by lower-cased name: Command spells them PascalCase, some clients camelCase. */
@@ -62,10 +58,10 @@ export function historyIdOf(raw: unknown): number | undefined {
 }
 
 /**
- * Validates one job-history row. Throws PollerError `POLL_PAGE_MALFORMED` naming the bad fields;
- * the caller knows the row's id from `historyIdOf`.
+ * Validates one job-history row, reading zone-less times in `zone` (the Command server's). Throws
+ * PollerError `POLL_PAGE_MALFORMED` naming the bad fields; the caller knows the row's id from `historyIdOf`.
  */
-export function parseHistoryRow(raw: unknown): HistoryRow {
+export function parseHistoryRow(raw: unknown, zone: PlatformZone): HistoryRow {
   const id = historyIdOf(raw);
   if (id === undefined) throw new PollerError('POLL_PAGE_MALFORMED', `a job-history row has no usable JobHistoryId: ${JSON.stringify(raw)?.slice(0, 200)}`);
   const f = fields(raw as Record<string, unknown>);
@@ -78,16 +74,12 @@ export function parseHistoryRow(raw: unknown): HistoryRow {
     return null;
   };
   const jobIdText = text('JobId', true);
-  const jobId = jobIdText === null ? null : (GUID.exec(jobIdText.trim())?.[1]?.toLowerCase() ?? null);
+  const jobId = jobIdText !== null && PLATFORM_GUID.test(jobIdText.trim()) ? normalizeGuid(jobIdText) : null;
   if (jobIdText !== null && jobId === null) problems.push(`JobId must be a GUID (got ${JSON.stringify(jobIdText)})`);
-  const status = enumValue(HistoryStatus, f.get('status'));
-  if (status === undefined) problems.push(`Status must be one of ${Object.entries(HistoryStatus).map(([k, v]) => `${v} (${k})`).join(', ')} (got ${JSON.stringify(f.get('status'))})`);
-  const result = enumValue(HistoryResult, f.get('result') ?? 0);
-  if (result === undefined) problems.push(`Result must be one of ${Object.entries(HistoryResult).map(([k, v]) => `${v} (${k})`).join(', ')} (got ${JSON.stringify(f.get('result'))})`);
-  const operationStart = time(f.get('operationstart'));
-  const operationEnd = time(f.get('operationend'));
-  if (operationStart === undefined) problems.push(`OperationStart must be a date-time or null (got ${JSON.stringify(f.get('operationstart'))})`);
-  if (operationEnd === undefined) problems.push(`OperationEnd must be a date-time or null (got ${JSON.stringify(f.get('operationend'))})`);
+  const status = parsed(problems, 'Status', () => parseJobHistoryStatus(f.get('status')));
+  const result = parsed(problems, 'Result', () => parseJobResult(f.get('result') ?? 0));
+  const operationStart = parsed(problems, 'OperationStart', () => time(f.get('operationstart'), zone));
+  const operationEnd = parsed(problems, 'OperationEnd', () => time(f.get('operationend'), zone));
   const row = {
     jobHistoryId: id,
     agentMachine: text('AgentMachine', true) ?? '',

@@ -1,28 +1,6 @@
-import type { PlatformAuth } from '../config.js';
-import { platformCredentials } from '../egress/platform-credentials.js';
-import { loggableUrl, parsePlatformUrl } from '../egress/platform-url.js';
+import { loggableUrl } from '../egress/platform-url.js';
+import { PlatformApiError, type PlatformAnswer, type PlatformApi } from '../platform/platform-api.js';
 import { PollerError } from './poller-error.js';
-
-/**
- * The headers that authenticate a request to the platform. A function (async), so that a
- * credential that must be fetched or refreshed (an OAuth token) plugs in here without the poller changing.
- */
-export type PlatformAuthHeaders = () => Promise<Iterable<readonly [string, string]>>;
-
-/** The host's platform credentials (`platform.auth`) as poller request headers. */
-export function platformAuthHeaders(auth: PlatformAuth): PlatformAuthHeaders {
-  // An OAuth token is fetched on first use and reused until shortly before it expires.
-  const credentials = platformCredentials(auth);
-  return async () => (await credentials.authorize()).headers;
-}
-
-/** What the job-history client is built from. */
-export interface JobHistoryClientOptions {
-  /** The platform API base URL (`platform.url`, e.g. `https://kf.example.com/KeyfactorAPI/`). */
-  readonly url: string;
-  readonly authHeaders: PlatformAuthHeaders;
-  readonly timeoutMs: number;
-}
 
 /** Paging parameters sent under both spellings: older Command reads `pq.*`, newer accepts the plain names too. */
 function pagingParams(params: Readonly<Record<string, string>>): URLSearchParams {
@@ -34,18 +12,18 @@ function pagingParams(params: Readonly<Record<string, string>>): URLSearchParams
   return search;
 }
 
+// The platform client's failures before an answer, as the poller reports them.
+const UNAUTHORIZED_CAUSES = new Set(['PLATFORM_TOKEN_FAILED']);
+
 /**
- * The platform API calls the poller makes, each one GET with the host's credentials, the headers
- * Keyfactor expects from API clients, and a timeout. Answers are returned as raw JSON arrays; errors
- * are PollerErrors with a code the poller reports.
+ * The platform API calls the poller makes, each one GET through the host's platform client (its
+ * credentials — one OAuth token per host, renewed on a 401 —, Keyfactor's API-client headers, timeout
+ * and router). Answers are returned as raw JSON arrays; errors are PollerErrors with a code the poller reports.
  */
 export class JobHistoryClient {
-  private readonly base: URL;
   private readonly aborter = new AbortController();
 
-  constructor(private readonly options: JobHistoryClientOptions) {
-    this.base = parsePlatformUrl(options.url);
-  }
+  constructor(private readonly api: PlatformApi) {}
 
   /** One page of job history, sorted by JobHistoryId, filtered by `query` (Command's query language). */
   historyPage(query: string, limit: number, ascending = true): Promise<unknown[]> {
@@ -70,41 +48,34 @@ export class JobHistoryClient {
     return this.getArray('JobTypes/Custom', pagingParams({ returnLimit: '1000' }));
   }
 
-  /** Aborts every request in flight; later requests fail at once. */
+  /** Aborts every request in flight (a token fetch included); later requests fail at once. */
   dispose(): void {
     this.aborter.abort();
   }
 
   private async getArray(path: string, search: URLSearchParams): Promise<unknown[]> {
-    const url = new URL(path, this.base);
-    url.search = search.toString();
-    const where = `GET ${loggableUrl(url)}`;
-    const headers = new Headers({ accept: 'application/json', 'x-keyfactor-requested-with': 'APIClient', 'x-keyfactor-api-version': '1' });
-    for (const [name, value] of await this.options.authHeaders()) headers.set(name, value);
-    let res: Response;
-    let text: string;
+    const relative = `${path}?${search.toString()}`;
+    const where = `GET ${loggableUrl(new URL(relative, this.api.url))}`;
+    let res: PlatformAnswer;
     try {
-      res = await fetch(url, { headers, redirect: 'error', signal: AbortSignal.any([this.aborter.signal, AbortSignal.timeout(this.options.timeoutMs)]) });
-      text = await res.text();
+      res = await this.api.get(relative, { signal: this.aborter.signal });
     } catch (e) {
-      const cause = (e as Error).name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : describeFetchError(e);
-      throw new PollerError('POLL_PLATFORM_UNREACHABLE', `${where} failed: ${cause}`, undefined, { cause: e });
+      if (!(e instanceof PlatformApiError)) throw e;
+      if (UNAUTHORIZED_CAUSES.has(e.code)) throw new PollerError('POLL_PLATFORM_UNAUTHORIZED', `${where}: the host could not get platform credentials: ${e.message}`, undefined, { cause: e });
+      throw new PollerError('POLL_PLATFORM_UNREACHABLE', `${where} failed: ${e.message}`, undefined, { cause: e });
     }
-    if (res.status === 401) throw new PollerError('POLL_PLATFORM_UNAUTHORIZED', `${where} answered 401: the platform refused the host's credentials (check platform.auth / JOBHOOK_PLATFORM_TOKEN / JOBHOOK_PLATFORM_USER)`);
-    if (res.status === 403) throw new PollerError('POLL_PLATFORM_FORBIDDEN', `${where} answered 403: the host's platform account lacks the permission to read this (see the README's "Polling the job history")`);
-    if (!res.ok) throw new PollerError('POLL_PLATFORM_ERROR', `${where} answered ${res.status}: ${text.slice(0, 200)}`);
+    const { status, text } = res;
+    if (status === 401) throw new PollerError('POLL_PLATFORM_UNAUTHORIZED', `${where} answered 401: the platform refused the host's ${res.auth} credentials (check platform.auth / JOBHOOK_PLATFORM_TOKEN / JOBHOOK_PLATFORM_USER)`);
+    if (status === 403) throw new PollerError('POLL_PLATFORM_FORBIDDEN', `${where} answered 403: the host's platform account lacks the permission to read this (see the README's "Polling the job history")`);
+    if (status < 200 || status > 299) throw new PollerError('POLL_PLATFORM_ERROR', `${where} answered ${status}: ${text.slice(0, 200)}`);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new PollerError('POLL_PAGE_MALFORMED', `${where} answered ${res.status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
+      throw new PollerError('POLL_PAGE_MALFORMED', `${where} answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 120))}`);
     }
     if (!Array.isArray(body)) throw new PollerError('POLL_PAGE_MALFORMED', `${where} answered with ${body === null ? 'null' : typeof body} instead of a JSON array`);
     return body;
   }
 }
 
-function describeFetchError(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${cause.code}${cause.message ? ` (${cause.message})` : ''}` : (e as Error).message;
-}

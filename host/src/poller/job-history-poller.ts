@@ -62,11 +62,12 @@ const RECHECK_ONE_BY_ONE = 10;
 const ROW_CODES = new Set(['POLL_AGENT_UNKNOWN', 'POLL_JOB_TYPE_UNKNOWN']);
 
 /**
- * An event source that pulls (design §7): pages the platform's job history oldest first past its
- * cursor, appends one event per finished attempt (idempotency key `<JobId>:<JobHistoryId>`) and
- * moves the cursor in the same transaction. Rows are updated in place while a job runs, so the
- * cursor stops below the lowest row not finished yet; finished rows above it are stored at once and
- * found already stored when read again. It only appends to the store: delivery is the dispatcher's.
+ * An event source that pulls, so nothing needs installing on the platform server: pages the
+ * platform's job history oldest first past its cursor, appends one event per finished attempt
+ * (idempotency key `<JobId>:<JobHistoryId>`) and moves the cursor in the same transaction. Rows
+ * are updated in place while a job runs, so the cursor stops below the lowest row not finished yet;
+ * finished rows above it are stored at once and found already stored when read again. It only
+ * appends to the store: delivery is the dispatcher's.
  */
 export class JobHistoryPoller {
   private readonly book: PollerBook;
@@ -119,6 +120,7 @@ export class JobHistoryPoller {
         this.options.observer?.poll?.(performance.now() - started, true);
       } catch (e) {
         if (this.stopped) break;
+        this.forgetUncommitted();
         this.failures++;
         this.book.state = 'backing-off';
         this.book.polled(e);
@@ -135,16 +137,28 @@ export class JobHistoryPoller {
     }
   }
 
+  /**
+   * After a failed poll: rows above `scannedTo` were read but their page was never committed, so
+   * they are read again from the page. Kept in the open set, one of them finishing first would let
+   * the cursor jump over the finished rows below it that were never stored.
+   */
+  private forgetUncommitted(): void {
+    const scannedTo = this.book.scannedTo;
+    if (scannedTo === null) return;
+    for (const id of [...this.open.keys()]) if (id > scannedTo) this.open.delete(id);
+    this.book.open = this.openRows();
+  }
+
   private async loadCursor(): Promise<void> {
     const { store, source, config, client } = this.options;
     const stored = await store.pollCursor(source);
-    const cursor = stored !== null ? decodeCursor(stored) : await initialCursor(config.since, client);
+    const cursor = stored !== null ? decodeCursor(stored) : await initialCursor(config.since, client, config.timeZone);
     // Committed at once, so `since: now` means the first start's now, not each restart's.
     if (stored === null) await this.commit([], cursor.after, cursor.newestEnd);
     this.book.cursor = cursor.after;
     this.book.scannedTo = cursor.after;
     this.book.newestEnd = cursor.newestEnd;
-    this.retries = new RetryCounter(client, stored === null && cursor.after === 0);
+    this.retries = new RetryCounter(client, config.timeZone, stored === null && cursor.after === 0);
     this.options.logger.info({ cursor: cursor.after, resumed: stored !== null }, `job-history polling ${stored !== null ? 'resumes' : 'starts'} after JobHistoryId ${cursor.after}`);
   }
 
@@ -201,10 +215,14 @@ export class JobHistoryPoller {
       for (let after = low - 1; after < this.book.scannedTo!; ) {
         const raw = await client.historyPage(`JobHistoryId -gt ${after} AND JobHistoryId -le ${this.book.scannedTo}`, config.pageSize);
         const rows = newRows(raw, after);
-        fresh.push(...rows.filter((r) => wanted.has(historyIdOf(r)!)));
+        for (const r of rows) {
+          if (wanted.delete(historyIdOf(r)!)) fresh.push(r);
+        }
         if (rows.length === 0 || raw.length < config.pageSize) break;
         after = historyIdOf(rows[rows.length - 1])!;
       }
+      // The range up to scannedTo was read whole: a waited-on row not in it is gone from the platform.
+      for (const id of wanted) if (id <= this.book.scannedTo!) this.vanished(id);
     }
     // Held rows are finished: they are mapped again from what was read, with fresh caches if due.
     const held = [...this.open.values()].filter((o) => o.kind === 'held').map((o) => o.raw);
@@ -216,9 +234,13 @@ export class JobHistoryPoller {
     await this.take(again.sort((a, b) => idOf(a) - idOf(b)));
   }
 
-  /** Maps and stores a batch of rows (ascending ids), then moves the cursor as far as it may go. */
+  /**
+   * Maps and stores rows read again (ascending ids), then moves the cursor as far as it may go —
+   * never past `scannedTo`: rows above it have not been read in order, so none of them may count as scanned.
+   */
   private async take(rows: readonly unknown[]): Promise<void> {
-    await this.store(await this.prepare(rows));
+    const prepared = await this.prepare(rows);
+    await this.store({ ...prepared, scanned: Math.min(prepared.scanned, this.book.scannedTo!) });
   }
 
   /** Maps rows to events; rows not finished or not mappable join the open set the cursor waits on. */
@@ -227,6 +249,7 @@ export class JobHistoryPoller {
     const ends: Array<string | null> = [];
     const done: number[] = [];
     let scanned = this.book.scannedTo!;
+    const finished: Array<{ readonly raw: unknown; readonly row: HistoryRow }> = [];
     for (const raw of rows) {
       const id = idOf(raw);
       scanned = Math.max(scanned, id);
@@ -239,6 +262,11 @@ export class JobHistoryPoller {
         }
         continue;
       }
+      finished.push({ raw, row });
+    }
+    await this.retries!.prime(finished.map((f) => f.row));
+    for (const { raw, row } of finished) {
+      const id = row.jobHistoryId;
       const event = await this.map(row, raw);
       if (event === null) continue;
       done.push(id);
@@ -266,14 +294,18 @@ export class JobHistoryPoller {
     this.book.cursor = cursor;
     this.book.scannedTo = Math.max(this.book.scannedTo!, scanned);
     this.book.newestEnd = newestEnd;
-    this.book.open = [...this.open.entries()].sort(([a], [b]) => a - b).map(([id, o]) => openInfo(id, o));
+    this.book.open = this.openRows();
     this.book.settleRowProblems();
     if (created > 0) this.options.onStored?.();
   }
 
+  private openRows(): OpenRowInfo[] {
+    return [...this.open.entries()].sort(([a], [b]) => a - b).map(([id, o]) => openInfo(id, o));
+  }
+
   private parse(raw: unknown, id: number): HistoryRow | null {
     try {
-      return parseHistoryRow(raw);
+      return parseHistoryRow(raw, this.options.config.timeZone);
     } catch (e) {
       // One broken row is held like an unmappable one: it must not stop the rows after it for ever.
       this.hold(id, raw, null, new PollerError('POLL_ROW_MALFORMED', (e as Error).message));

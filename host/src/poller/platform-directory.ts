@@ -1,28 +1,10 @@
+import { platformGuid, pickField, STORE_JOB_KINDS } from '../platform/job-type-names.js';
 import type { JobHistoryClient } from './job-history-client.js';
 
 /** An orchestrator as the agents list names it. */
 export interface AgentInfo {
   readonly agentId: string;
   readonly username: string | null;
-}
-
-const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
-const NIL = '00000000-0000-0000-0000-000000000000';
-// Store-type fields holding a job-type GUID, and the JobType suffix each stands for.
-const KINDS: ReadonlyArray<readonly [string, string]> = [
-  ['inventoryjobtype', 'Inventory'],
-  ['managementjobtype', 'Management'],
-  ['enrollmentjobtype', 'Reenrollment'],
-  ['discoveryjobtype', 'Discovery'],
-];
-
-function guidOf(v: unknown): string | undefined {
-  const g = typeof v === 'string' ? GUID.exec(v.trim())?.[1]?.toLowerCase() : undefined;
-  return g === NIL ? undefined : g;
-}
-
-function lower(raw: unknown): Map<string, unknown> {
-  return raw !== null && typeof raw === 'object' ? new Map(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), v])) : new Map();
 }
 
 /**
@@ -51,11 +33,10 @@ export class PlatformDirectory {
     const missedAt = this.agentMisses.get(key);
     if (missedAt !== undefined && this.now() - missedAt < this.missRetryMs) return undefined;
     for (const raw of await this.client.agents(machine)) {
-      const f = lower(raw);
-      const agentId = guidOf(f.get('agentid'));
-      const name = f.get('clientmachine');
+      const agentId = platformGuid(pickField(raw, 'AgentId'));
+      const name = pickField(raw, 'ClientMachine');
       if (agentId && typeof name === 'string') {
-        const username = f.get('username');
+        const username = pickField(raw, 'Username');
         this.agents.set(name.toLowerCase(), { agentId, username: typeof username === 'string' && username.length > 0 ? username : null });
       }
     }
@@ -79,18 +60,17 @@ export class PlatformDirectory {
     const [storeTypes, custom] = await Promise.all([this.client.storeTypes(), this.client.customJobTypes()]);
     const map = new Map<string, string>();
     for (const raw of storeTypes) {
-      const f = lower(raw);
-      const shortName = f.get('shortname');
+      const shortName = pickField(raw, 'ShortName');
       if (typeof shortName !== 'string' || shortName.length === 0) continue;
-      for (const [field, suffix] of KINDS) {
-        const id = guidOf(f.get(field));
-        if (id) map.set(`${shortName}${suffix}`.toLowerCase(), id);
+      // A row's JobType is the short name and the kind: `PEMInventory`, `PEMReenrollment`, …
+      for (const [kind, field] of Object.entries(STORE_JOB_KINDS)) {
+        const id = platformGuid(pickField(raw, field));
+        if (id) map.set(`${shortName}${kind}`.toLowerCase(), id);
       }
     }
     for (const raw of custom) {
-      const f = lower(raw);
-      const id = guidOf(f.get('id'));
-      const name = f.get('jobtypename');
+      const id = platformGuid(pickField(raw, 'Id'));
+      const name = pickField(raw, 'JobTypeName');
       if (id && typeof name === 'string' && name.length > 0) map.set(name.toLowerCase(), id);
     }
     this.jobTypes = map;

@@ -1,3 +1,4 @@
+import { parsePlatformTimestamp, type PlatformZone } from '@jobhook/sdk/platform';
 import { historyIdOf } from './history-row.js';
 import type { JobHistoryClient } from './job-history-client.js';
 import { PollerError } from './poller-error.js';
@@ -30,16 +31,18 @@ export function decodeCursor(text: string): PollCursor {
  * The first cursor of a store that has none, from `platform.poll.since`: a JobHistoryId as given;
  * `now` after the newest row the platform has; an ISO time before the first row that started then or later.
  */
-export async function initialCursor(since: string | number, client: JobHistoryClient): Promise<PollCursor> {
+export async function initialCursor(since: string | number, client: JobHistoryClient, zone: PlatformZone): Promise<PollCursor> {
   if (typeof since === 'number') return { after: since, newestEnd: null };
   if (since === 'now') {
     const [newest] = await client.historyPage('JobHistoryId -ge 0', 1, false);
     return { after: newest === undefined ? 0 : idOrThrow(newest), newestEnd: null };
   }
-  const iso = new Date(Date.parse(since)).toISOString().replace(/Z$/, '');
-  const [first] = await client.historyPage(`OperationStart -ge "${iso}"`, 1, true);
+  // Command compares OperationStart in its own (zone-less) local time: the instant is written so.
+  const eastMs = -parsePlatformTimestamp('1970-01-01T00:00:00', { zone })!.getTime();
+  const local = new Date(Date.parse(since) + eastMs).toISOString().replace(/Z$/, '');
+  const [first] = await client.historyPage(`OperationStart -ge "${local}"`, 1, true);
   if (first !== undefined) return { after: idOrThrow(first) - 1, newestEnd: null };
-  return initialCursor('now', client);
+  return initialCursor('now', client, zone);
 }
 
 function idOrThrow(raw: unknown): number {

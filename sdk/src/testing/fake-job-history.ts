@@ -77,8 +77,14 @@ export interface FakeJobHistory {
   add(spec?: FakeRowSpec & { result?: FakeHistoryResult; status?: FakeHistoryStatus }): number;
   /** Adds `count` finished rows at once (a history to backfill); returns the first and last ids. */
   addMany(count: number, spec?: (i: number) => FakeRowSpec & { result?: FakeHistoryResult; status?: FakeHistoryStatus }): { first: number; last: number };
-  /** Fails every request in the given way until called with null. */
-  fail(mode: FakeHistoryFailure | null): void;
+  /**
+   * Fails every request in the given way until called with null. With `only`, fails just the next
+   * `times` requests (default 1) whose path matches `path` (e.g. `/^Agents$/`) and whose query string
+   * (`pq.queryString`) matches `query`, beside any failure in force.
+   */
+  fail(mode: FakeHistoryFailure | null, only?: { readonly path?: RegExp; readonly query?: RegExp; readonly times?: number }): void;
+  /** Deletes a row, as an admin purging history would: it is no longer returned. */
+  remove(id: number): void;
   close(): Promise<void>;
 }
 
@@ -130,6 +136,13 @@ export async function startFakeJobHistory(): Promise<FakeJobHistory> {
   const requests: FakeHistoryRequest[] = [];
   let nextId = 1;
   let failure: FakeHistoryFailure | null = null;
+  const targeted: Array<{ mode: FakeHistoryFailure; path?: RegExp; query?: RegExp; left: number }> = [];
+  const failureFor = (path: string, queryString: string): FakeHistoryFailure | null => {
+    const hit = targeted.find((t) => t.left > 0 && (t.path === undefined || t.path.test(path)) && (t.query === undefined || t.query.test(queryString)));
+    if (!hit) return failure;
+    hit.left--;
+    return hit.mode;
+  };
 
   const wire = (r: FakeHistoryRow): Record<string, unknown> =>
     fake.enums === 'names' ? { ...r } : { ...r, Result: RESULT[r.Result], Status: STATUS[r.Status] };
@@ -174,16 +187,17 @@ export async function startFakeJobHistory(): Promise<FakeJobHistory> {
       res.writeHead(status, { 'content-type': type, 'x-keyfactor-product-version': '24.4.0.0' });
       res.end(body);
     };
-    if (failure === 'down') {
+    const failing = failureFor(path, query['pq.queryString'] ?? query.queryString ?? '');
+    if (failing === 'down') {
       requests.push({ path, query, headers: req.headers, status: 0 });
       req.socket.destroy();
       return;
     }
-    if (failure === 'unauthorized') return answer(401, JSON.stringify({ Message: 'Unauthorized' }));
-    if (failure === 'forbidden') return answer(403, JSON.stringify({ Message: 'The user does not have the required permission' }));
-    if (failure === 'server-error') return answer(500, JSON.stringify({ Message: 'Internal Server Error' }));
-    if (failure === 'malformed') return answer(200, '<html>maintenance</html>', 'text/html');
-    if (failure === 'not-array') return answer(200, JSON.stringify({ Message: 'not a list' }));
+    if (failing === 'unauthorized') return answer(401, JSON.stringify({ Message: 'Unauthorized' }));
+    if (failing === 'forbidden') return answer(403, JSON.stringify({ Message: 'The user does not have the required permission' }));
+    if (failing === 'server-error') return answer(500, JSON.stringify({ Message: 'Internal Server Error' }));
+    if (failing === 'malformed') return answer(200, '<html>maintenance</html>', 'text/html');
+    if (failing === 'not-array') return answer(200, JSON.stringify({ Message: 'not a list' }));
     if (req.headers['x-keyfactor-requested-with'] !== 'APIClient') return answer(400, JSON.stringify({ Message: 'x-keyfactor-requested-with header is required' }));
     let body: unknown;
     try {
@@ -265,8 +279,12 @@ export async function startFakeJobHistory(): Promise<FakeJobHistory> {
       for (let i = 0; i < count; i++) fake.add(spec?.(i));
       return { first, last: nextId - 1 };
     },
-    fail(mode) {
-      failure = mode;
+    fail(mode, only) {
+      if (only === undefined) failure = mode;
+      else if (mode !== null) targeted.push({ mode, path: only.path, query: only.query, left: only.times ?? 1 });
+    },
+    remove(id) {
+      if (!rows.delete(id)) throw new Error(`the fake job history has no row ${id}`);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -62,6 +62,21 @@ describe('the job-history poller: where a new store starts (platform.poll.since)
     expect(await storedRows()).to.deep.equal([5, 6]);
   });
 
+  it('an ISO time is asked for in the server zone (platform.poll.timeZone)', async () => {
+    fake.addMany(2);
+    const p = start({ since: '2026-01-01T10:00:00Z', timeZone: '+02:00' });
+    await waitFor(() => p.status().cursor !== null, () => JSON.stringify(p.status()));
+    const asked = fake.requests.find((r) => /OperationStart/.test(r.query['pq.queryString'] ?? ''));
+    expect(asked?.query['pq.queryString']).to.equal('OperationStart -ge "2026-01-01T12:00:00.000"');
+  });
+
+  it('accepts UTC or a fixed offset as the server zone, and refuses a zone name', () => {
+    const zone = (timeZone: string) => resolveConfig({ platform: { url: fake.url, poll: { timeZone } } } as never).platform.poll.timeZone;
+    expect(zone('+05:30')).to.equal('+05:30');
+    expect(resolveConfig({ platform: { url: fake.url } } as never).platform.poll.timeZone).to.equal('UTC');
+    expect(() => zone('Europe/Berlin')).to.throw(/timeZone/);
+  });
+
   it('is refused without a platform URL', () => {
     expect(() => resolveConfig({ platform: { poll: { enabled: true } } } as never)).to.throw(/poll.*platform API URL/);
   });

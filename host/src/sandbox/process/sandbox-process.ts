@@ -69,6 +69,8 @@ function workerEnv(): NodeJS.ProcessEnv {
 }
 
 const MAX_STDERR_LINES = 200;
+/** How long a death waits for the rest of its stderr (an out-of-memory report) before it is judged. */
+const STDERR_DRAIN_MS = 250;
 // A worker not ready by then (a machine so loaded it cannot start one, a native module that hangs
 // while loading) is killed, so nothing waits on its `ready` forever; the pool starts another.
 const START_TIMEOUT_MS = 30_000;
@@ -167,9 +169,23 @@ export class SandboxProcess {
       // A process that could not be spawned emits no 'exit': without this, its `exited` never settles.
       if (this.child.pid === undefined) gone(`could not be started: ${e.message}`);
     });
-    // 'close', not 'exit': it comes once stderr is drained, so a V8 out-of-memory report printed just
-    // before the process died has been read and the death is named for what it was.
-    this.child.on('close', (code, signal) => gone(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+    this.child.on('exit', (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      // V8's out-of-memory report may still sit unread in the stderr pipe when 'exit' arrives: wait
+      // briefly for the pipe to drain so the death is named for what it was. Bounded, because the
+      // pipe's end is not guaranteed to follow (the 'close' event can lag far behind).
+      const stderr = this.child.stderr;
+      if (this.memoryDeath !== null || !stderr || stderr.readableEnded) return gone(how);
+      const drained = (): void => {
+        clearTimeout(timer);
+        gone(how);
+      };
+      const timer = setTimeout(() => {
+        stderr.off('end', drained);
+        gone(how);
+      }, STDERR_DRAIN_MS);
+      stderr.once('end', drained);
+    });
   }
 
   get pid(): number {
