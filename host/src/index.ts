@@ -23,3 +23,6 @@ export { ServiceMetrics } from './ingest/service-metrics.js';
 export { SqliteEventStore } from './store/sqlite-event-store.js';
 export { MemoryEventStore } from './store/memory-event-store.js';
 export type { EventStore, EventRecord, EventStatus, OutcomeRecord, ClaimedEvent, AppendResult, EventQuery, QueueDepth } from './store/event-store.js';
+export type { ReplayRequest, ReplayRecord, ClaimedReplay, ReplayCandidateQuery } from './store/event-store.js';
+export type { InvocationLogs, InvocationLogLine } from './registry/invocation-log-capture.js';
+export { OUTCOMES, REPLAYABLE_OUTCOMES } from './api-schemas/outcome-schema.js';

@@ -8,6 +8,9 @@ import { startService, type Service, type ServiceOptions } from '../../host/dist
 import { ServiceMetrics } from '../../host/dist/ingest/service-metrics.js';
 import type { EventStore } from '../../host/dist/store/event-store.js';
 import { SqliteEventStore } from '../../host/dist/store/sqlite-event-store.js';
+import { ClusterNode } from '../../host/dist/cluster/cluster-node.js';
+import { clusterRoutes } from '../../host/dist/cluster/cluster-routes.js';
+import { SqliteClusterStore } from '../../host/dist/store/sqlite-cluster-store.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,7 +30,12 @@ export interface TestService {
 export async function startTestService(
   pluginsDir: string,
   dataDir: string,
-  extra: Partial<Omit<ServiceOptions, 'host' | 'store' | 'logger'>> & { store?: EventStore; hostConfig?: HostConfigInput } = {},
+  extra: Partial<Omit<ServiceOptions, 'host' | 'store' | 'logger'>> & {
+    store?: EventStore;
+    hostConfig?: HostConfigInput;
+    /** Mount the cluster routes (GET /v1/cluster, PUT/DELETE /v1/plugins/:id) over a SQLite cluster store in `dataDir`, as `serve` does. */
+    cluster?: boolean;
+  } = {},
 ): Promise<TestService> {
   const logs = captureLogs('info');
   const metrics = extra.metrics ?? new ServiceMetrics();
@@ -41,10 +49,30 @@ export async function startTestService(
     throw e;
   }
   let service: Service;
+  let node: ClusterNode | null = null;
+  let clusterStore: SqliteClusterStore | null = null;
   try {
-    const { hostConfig: _hostConfig, ...serviceOptions } = extra;
-    service = await startService({ shutdownDeadlineMs: 2000, ...serviceOptions, metrics, host, store, logger: logs.logger });
+    const { hostConfig: _hostConfig, cluster, ...serviceOptions } = extra;
+    if (cluster) {
+      clusterStore = SqliteClusterStore.open(dataDir);
+      node = new ClusterNode({
+        cluster: clusterStore,
+        store: 'sqlite',
+        hostId: 'test-host',
+        version: 'test',
+        plugins: () => host.plugins(),
+        pluginsDir,
+        dataDir,
+        heartbeatMs: 1000,
+        logger: logs.logger,
+      });
+      await node.start();
+    }
+    const clusterOptions = node && clusterStore ? { extraRoutes: [clusterRoutes(node, clusterStore)], degraded: () => node!.degradedReason() } : {};
+    service = await startService({ shutdownDeadlineMs: 2000, ...clusterOptions, ...serviceOptions, metrics, host, store, logger: logs.logger });
   } catch (e) {
+    await node?.close();
+    await clusterStore?.close();
     await host.close();
     await store.close();
     throw e;
@@ -56,9 +84,11 @@ export async function startTestService(
     service,
     logs,
     close: async () => {
+      await node?.close();
       await service.close();
       await host.close();
       await store.close();
+      await clusterStore?.close();
     },
   };
 }

@@ -32,7 +32,7 @@ function describe(e: EventRecord): string {
     `outcomes (${e.outcomes.length})`,
   ];
   for (const o of e.outcomes) {
-    lines.push(`  ${o.plugin}@${o.version} ${o.handler}: ${o.outcome} in ${o.durationMs} ms (attempt ${o.attempts}, invocation ${o.invocationId})`);
+    lines.push(`  ${o.plugin}@${o.version} ${o.handler}: ${o.outcome} in ${o.durationMs} ms (${o.replay > 0 ? `replay ${o.replay}, ` : ''}attempt ${o.attempts}, invocation ${o.invocationId})`);
     if (o.error) lines.push(`    ${o.error.code}: ${o.error.message}`);
   }
   return lines.join('\n');

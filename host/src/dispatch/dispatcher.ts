@@ -61,6 +61,7 @@ export class Dispatcher {
       durationMs,
       invocationId,
       ...('error' in result ? { error: { code: result.error.code, message: result.error.message } } : {}),
+      ...(result.logs ? { logs: result.logs } : {}),
     };
     const fields = { plugin: outcome.plugin, version: outcome.version, handler, jobId: event.jobId, invocationId, outcome: outcome.outcome, durationMs };
     if (outcome.outcome === 'succeeded') this.logger.info(fields, 'handler succeeded');

@@ -1,5 +1,7 @@
-/** How one handler's invocation ended (design §3.5). */
-export type Outcome = 'succeeded' | 'failed' | 'error' | 'timeout' | 'crashed' | 'rejected';
+import type { Outcome } from '../api-schemas/outcome-schema.js';
+import type { InvocationLogs } from '../registry/invocation-log-capture.js';
+
+export type { Outcome } from '../api-schemas/outcome-schema.js';
 
 /** One matched handler's result for one event. */
 export interface HandlerOutcome {
@@ -10,4 +12,6 @@ export interface HandlerOutcome {
   readonly durationMs: number;
   readonly invocationId: string;
   readonly error?: { readonly code: string; readonly message: string };
+  /** The plugin's log lines of this invocation, bounded (kept with the outcome for the console). */
+  readonly logs?: InvocationLogs;
 }

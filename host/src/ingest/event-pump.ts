@@ -3,7 +3,8 @@ import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../registry/routing-table.js';
-import { outcomeKey, type ClaimFilter, type ClaimedEvent, type EventStore } from '../store/event-store.js';
+import { runReplay } from '../replay/run-replay.js';
+import { outcomeKey, type ClaimFilter, type ClaimedEvent, type ClaimedReplay, type EventStore, type ReplayClaimFilter } from '../store/event-store.js';
 
 // Tries of a handler whose plugin is at capacity before `rejected` is recorded (about 6 s in all).
 const REJECTED_RETRIES = 10;
@@ -11,7 +12,17 @@ const REJECTED_RETRIES = 10;
 /** What the pump tells about its work (the service turns it into metrics and counters). */
 export interface EventPumpObserver {
   outcome?(outcome: HandlerOutcome): void;
+  /** An outcome was committed (`replay` 0: the event's own dispatch). */
+  recorded?(eventId: string, outcome: HandlerOutcome, replay: number): void;
   dispatched?(eventId: string): void;
+}
+
+/** One run of a handler for an event: its own dispatch (`replay` 0) or a replay. */
+export interface RouteRun {
+  readonly eventId: string;
+  readonly event: ClaimedEvent['event'];
+  readonly attempts: number;
+  readonly replay: number;
 }
 
 /** Options of the dispatcher loop. */
@@ -24,6 +35,8 @@ export interface EventPumpOptions {
   readonly concurrency?: number;
   /** Which events to claim, asked before each claim (a host sharing its store claims only what it serves). */
   readonly claimFilter?: () => ClaimFilter;
+  /** Which replays to claim, asked before each claim (a host sharing its store runs only its plugins' replays). */
+  readonly replayClaimFilter?: () => ReplayClaimFilter;
 }
 
 /**
@@ -40,6 +53,8 @@ export class EventPump {
   private readonly doneWaiters = new Map<string, Set<(done: boolean) => void>>();
   private wakeUp: (() => void) | null = null;
   private woken = false;
+  /** Replays may be waiting: true at start (left by a previous run) and after each request. */
+  private replaysWaiting = true;
   private loop: Promise<void> | null = null;
   private stopping = false;
   /** After the stop deadline, outcomes still arriving (crashed by disposal) are not recorded. */
@@ -65,6 +80,12 @@ export class EventPump {
     const wake = this.wakeUp;
     this.wakeUp = null;
     wake?.();
+  }
+
+  /** Replays were stored: claim them. */
+  wakeReplays(): void {
+    this.replaysWaiting = true;
+    this.wake();
   }
 
   /**
@@ -122,6 +143,22 @@ export class EventPump {
           continue;
         }
         for (const c of claimed) this.track(this.dispatch(c));
+        // Replays share the room with new events, after them: a fix never starves live traffic.
+        // Asked only when some may be waiting, so an idle replay queue costs the store nothing.
+        const left = room - claimed.length;
+        if (left > 0 && this.replaysWaiting) {
+          let replays: ClaimedReplay[] = [];
+          // Cleared before the claim: a request stored while it runs sets it again.
+          this.replaysWaiting = false;
+          try {
+            replays = await this.options.store.claimReplays(left, this.options.replayClaimFilter?.());
+            if (replays.length === left) this.replaysWaiting = true;
+          } catch (e) {
+            this.replaysWaiting = true;
+            if (!this.stopping) this.options.logger.error({ error: describeError(e) }, 'claiming replays from the store failed; retrying in 1 s');
+          }
+          for (const r of replays) this.track(this.replay(r));
+        }
       }
       // Until new events are committed or an event in flight finishes (either may already have happened).
       await this.idle();
@@ -153,7 +190,8 @@ export class EventPump {
     const routes = this.options.routes.routes(claimed.event.jobTypeId).filter((r) => !claimed.recorded.has(outcomeKey(r.instance.id, r.handler)));
     const eventJson = JSON.stringify(claimed.event);
     try {
-      await Promise.all(routes.map((route) => this.runRoute(claimed, route, eventJson)));
+      const run: RouteRun = { eventId: claimed.id, event: claimed.event, attempts: claimed.attempts, replay: 0 };
+      await Promise.all(routes.map((route) => this.runRoute(run, route, eventJson)));
       if (!this.recording) return;
       await store.complete(claimed.id);
     } catch (e) {
@@ -165,12 +203,24 @@ export class EventPump {
     for (const settle of this.doneWaiters.get(claimed.id) ?? []) settle(true);
   }
 
+  private async replay(claimed: ClaimedReplay): Promise<void> {
+    const { store, logger } = this.options;
+    try {
+      await runReplay(claimed, { routes: this.options.routes, logger, runRoute: (run, route, eventJson) => this.runRoute(run, route, eventJson) });
+      if (!this.recording) return;
+      await store.completeReplay(claimed.eventId, claimed.replay);
+    } catch (e) {
+      // Left `dispatching`: it runs again after the next start, without the handlers already recorded.
+      if (this.recording) logger.error({ eventId: claimed.eventId, replay: claimed.replay, error: describeError(e) }, 'recording a replay failed');
+    }
+  }
+
   // Each handler runs on its own, so its outcome is recorded as soon as it ends and a crash later
   // does not make it run again.
-  private async runRoute(claimed: ClaimedEvent, route: Route, eventJson: string): Promise<void> {
+  private async runRoute(run: RouteRun, route: Route, eventJson: string): Promise<void> {
     let outcome: HandlerOutcome;
     for (let retry = 0; ; retry++) {
-      outcome = await this.dispatcher.invokeRoute(route, claimed.event, eventJson);
+      outcome = await this.dispatcher.invokeRoute(route, run.event, eventJson);
       // A full plugin queue is back-pressure, not the handler's answer: the event is stored, so the
       // handler is tried again a little later rather than recorded as never run.
       if (outcome?.outcome !== 'rejected' || retry >= REJECTED_RETRIES || this.stopping) break;
@@ -178,6 +228,7 @@ export class EventPump {
     }
     if (!this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
-    await this.options.store.recordOutcome(claimed.id, outcome, claimed.attempts);
+    await this.options.store.recordOutcome(run.eventId, outcome, run.attempts, run.replay);
+    this.options.observer?.recorded?.(run.eventId, outcome, run.replay);
   }
 }

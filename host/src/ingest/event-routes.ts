@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { BEARER, errorResponses, idParamsSchema, ref, V1_ERRORS } from '../api-schemas/common-schemas.js';
+import { eventListQuerySchema, jobCompletionSchema } from '../api-schemas/event-schemas.js';
+import type { Outcome } from '../api-schemas/outcome-schema.js';
+import type { DocumentedBody } from '../api-schemas/register-openapi.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
 import { EventValidationError, JobHookError } from '../errors.js';
 import { normalizeEvent } from '../dispatch/normalize-event.js';
-import { EVENT_STATUSES, type EventStatus, type EventStore } from '../store/event-store.js';
+import type { EventRecord, EventStatus, EventStore } from '../store/event-store.js';
 import type { EventPump } from './event-pump.js';
 import type { ServiceMetrics } from './service-metrics.js';
 
@@ -22,15 +26,61 @@ interface EventRouteDeps {
   readonly store: EventStore;
   readonly pump: EventPump;
   readonly metrics: ServiceMetrics;
+  /** Told of each newly stored event (the live feed). */
+  readonly onAccepted?: (id: string, event: EventRecord['event']) => void;
 }
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+interface ListQuery {
+  status?: EventStatus;
+  outcome?: Outcome;
+  plugin?: string;
+  jobTypeId?: string;
+  jobType?: string;
+  jobId?: string;
+  from?: string;
+  until?: string;
+  limit?: number;
+  before?: string;
+}
+
+const TAGS = ['events'];
+
+/** A page of events keeps its outcomes but not their log lines: those are on each event's own page. */
+const withoutLogs = (r: EventRecord): EventRecord => ({ ...r, outcomes: r.outcomes.map(({ logs: _logs, ...o }) => o) });
 
 /** POST/GET /v1/job-completions: durable intake and outcome records (design §3.5). */
-export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics }: EventRouteDeps): void {
+export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics, onAccepted }: EventRouteDeps): void {
   app.post<{ Querystring: { wait?: number } }>(
     '/v1/job-completions',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS } } } } },
+    {
+      config: { documentedBody: ref(jobCompletionSchema.$id) } satisfies DocumentedBody,
+      schema: {
+        summary: 'Accept one job-completion event',
+        description: 'Validates the event and commits it durably before answering 202. Matching handlers run after; their outcomes are recorded.',
+        tags: TAGS,
+        security: BEARER,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_MS, description: 'Wait up to this many ms for the outcomes; 200 with the record if done by then' } },
+        },
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', description: '1–200 printable ASCII characters. ' + 'A retried POST with the same key (and event) returns the first id instead of storing a second event' } },
+        },
+        response: {
+          202: { description: 'Stored; dispatch follows (Location names the event)', ...ref('Accepted') },
+          200: { description: 'Stored and dispatched within ?wait', ...ref('EventRecord') },
+          ...errorResponses({
+            400: 'Invalid event (problems name each field), bad query or header, or not JSON',
+            ...V1_ERRORS,
+            413: 'Body larger than the limit',
+            415: 'Content-Type is not application/json',
+            422: 'Idempotency-Key already used for a different event',
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       let event;
       try {
@@ -49,7 +99,10 @@ export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics
       }
       const { id, created } = await store.append(event, key ?? null);
       metrics.eventReceived(created ? 'accepted' : 'duplicate');
-      if (created) pump.wake();
+      if (created) {
+        pump.wake();
+        onAccepted?.(id, event);
+      }
       reply.header('location', `/v1/job-completions/${id}`);
       if (!created) reply.header('idempotent-replayed', 'true');
       const wait = request.query.wait ?? 0;
@@ -61,32 +114,53 @@ export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics
     },
   );
 
-  app.get<{ Querystring: { status?: EventStatus; jobId?: string; limit?: number; before?: string } }>(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/job-completions',
     {
       schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { enum: [...EVENT_STATUSES] },
-            jobId: { type: 'string', minLength: 1 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            before: { type: 'string', minLength: 1 },
-          },
-        },
+        summary: 'List events, newest first, with filters',
+        tags: TAGS,
+        security: BEARER,
+        querystring: eventListQuerySchema,
+        response: { 200: { description: 'A page of events', ...ref('EventPage') }, ...errorResponses({ 400: 'Bad filter', ...V1_ERRORS, 404: 'Unknown `before` event' }) },
       },
     },
     async (request) => {
-      const { status, jobId, limit, before } = request.query;
-      const events = await store.list({ status, jobId: jobId === undefined ? undefined : normalizeGuid(jobId), limit, before });
-      return { events };
+      const { status, outcome, plugin, jobTypeId, jobType, jobId, from, until, limit, before } = request.query;
+      const pageSize = limit ?? 50;
+      // One more than asked tells whether a next page exists without a second query.
+      const events = await store.list({
+        status,
+        outcome,
+        plugin,
+        jobTypeId,
+        jobType,
+        jobId: jobId === undefined ? undefined : normalizeGuid(jobId),
+        acceptedFrom: from === undefined ? undefined : new Date(from),
+        acceptedUntil: until === undefined ? undefined : new Date(until),
+        limit: Math.min(pageSize + 1, 1000),
+        before,
+      });
+      const page = events.slice(0, pageSize);
+      return { events: page.map(withoutLogs), next: events.length > pageSize ? page[page.length - 1]!.id : null };
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/job-completions/:id', { schema: { params: idParams } }, async (request) => {
-    const record = await store.get(request.params.id);
-    if (!record) throw new JobHookError('EVENT_NOT_FOUND', `no event with id '${request.params.id}' (unknown, or pruned by retention)`);
-    return record;
-  });
+  app.get<{ Params: { id: string } }>(
+    '/v1/job-completions/:id',
+    {
+      schema: {
+        summary: 'An event, its status, the outcome of each matched handler (with its plugin log lines) and its replays',
+        tags: TAGS,
+        security: BEARER,
+        params: idParamsSchema,
+        response: { 200: { description: 'The event', ...ref('EventRecord') }, ...errorResponses({ ...V1_ERRORS, 404: 'Unknown or pruned event' }) },
+      },
+    },
+    async (request) => {
+      const record = await store.get(request.params.id);
+      if (!record) throw new JobHookError('EVENT_NOT_FOUND', `no event with id '${request.params.id}' (unknown, or pruned by retention)`);
+      return record;
+    },
+  );
 }

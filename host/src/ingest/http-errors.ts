@@ -20,11 +20,14 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   STORE_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 422,
+  EVENT_NOT_DONE: 409,
+  REPLAY_NO_HANDLER: 409,
   STORE_CLOSED: 503,
   STORE_WRITE_FAILED: 503,
   STORE_UNAVAILABLE: 503,
   REGISTRY_CLOSED: 503,
   SERVICE_CLOSING: 503,
+  LIVE_STREAM_LIMIT: 503,
 };
 
 // Fastify's own request errors, renamed into JobHook's vocabulary.

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { BEARER, errorResponses, idParamsSchema, ref, V1_ERRORS } from '../api-schemas/common-schemas.js';
 import { JobHookError } from '../errors.js';
 import type { PluginChange } from '../registry/plugin-registry.js';
 import type { PluginInstance } from '../registry/plugin-instance.js';
 import type { PluginStatus } from '../registry/plugin-state.js';
 import type { Route } from '../registry/routing-table.js';
 import type { EventStore } from '../store/event-store.js';
+import type { LastFailure, LastFailures } from './last-failures.js';
 import type { OutcomeCounts, ServiceMetrics } from './service-metrics.js';
 
 /** What the service needs of the plugin registry. */
@@ -27,46 +29,78 @@ export interface PluginView extends PluginStatus {
   readonly jobTypes: readonly string[];
   /** Invocations by outcome since the service started. */
   readonly invocations: OutcomeCounts;
+  /** Stopped after repeated faults (state `failed`, last error `PLUGIN_QUARANTINED`) until enabled or changed. */
+  readonly quarantined: boolean;
+  /** Its latest invocation that did not succeed since the service started, or null. */
+  readonly lastFailure: LastFailure | null;
 }
 
 interface PluginRouteDeps {
   readonly plugins: ServicePlugins;
   readonly store: EventStore;
   readonly metrics: ServiceMetrics;
+  readonly failures: LastFailures;
 }
 
-function view(p: PluginStatus, plugins: ServicePlugins, metrics: ServiceMetrics): PluginView {
-  return { ...p, disabled: plugins.isDisabled(p.id), jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))], invocations: metrics.invocations(p.id) };
+function view(p: PluginStatus, { plugins, metrics, failures }: Omit<PluginRouteDeps, 'store'>): PluginView {
+  return {
+    ...p,
+    disabled: plugins.isDisabled(p.id),
+    quarantined: p.state === 'failed' && p.lastError?.code === 'PLUGIN_QUARANTINED',
+    jobTypes: [...new Set(p.handlers.flatMap((h) => h.jobTypes))],
+    invocations: metrics.invocations(p.id),
+    lastFailure: failures.of(p.id),
+  };
 }
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+const TAGS = ['plugins'];
+const onePlugin = (summary: string, ok: string) => ({
+  summary,
+  tags: TAGS,
+  security: BEARER,
+  params: idParamsSchema,
+  response: { 200: { description: ok, ...ref('Plugin') }, ...errorResponses({ ...V1_ERRORS, 404: 'Unknown plugin' }) },
+});
 
 /** GET /v1/plugins[/:id], POST /v1/plugins/:id/disable|enable. */
-export function registerPluginRoutes(app: FastifyInstance, { plugins, store, metrics }: PluginRouteDeps): void {
+export function registerPluginRoutes(app: FastifyInstance, deps: PluginRouteDeps): void {
+  const { plugins, store } = deps;
   const find = (id: string): PluginStatus => {
     const found = plugins.list().find((p) => p.id === id);
     if (!found) throw new JobHookError('PLUGIN_NOT_FOUND', `no plugin with id '${id}'; GET /v1/plugins lists them`, id);
     return found;
   };
 
-  app.get('/v1/plugins', async () => ({ plugins: plugins.list().map((p) => view(p, plugins, metrics)) }));
+  app.get(
+    '/v1/plugins',
+    {
+      schema: {
+        summary: 'Every plugin: state, version, handlers, job types, limits, counters, last error, quarantine',
+        tags: TAGS,
+        security: BEARER,
+        response: { 200: { description: 'Plugins', ...ref('PluginList') }, ...errorResponses(V1_ERRORS) },
+      },
+    },
+    async () => ({ plugins: plugins.list().map((p) => view(p, deps)) }),
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/plugins/:id', { schema: { params: idParams } }, async (request) => view(find(request.params.id), plugins, metrics));
+  app.get<{ Params: { id: string } }>('/v1/plugins/:id', { schema: onePlugin('One plugin', 'The plugin') }, async (request) => view(find(request.params.id), deps));
 
-  app.post<{ Params: { id: string } }>('/v1/plugins/:id/disable', { schema: { params: idParams } }, async (request) => {
+  app.post<{ Params: { id: string } }>('/v1/plugins/:id/disable', { schema: onePlugin('Stop routing events to a plugin (kept across restarts)', 'The plugin, now disabled') }, async (request) => {
     const { id } = find(request.params.id);
     // Stored first: a disable the store could not keep would silently undo itself at the next start.
     await store.setPluginDisabled(id, true);
     plugins.disable(id);
     request.log.info({ plugin: id }, `plugin ${id} disabled by an admin`);
-    return view(find(id), plugins, metrics);
+    return view(find(id), deps);
   });
 
-  app.post<{ Params: { id: string } }>('/v1/plugins/:id/enable', { schema: { params: idParams } }, async (request) => {
+  const enableSchema = onePlugin('Reload a plugin from its folder and route to it again; lifts a quarantine', 'The plugin after the reload (state failed + lastError if it still cannot load)');
+  app.post<{ Params: { id: string } }>('/v1/plugins/:id/enable', { schema: enableSchema }, async (request) => {
     const { id } = find(request.params.id);
     await store.setPluginDisabled(id, false);
     const change = await plugins.enable(id);
     request.log.info({ plugin: id, change: change.kind }, `plugin ${id} enabled by an admin`);
-    return view(find(id), plugins, metrics);
+    return view(find(id), deps);
   });
 }

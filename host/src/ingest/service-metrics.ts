@@ -1,12 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
+import { OUTCOMES, type Outcome } from '../api-schemas/outcome-schema.js';
+import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { PluginChange, PluginRegistry } from '../registry/plugin-registry.js';
 import type { EventStore } from '../store/event-store.js';
 
 /** Invocations of one plugin by outcome since the service started. */
 export type OutcomeCounts = Record<Outcome, number>;
 
-const OUTCOMES: readonly Outcome[] = ['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'];
 
 /** What the gauges read when Prometheus scrapes. */
 export interface MetricSources {

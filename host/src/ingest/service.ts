@@ -10,11 +10,17 @@ import { pollerMetrics } from '../poller/poller-metrics.js';
 import { registerPollerRoutes } from '../poller/poller-routes.js';
 import type { EventStore } from '../store/event-store.js';
 import { DEFAULT_RETENTION_MS, RetentionSweeper } from '../store/retention.js';
+import { registerOpenApi } from '../api-schemas/register-openapi.js';
+import { registerConsoleRoutes } from '../console/console-routes.js';
+import { registerEventStreamRoutes } from '../live/event-stream-routes.js';
+import { LiveFeed } from '../live/live-feed.js';
+import { registerReplayRoutes } from '../replay/replay-routes.js';
 import { BearerAuth } from './bearer-auth.js';
 import { EventPump } from './event-pump.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installErrorHandling, sendError } from './http-errors.js';
 import { assertSafeListen, parseListen } from './listen-address.js';
+import { LastFailures } from './last-failures.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import { registerPluginRoutes, type ServicePlugins } from './plugin-routes.js';
@@ -73,6 +79,11 @@ function servedJobTypes(plugins: ServicePlugins): string[] {
   return [...new Set(plugins.list().flatMap((p) => (p.state === 'active' ? p.handlers.flatMap((h) => h.jobTypes) : [])))];
 }
 
+/** Plugins this host has active (whose replays it can run from a shared queue). */
+function servedPlugins(plugins: ServicePlugins): string[] {
+  return plugins.list().filter((p) => p.state === 'active').map((p) => p.id);
+}
+
 /** Starts the HTTP API and the dispatcher loop over `store`. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { host, store, logger } = options;
@@ -84,14 +95,26 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   metrics.attach({ plugins, store });
 
   for (const id of await store.disabledPlugins()) plugins.disable(id);
+  const feed = new LiveFeed();
+  const failures = new LastFailures();
   const pump = new EventPump({
     store,
     routes: plugins,
     logger,
     concurrency: options.dispatchConcurrency,
-    // Hosts sharing a store claim only what they have plugins for; the others' events wait for them.
-    ...(store.shared ? { claimFilter: () => ({ jobTypeIds: servedJobTypes(plugins) }) } : {}),
-    observer: { outcome: (o) => metrics.handlerOutcome(o), dispatched: () => metrics.eventDispatched() },
+    // Hosts sharing a store claim only what they have plugins for; the others' events (and replays) wait for them.
+    ...(store.shared ? { claimFilter: () => ({ jobTypeIds: servedJobTypes(plugins) }), replayClaimFilter: () => ({ pluginIds: servedPlugins(plugins) }) } : {}),
+    observer: {
+      outcome: (o) => {
+        metrics.handlerOutcome(o);
+        failures.observe(o);
+      },
+      recorded: (eventId, o, replay) => feed.outcome(eventId, o, replay),
+      dispatched: (eventId) => {
+        metrics.eventDispatched();
+        feed.done(eventId);
+      },
+    },
   });
   // A second event source beside the intake: it appends to the store and wakes the pump, nothing more.
   const pollConfig = options.poll ? { ...host.config, platform: { ...host.config.platform, poll: { ...host.config.platform.poll, enabled: true } } } : host.config;
@@ -121,6 +144,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     forceCloseConnections: 'idle',
+    // A field or query parameter the schema does not know is refused, not silently dropped: a typo
+    // in a replay selection must not widen what runs again.
+    ajv: { customOptions: { removeAdditional: false } },
     return503OnClosing: true,
   });
   installErrorHandling(app, logger);
@@ -139,14 +165,26 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         : sendError(reply, 401, 'AUTH_INVALID', 'the bearer token is not the one this host was started with');
     });
   }
-  registerEventRoutes(app, { store, pump, metrics });
-  registerPluginRoutes(app, { plugins, store, metrics });
-  registerPollerRoutes(app, poller);
-  registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null, degraded: options.degraded });
-  for (const register of options.extraRoutes ?? []) register(app);
-  const unwatchAppends = store.onForeignAppend?.(() => pump.wake());
 
+  // Another host's commit may be new events or replay requests (one channel for both): claim either.
+  const unwatchAppends = store.onForeignAppend?.(() => pump.wakeReplays());
   try {
+    // The document is generated from the routes' schemas: registered before any route.
+    await registerOpenApi(app);
+    registerEventRoutes(app, { store, pump, metrics, onAccepted: (id, event) => feed.accepted(id, event) });
+    registerPluginRoutes(app, { plugins, store, metrics, failures });
+    registerReplayRoutes(app, {
+      store,
+      routes: plugins,
+      pluginIds: () => plugins.list().map((p) => p.id),
+      pluginRouted: (id) => !plugins.isDisabled(id) && plugins.list().some((p) => p.id === id && p.state === 'active'),
+      wake: () => pump.wakeReplays(),
+    });
+    registerEventStreamRoutes(app, feed);
+    registerPollerRoutes(app, poller);
+    registerOpsRoutes(app, { store, plugins, metrics, accepting: () => accepting, poller, sandbox: () => host.sandboxEnforcement?.() ?? null, degraded: options.degraded });
+    for (const register of options.extraRoutes ?? []) register(app);
+    await registerConsoleRoutes(app);
     await pump.start();
     sweeper.start();
     poller?.start();
@@ -157,6 +195,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw new JobHookError('SERVE_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port}: ${(e as Error).message}${hint}`, undefined, { cause: e });
     }
   } catch (e) {
+    feed.close();
     unwatchAppends?.();
     await poller?.dispose();
     await pump.stop(0);
@@ -177,6 +216,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await poller?.dispose();
       const deadlineMs = options.shutdownDeadlineMs ?? 10_000;
       const pumpStopped = pump.stop(deadlineMs);
+      // Open live streams end first: the server closes only once every connection has.
+      feed.close();
       try {
         await app.close();
       } catch (e) {

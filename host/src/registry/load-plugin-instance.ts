@@ -74,6 +74,7 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
   const egress = deps.egress.forPlugin(manifest, log);
   const services: SandboxHostServices = {
     log: (record) => {
+      book.logs.add(record);
       const scope = book.get(record.invocationId);
       const line: Record<string, unknown> = { source: 'plugin', handler: scope?.handler, jobId: scope?.jobId, invocationId: record.invocationId ?? undefined };
       // The plugin's fields go under one key, never beside the host's: a field named like a host

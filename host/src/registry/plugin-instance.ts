@@ -4,15 +4,18 @@ import type { PluginLimits } from '../manifest/plugin-manifest.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginSandbox, SandboxDeath, SandboxInvokeResult, SandboxStats } from '../sandbox/plugin-sandbox.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
+import { InvocationLogCapture, type InvocationLogs } from './invocation-log-capture.js';
 import type { HandlerJobTypes } from './job-types-in-force.js';
 import type { PluginState } from './plugin-state.js';
 
 /** How one invocation ended, before dispatch adds plugin, version and duration. */
-export type InvocationResult = SandboxInvokeResult | { readonly outcome: 'rejected'; readonly error: ErrorInfo };
+export type InvocationResult = (SandboxInvokeResult | { readonly outcome: 'rejected'; readonly error: ErrorInfo }) & { readonly logs?: InvocationLogs };
 
 /** Invocations of one plugin version in flight, so log lines and HTTP calls can be attributed. */
 export class InvocationBook {
   private readonly scopes = new Map<string, InvocationScope>();
+  /** The plugin log lines of each invocation in flight, kept for its outcome. */
+  readonly logs = new InvocationLogCapture();
   get(id: string | null): InvocationScope | undefined {
     return id === null ? undefined : this.scopes.get(id);
   }
@@ -75,9 +78,13 @@ export class PluginInstance {
       }
       const scope: InvocationScope = { invocationId, handler, jobId, deadlineAt: Date.now() + this.limits.timeoutMs };
       this.book.open(scope);
+      this.book.logs.begin(invocationId);
       try {
-        return await this.sandbox.invoke({ invocationId, handler, eventJson, timeoutMs: this.limits.timeoutMs });
+        const result = await this.sandbox.invoke({ invocationId, handler, eventJson, timeoutMs: this.limits.timeoutMs });
+        const logs = this.book.logs.end(invocationId);
+        return logs.lines.length > 0 || logs.truncated ? { ...result, logs } : result;
       } finally {
+        this.book.logs.end(invocationId);
         this.book.close(invocationId);
         this.egress.endInvocation(invocationId);
         this.gate.release();

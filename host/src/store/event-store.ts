@@ -1,4 +1,4 @@
-import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
+import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 
 /** Where an accepted event is: waiting, being run by the dispatcher loop, or finished. */
@@ -13,6 +13,8 @@ export interface OutcomeRecord extends HandlerOutcome {
   readonly attempts: number;
   /** ISO time the outcome was committed. */
   readonly recordedAt: string;
+  /** 0 for the event's own dispatch, n for its n-th replay (each replay is a new attempt; earlier outcomes are kept). */
+  readonly replay: number;
 }
 
 /** An accepted event with its state and every outcome recorded so far. */
@@ -26,6 +28,46 @@ export interface EventRecord {
   readonly idempotencyKey: string | null;
   readonly event: WireEventData;
   readonly outcomes: readonly OutcomeRecord[];
+  /** Replays requested for the event, oldest first. */
+  readonly replays: readonly ReplayRecord[];
+}
+
+/** What to run again for one event: one plugin's handlers, or one of them. */
+export interface ReplayRequest {
+  readonly eventId: string;
+  readonly plugin: string;
+  /** null: every handler of `plugin` that matches the event's job type. */
+  readonly handler: string | null;
+}
+
+/** A stored replay request and where it is. */
+export interface ReplayRecord extends ReplayRequest {
+  /** The replay number its outcomes carry (`OutcomeRecord.replay`), 1 for the event's first replay. */
+  readonly replay: number;
+  readonly status: EventStatus;
+  readonly requestedAt: string;
+  readonly completedAt: string | null;
+}
+
+/** A replay the dispatcher loop has claimed, with its event and the handlers already recorded under it. */
+export interface ClaimedReplay extends ReplayRequest {
+  readonly replay: number;
+  readonly event: WireEventData;
+  /** How many times the loop has claimed this replay (its outcomes' `attempts`). */
+  readonly attempts: number;
+  /** `outcomeKey(plugin, handler)` already recorded under this replay number (not to run again). */
+  readonly recorded: ReadonlySet<string>;
+}
+
+/** Outcomes a bulk replay looks for. */
+export interface ReplayCandidateQuery {
+  readonly plugin: string;
+  /** Only outcomes recorded at or after this time. */
+  readonly since: Date;
+  /** Outcomes to run again; the latest attempt of each (event, handler) must be one of them. */
+  readonly outcomes: readonly Outcome[];
+  /** At most this many (event, handler) pairs. */
+  readonly limit: number;
 }
 
 /** An event the dispatcher loop has claimed, with the handlers that already have an outcome. */
@@ -57,12 +99,28 @@ export interface EventQuery {
   readonly limit?: number;
   /** Only events accepted before the event with this id (paging cursor; `STORE_NOT_FOUND` if unknown). */
   readonly before?: string;
+  /** Only events with at least one outcome of this kind (any attempt). */
+  readonly outcome?: Outcome;
+  /** Only events with an outcome from this plugin (with `outcome`: an outcome of that kind from it). */
+  readonly plugin?: string;
+  readonly jobTypeId?: string;
+  /** Job type name as the event gave it (e.g. `PEMInventory`), case-insensitive. */
+  readonly jobType?: string;
+  /** Only events accepted at or after / before this time. */
+  readonly acceptedFrom?: Date;
+  readonly acceptedUntil?: Date;
 }
 
 /** Which pending events a claim may take. */
 export interface ClaimFilter {
   /** Only events of these job types (lower-case GUIDs): the ones this host has plugins for. */
   readonly jobTypeIds: readonly string[];
+}
+
+/** Which pending replays a claim may take. */
+export interface ReplayClaimFilter {
+  /** Only replays of these plugins: the ones this host has loaded. */
+  readonly pluginIds: readonly string[];
 }
 
 /** One event a pull source (the job-history poller) read, with the key that makes a re-read store nothing. */
@@ -92,12 +150,30 @@ export interface EventStore {
    * several hosts share also takes events whose claim lease ran out (their host died).
    */
   claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]>;
-  /** Records one handler's outcome from dispatch `attempt`; a second one for the same event, plugin and handler is ignored. */
-  recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void>;
+  /**
+   * Records one handler's outcome from dispatch `attempt` of the event (`replay` 0) or of one of its
+   * replays; a second one for the same event, plugin, handler and replay is ignored.
+   */
+  recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number, replay?: number): Promise<void>;
   /** Marks an event `done` (after every matched handler's outcome is recorded). */
   complete(eventId: string): Promise<void>;
   /**
-   * Returns events left `dispatching` by a stop or crash to `pending`; call before the first claim.
+   * Stores replay requests, each numbered one above its event's latest replay, pending for the
+   * dispatcher loop; `STORE_NOT_FOUND` (nothing stored) if an event is unknown.
+   */
+  requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]>;
+  /**
+   * Moves up to `limit` pending replays, oldest first, to `dispatching` and returns them. A store
+   * several hosts share takes only replays of `filter`'s plugins, and those whose lease ran out:
+   * each replay runs on one host.
+   */
+  claimReplays(limit: number, filter?: ReplayClaimFilter): Promise<ClaimedReplay[]>;
+  /** Marks a replay `done` (after every handler it selected has an outcome under its number). */
+  completeReplay(eventId: string, replay: number): Promise<void>;
+  /** The (event, handler) pairs of a plugin whose latest outcome since a time is one of `outcomes`, oldest first. */
+  replayCandidates(query: ReplayCandidateQuery): Promise<ReplayRequest[]>;
+  /**
+   * Returns events (and replays) left `dispatching` by a stop or crash to `pending`; call before the first claim.
    * A store several hosts share returns only those whose lease ran out (or this host id's own): a
    * live host's claims stay its own.
    */
@@ -129,6 +205,6 @@ export interface EventStore {
    * missing a plugin leaves those events to a host that has it, instead of finishing them unrun).
    */
   readonly shared?: boolean;
-  /** Calls `listener` whenever another host commits new events; returns the unsubscribe. */
+  /** Calls `listener` whenever another host commits new events or replay requests; returns the unsubscribe. */
   onForeignAppend?(listener: () => void): () => void;
 }

@@ -1,7 +1,21 @@
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
+import type {
+  AppendResult,
+  ClaimFilter,
+  ClaimedEvent,
+  ClaimedReplay,
+  EventQuery,
+  EventRecord,
+  EventStore,
+  OutcomeRecord,
+  PolledEvent,
+  QueueDepth,
+  ReplayCandidateQuery,
+  ReplayRecord,
+  ReplayRequest,
+} from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
 import { StoreError } from './store-error.js';
@@ -21,6 +35,8 @@ export class MemoryEventStore implements EventStore {
   private readonly byKey = new Map<string, string>();
   private readonly pending = new Set<string>();
   private readonly disabled = new Set<string>();
+  /** Replay requests waiting, in request order, as `eventId` + replay number. */
+  private readonly pendingReplays: Array<{ eventId: string; replay: number }> = [];
   private readonly cursors = new Map<string, string>();
   private seq = 0;
   private closed = false;
@@ -36,7 +52,7 @@ export class MemoryEventStore implements EventStore {
       return { id: firstId, created: false };
     }
     const id = newEventId();
-    const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date().toISOString(), completedAt: null, idempotencyKey, event, outcomes: [] };
+    const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date().toISOString(), completedAt: null, idempotencyKey, event, outcomes: [], replays: [] };
     this.events.set(id, { seq: ++this.seq, record, json });
     this.pending.add(id);
     if (idempotencyKey !== null) this.byKey.set(idempotencyKey, id);
@@ -53,17 +69,72 @@ export class MemoryEventStore implements EventStore {
       if (types && !types.has(e.record.event.jobTypeId)) continue;
       this.pending.delete(id);
       e.record = { ...e.record, status: 'dispatching', attempts: e.record.attempts + 1 };
-      out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.map((o) => outcomeKey(o.plugin, o.handler))) });
+      out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.filter((o) => o.replay === 0).map((o) => outcomeKey(o.plugin, o.handler))) });
     }
     return out;
   }
 
-  async recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number): Promise<void> {
+  async recordOutcome(eventId: string, outcome: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
     this.assertOpen();
     const e = this.events.get(eventId);
-    if (!e || e.record.outcomes.some((o) => o.plugin === outcome.plugin && o.handler === outcome.handler)) return;
-    const record: OutcomeRecord = { ...outcome, attempts: attempt, recordedAt: new Date().toISOString() };
+    if (!e || e.record.outcomes.some((o) => o.plugin === outcome.plugin && o.handler === outcome.handler && o.replay === replay)) return;
+    const record: OutcomeRecord = { ...outcome, attempts: attempt, recordedAt: new Date().toISOString(), replay };
     e.record = { ...e.record, outcomes: [...e.record.outcomes, record] };
+  }
+
+  async requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]> {
+    this.assertOpen();
+    const unknown = requests.find((r) => !this.events.has(r.eventId));
+    if (unknown) throw new StoreError('STORE_NOT_FOUND', `no event with id '${unknown.eventId}' (unknown, or pruned by retention)`);
+    return requests.map((r) => {
+      const e = this.events.get(r.eventId)!;
+      const replay: ReplayRecord = { eventId: r.eventId, plugin: r.plugin, handler: r.handler, replay: e.record.replays.length + 1, status: 'pending', requestedAt: new Date().toISOString(), completedAt: null };
+      e.record = { ...e.record, replays: [...e.record.replays, replay] };
+      this.pendingReplays.push({ eventId: r.eventId, replay: replay.replay });
+      return replay;
+    });
+  }
+
+  async claimReplays(limit: number): Promise<ClaimedReplay[]> {
+    this.assertOpen();
+    const out: ClaimedReplay[] = [];
+    while (out.length < limit && this.pendingReplays.length > 0) {
+      const { eventId, replay } = this.pendingReplays.shift()!;
+      const e = this.events.get(eventId);
+      const r = e?.record.replays.find((x) => x.replay === replay);
+      if (!e || !r) continue;
+      this.setReplay(eventId, replay, { status: 'dispatching' });
+      const recorded = new Set(e.record.outcomes.filter((o) => o.replay === replay).map((o) => outcomeKey(o.plugin, o.handler)));
+      out.push({ eventId, plugin: r.plugin, handler: r.handler, replay, event: e.record.event, attempts: 1, recorded });
+    }
+    return out;
+  }
+
+  async completeReplay(eventId: string, replay: number): Promise<void> {
+    this.assertOpen();
+    this.setReplay(eventId, replay, { status: 'done', completedAt: new Date().toISOString() });
+  }
+
+  async replayCandidates(query: ReplayCandidateQuery): Promise<ReplayRequest[]> {
+    this.assertOpen();
+    const found: Array<ReplayRequest & { at: number }> = [];
+    for (const { record } of this.events.values()) {
+      const latest = new Map<string, OutcomeRecord>();
+      for (const o of record.outcomes) {
+        if (o.plugin !== query.plugin) continue;
+        const seen = latest.get(o.handler);
+        if (!seen || seen.replay < o.replay) latest.set(o.handler, o);
+      }
+      for (const o of latest.values()) {
+        const at = Date.parse(o.recordedAt);
+        const open = record.replays.some((r) => r.status !== 'done' && r.plugin === o.plugin && (r.handler === null || r.handler === o.handler));
+        if (at >= query.since.getTime() && query.outcomes.includes(o.outcome) && !open) found.push({ eventId: record.id, plugin: o.plugin, handler: o.handler, at });
+      }
+    }
+    return found
+      .sort((a, b) => a.at - b.at)
+      .slice(0, Math.max(1, query.limit))
+      .map(({ eventId, plugin, handler }) => ({ eventId, plugin, handler }));
   }
 
   async complete(eventId: string): Promise<void> {
@@ -87,8 +158,15 @@ export class MemoryEventStore implements EventStore {
     if (beforeSeq === undefined) throw new StoreError('STORE_NOT_FOUND', `no event with id '${query.before}' (the 'before' cursor)`);
     const jobId = query.jobId === undefined ? undefined : normalizeGuid(query.jobId);
     const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    const jobTypeId = query.jobTypeId === undefined ? undefined : normalizeGuid(query.jobTypeId);
+    const from = query.acceptedFrom?.getTime() ?? -Infinity;
+    const until = query.acceptedUntil?.getTime() ?? Infinity;
+    const matchesOutcome = (r: EventRecord): boolean =>
+      (!query.outcome && !query.plugin) || r.outcomes.some((o) => (!query.outcome || o.outcome === query.outcome) && (!query.plugin || o.plugin === query.plugin));
     return [...this.events.values()]
       .filter((e) => e.seq < beforeSeq && (!query.status || e.record.status === query.status) && (!jobId || e.record.event.jobId === jobId))
+      .filter((e) => (!jobTypeId || e.record.event.jobTypeId === jobTypeId) && (!query.jobType || e.record.event.jobType.toLowerCase() === query.jobType.toLowerCase()))
+      .filter((e) => Date.parse(e.record.acceptedAt) >= from && Date.parse(e.record.acceptedAt) < until && matchesOutcome(e.record))
       .sort((a, b) => b.seq - a.seq)
       .slice(0, limit)
       .map((e) => e.record);
@@ -146,6 +224,11 @@ export class MemoryEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  private setReplay(eventId: string, replay: number, change: Partial<Pick<ReplayRecord, 'status' | 'completedAt'>>): void {
+    const e = this.events.get(eventId);
+    if (e) e.record = { ...e.record, replays: e.record.replays.map((r) => (r.replay === replay ? { ...r, ...change } : r)) };
   }
 
   private assertOpen(): void {

@@ -4,10 +4,26 @@ import Database from 'better-sqlite3';
 import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from './event-store.js';
+import type { InvocationLogs } from '../registry/invocation-log-capture.js';
+import type {
+  AppendResult,
+  ClaimFilter,
+  ClaimedEvent,
+  ClaimedReplay,
+  EventQuery,
+  EventRecord,
+  EventStatus,
+  EventStore,
+  OutcomeRecord,
+  PolledEvent,
+  QueueDepth,
+  ReplayCandidateQuery,
+  ReplayRecord,
+  ReplayRequest,
+} from './event-store.js';
 import { outcomeKey } from './event-store.js';
 import { newEventId } from './event-id.js';
-import type { ClaimedRow, WriteOp } from './sqlite-writes.js';
+import type { ClaimedReplayRow, ClaimedRow, ReplayRow, WriteOp } from './sqlite-writes.js';
 import { WriterThread } from './writer-thread.js';
 import { migrate } from './sqlite-schema.js';
 import { StoreError } from './store-error.js';
@@ -44,6 +60,8 @@ interface OutcomeRow {
   error_message: string | null;
   attempts: number;
   recorded_at: number;
+  replay: number;
+  log_json: string | null;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -59,6 +77,20 @@ function toOutcome(r: OutcomeRow): OutcomeRecord {
     ...(r.error_code !== null ? { error: { code: r.error_code, message: r.error_message ?? '' } } : {}),
     attempts: r.attempts,
     recordedAt: iso(r.recorded_at),
+    replay: r.replay,
+    ...(r.log_json !== null ? { logs: JSON.parse(r.log_json) as InvocationLogs } : {}),
+  };
+}
+
+function toReplay(r: ReplayRow): ReplayRecord {
+  return {
+    eventId: r.event_id,
+    replay: r.replay,
+    plugin: r.plugin,
+    handler: r.handler,
+    status: r.status as EventStatus,
+    requestedAt: iso(r.requested_at),
+    completedAt: r.completed_at === null ? null : iso(r.completed_at),
   };
 }
 
@@ -81,7 +113,8 @@ export class SqliteEventStore implements EventStore {
     const prepare = <P extends unknown[], R = unknown>(s: string) => db.prepare<P, R>(s);
     this.sql = {
       get: prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
-      outcomesOf: prepare<[string], OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ? ORDER BY plugin, handler'),
+      outcomesOf: prepare<[string], OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ? ORDER BY replay, plugin, handler'),
+      replaysOf: prepare<[string], ReplayRow>('SELECT event_id, replay, plugin, handler, status, requested_at, completed_at FROM replays WHERE event_id = ? ORDER BY replay'),
       countPending: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`),
       countDispatching: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dispatching'`),
       disabled: prepare<[], { plugin_id: string }>('SELECT plugin_id FROM plugin_flags WHERE disabled = 1 ORDER BY plugin_id'),
@@ -123,7 +156,7 @@ export class SqliteEventStore implements EventStore {
       .map((r) => ({ id: r.id, event: JSON.parse(r.eventJson) as WireEventData, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
   }
 
-  recordOutcome(eventId: string, o: HandlerOutcome, attempt: number): Promise<void> {
+  recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
     return this.write({
       kind: 'outcome',
       eventId,
@@ -137,7 +170,53 @@ export class SqliteEventStore implements EventStore {
       errorMessage: o.error?.message ?? null,
       attempt,
       at: Date.now(),
+      replay,
+      logJson: o.logs ? JSON.stringify(o.logs) : null,
     });
+  }
+
+  async requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]> {
+    if (requests.length === 0) {
+      this.assertOpen();
+      return [];
+    }
+    const rows = await this.write<ReplayRow[]>({ kind: 'replays', requests: requests.map((r) => ({ eventId: r.eventId, plugin: r.plugin, handler: r.handler })), at: Date.now() });
+    return rows.map(toReplay);
+  }
+
+  async claimReplays(limit: number): Promise<ClaimedReplay[]> {
+    if (limit <= 0) {
+      this.assertOpen();
+      return [];
+    }
+    const rows = await this.write<ClaimedReplayRow[]>({ kind: 'claimReplays', limit, at: Date.now() });
+    return rows.map((r) => ({
+      eventId: r.eventId,
+      replay: r.replay,
+      plugin: r.plugin,
+      handler: r.handler,
+      attempts: r.attempts,
+      event: JSON.parse(r.eventJson) as WireEventData,
+      recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))),
+    }));
+  }
+
+  completeReplay(eventId: string, replay: number): Promise<void> {
+    return this.write({ kind: 'completeReplay', eventId, replay, at: Date.now() });
+  }
+
+  async replayCandidates(query: ReplayCandidateQuery): Promise<ReplayRequest[]> {
+    this.assertOpen();
+    if (query.outcomes.length === 0) return [];
+    const sql = `SELECT o.event_id, o.handler FROM outcomes o
+      WHERE o.plugin = ? AND o.recorded_at >= ? AND o.outcome IN (${query.outcomes.map(() => '?').join(', ')})
+        AND o.replay = (SELECT MAX(x.replay) FROM outcomes x WHERE x.event_id = o.event_id AND x.plugin = o.plugin AND x.handler = o.handler)
+        AND NOT EXISTS (SELECT 1 FROM replays r WHERE r.event_id = o.event_id AND r.plugin = o.plugin AND (r.handler IS NULL OR r.handler = o.handler) AND r.status != 'done')
+      ORDER BY o.recorded_at, o.event_id, o.handler LIMIT ?`;
+    return this.db
+      .prepare<unknown[], { event_id: string; handler: string }>(sql)
+      .all(query.plugin, query.since.getTime(), ...query.outcomes, Math.max(1, query.limit))
+      .map((r) => ({ eventId: r.event_id, plugin: query.plugin, handler: r.handler }));
   }
 
   complete(eventId: string): Promise<void> {
@@ -165,6 +244,28 @@ export class SqliteEventStore implements EventStore {
     if (query.jobId) {
       where.push('job_id = ?');
       params.push(normalizeGuid(query.jobId));
+    }
+    if (query.outcome || query.plugin) {
+      const cond = [...(query.outcome ? ['o.outcome = ?'] : []), ...(query.plugin ? ['o.plugin = ?'] : [])];
+      where.push(`EXISTS (SELECT 1 FROM outcomes o WHERE o.event_id = events.id AND ${cond.join(' AND ')})`);
+      if (query.outcome) params.push(query.outcome);
+      if (query.plugin) params.push(query.plugin);
+    }
+    if (query.jobTypeId) {
+      where.push('job_type_id = ?');
+      params.push(normalizeGuid(query.jobTypeId));
+    }
+    if (query.jobType) {
+      where.push(`json_extract(event_json, '$.jobType') = ? COLLATE NOCASE`);
+      params.push(query.jobType);
+    }
+    if (query.acceptedFrom) {
+      where.push('accepted_at >= ?');
+      params.push(query.acceptedFrom.getTime());
+    }
+    if (query.acceptedUntil) {
+      where.push('accepted_at < ?');
+      params.push(query.acceptedUntil.getTime());
     }
     if (query.before) {
       const cursor = this.sql.get.get(query.before);
@@ -244,6 +345,7 @@ export class SqliteEventStore implements EventStore {
       idempotencyKey: row.idempotency_key,
       event: JSON.parse(row.event_json) as WireEventData,
       outcomes: this.sql.outcomesOf.all(row.id).map(toOutcome),
+      replays: this.sql.replaysOf.all(row.id).map(toReplay),
     };
   }
 

@@ -46,6 +46,44 @@ const MIGRATIONS: readonly string[] = [
      cursor TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // Replays: an outcome is unique per (event, plugin, handler, replay), replay 0 being the event's own
+  // dispatch, so running a handler again after a fix keeps the first outcome; each outcome keeps the
+  // plugin's log lines of its invocation. SQLite cannot change a primary key in place: copy, swap.
+  `CREATE TABLE outcomes_v2 (
+     event_id TEXT NOT NULL,
+     plugin TEXT NOT NULL,
+     handler TEXT NOT NULL,
+     replay INTEGER NOT NULL DEFAULT 0,
+     version TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     duration_ms REAL NOT NULL,
+     invocation_id TEXT NOT NULL,
+     error_code TEXT,
+     error_message TEXT,
+     attempts INTEGER NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     log_json TEXT,
+     PRIMARY KEY (event_id, plugin, handler, replay)
+   ) WITHOUT ROWID;
+   INSERT INTO outcomes_v2 (event_id, plugin, handler, replay, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
+     SELECT event_id, plugin, handler, 0, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at FROM outcomes;
+   DROP TABLE outcomes;
+   ALTER TABLE outcomes_v2 RENAME TO outcomes;
+   CREATE INDEX outcomes_plugin ON outcomes(plugin, recorded_at);
+   CREATE TABLE replays (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL,
+     replay INTEGER NOT NULL,
+     plugin TEXT NOT NULL,
+     handler TEXT,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'dispatching', 'done')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     requested_at INTEGER NOT NULL,
+     completed_at INTEGER,
+     UNIQUE (event_id, replay)
+   );
+   CREATE INDEX replays_pending ON replays(id) WHERE status = 'pending';
+   CREATE INDEX replays_dispatching ON replays(id) WHERE status = 'dispatching';`,
 ];
 
 /** The schema version this code writes. */

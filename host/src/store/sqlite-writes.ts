@@ -17,7 +17,12 @@ export type WriteOp =
       readonly errorMessage: string | null;
       readonly attempt: number;
       readonly at: number;
+      readonly replay: number;
+      readonly logJson: string | null;
     }
+  | { readonly kind: 'replays'; readonly requests: ReadonlyArray<{ readonly eventId: string; readonly plugin: string; readonly handler: string | null }>; readonly at: number }
+  | { readonly kind: 'claimReplays'; readonly limit: number; readonly at: number }
+  | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number }
   | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
   | { readonly kind: 'requeue' }
   | { readonly kind: 'prune'; readonly cutoff: number; readonly limit: number }
@@ -41,6 +46,28 @@ export interface ClaimedRow {
   readonly attempts: number;
   /** [plugin, handler] of outcomes already recorded (only looked up on a re-dispatch). */
   readonly recorded: ReadonlyArray<readonly [string, string]>;
+}
+
+/** A claimed replay as it crosses back from the writer thread. */
+export interface ClaimedReplayRow {
+  readonly eventId: string;
+  readonly replay: number;
+  readonly plugin: string;
+  readonly handler: string | null;
+  readonly attempts: number;
+  readonly eventJson: string;
+  readonly recorded: ReadonlyArray<readonly [string, string]>;
+}
+
+/** A stored replay request as it crosses back from the writer thread. */
+export interface ReplayRow {
+  readonly event_id: string;
+  readonly replay: number;
+  readonly plugin: string;
+  readonly handler: string | null;
+  readonly status: string;
+  readonly requested_at: number;
+  readonly completed_at: number | null;
 }
 
 /** What one write answered: its value, or a refusal that fails only its own caller. */
@@ -82,11 +109,27 @@ export class SqliteWrites {
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' AND job_type_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?)
          RETURNING seq, id, event_json, attempts`,
       ),
-      recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ?'),
-      outcome: prepare<[string, string, string, string, string, number, string, string | null, string | null, number, number]>(
-        `INSERT OR IGNORE INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = 0'),
+      outcome: prepare<[string, string, string, number, string, string, number, string, string | null, string | null, number, number, string | null]>(
+        `INSERT OR IGNORE INTO outcomes (event_id, plugin, handler, replay, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at, log_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      eventExists: prepare<[string], { id: string }>('SELECT id FROM events WHERE id = ?'),
+      nextReplay: prepare<[string], { n: number }>('SELECT COALESCE(MAX(replay), 0) + 1 AS n FROM replays WHERE event_id = ?'),
+      insertReplay: prepare<[string, number, string, string | null, number], ReplayRow>(
+        `INSERT INTO replays (event_id, replay, plugin, handler, status, requested_at) VALUES (?, ?, ?, ?, 'pending', ?)
+         RETURNING event_id, replay, plugin, handler, status, requested_at, completed_at`,
+      ),
+      claimReplays: prepare<[number], { id: number; event_id: string; replay: number; plugin: string; handler: string | null; attempts: number }>(
+        `UPDATE replays SET status = 'dispatching', attempts = attempts + 1
+         WHERE id IN (SELECT id FROM replays WHERE status = 'pending' ORDER BY id LIMIT ?)
+         RETURNING id, event_id, replay, plugin, handler, attempts`,
+      ),
+      eventJson: prepare<[string], { event_json: string }>('SELECT event_json FROM events WHERE id = ?'),
+      recordedUnder: prepare<[string, number], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = ?'),
+      completeReplay: prepare<[number, string, number]>(`UPDATE replays SET status = 'done', completed_at = ? WHERE event_id = ? AND replay = ?`),
+      requeueReplays: prepare<[]>(`UPDATE replays SET status = 'pending' WHERE status = 'dispatching'`),
+      deleteReplays: prepare<[string]>('DELETE FROM replays WHERE event_id = ?'),
       complete: prepare<[number, string]>(`UPDATE events SET status = 'done', completed_at = ? WHERE id = ?`),
       requeue: prepare<[]>(`UPDATE events SET status = 'pending' WHERE status = 'dispatching'`),
       expired: prepare<[number, number], { seq: number; id: string }>(`SELECT seq, id FROM events WHERE status = 'done' AND completed_at < ? LIMIT ?`),
@@ -140,17 +183,42 @@ export class SqliteWrites {
           }),
         );
       case 'outcome':
-        s.outcome.run(op.eventId, op.plugin, op.handler, op.version, op.outcome, op.durationMs, op.invocationId, op.errorCode, op.errorMessage, op.attempt, op.at);
+        s.outcome.run(op.eventId, op.plugin, op.handler, op.replay, op.version, op.outcome, op.durationMs, op.invocationId, op.errorCode, op.errorMessage, op.attempt, op.at, op.logJson);
+        return undefined;
+      case 'replays': {
+        // Every event is checked before anything is stored: a request naming an unknown event stores nothing.
+        for (const r of op.requests) {
+          if (!s.eventExists.get(r.eventId)) throw new Refusal('STORE_NOT_FOUND', `no event with id '${r.eventId}' (unknown, or pruned by retention)`);
+        }
+        return op.requests.map((r) => s.insertReplay.get(r.eventId, s.nextReplay.get(r.eventId)!.n, r.plugin, r.handler, op.at)!);
+      }
+      case 'claimReplays': {
+        const out: ClaimedReplayRow[] = [];
+        for (const r of s.claimReplays.all(op.limit)) {
+          const event = s.eventJson.get(r.event_id);
+          // Its event was pruned since the request: nothing left to run.
+          if (!event) {
+            s.completeReplay.run(op.at, r.event_id, r.replay);
+            continue;
+          }
+          const recorded = r.attempts > 1 ? s.recordedUnder.all(r.event_id, r.replay).map((o) => [o.plugin, o.handler] as const) : [];
+          out.push({ eventId: r.event_id, replay: r.replay, plugin: r.plugin, handler: r.handler, attempts: r.attempts, eventJson: event.event_json, recorded });
+        }
+        return out;
+      }
+      case 'completeReplay':
+        s.completeReplay.run(op.at, op.eventId, op.replay);
         return undefined;
       case 'complete':
         s.complete.run(op.at, op.eventId);
         return undefined;
       case 'requeue':
-        return s.requeue.run().changes;
+        return s.requeue.run().changes + s.requeueReplays.run().changes;
       case 'prune': {
         const rows = s.expired.all(op.cutoff, op.limit);
         for (const r of rows) {
           s.deleteOutcomes.run(r.id);
+          s.deleteReplays.run(r.id);
           s.deleteEvent.run(r.seq);
         }
         return rows.length;

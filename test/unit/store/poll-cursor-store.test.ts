@@ -75,7 +75,8 @@ describe('sqlite store: the poll cursor is durable with its events', () => {
       await store.close();
       // Pretend the file was written before the cursor table existed.
       const db = new Database(path.join(dir, EVENTS_DB_FILE));
-      db.exec('DROP TABLE poll_cursors');
+      // (and so before the replay tables, which come after it).
+      db.exec('DROP TABLE poll_cursors; DROP TABLE replays');
       db.pragma('user_version = 1');
       db.close();
       store = SqliteEventStore.open(dir);

@@ -2,7 +2,24 @@ import pg from 'pg';
 import type { HandlerOutcome, Outcome } from '../../dispatch/handler-outcome.js';
 import type { WireEventData } from '../../dispatch/wire-event.js';
 import { normalizeGuid } from '../../manifest/plugin-manifest.js';
-import type { AppendResult, ClaimFilter, ClaimedEvent, EventQuery, EventRecord, EventStatus, EventStore, OutcomeRecord, PolledEvent, QueueDepth } from '../event-store.js';
+import type { InvocationLogs } from '../../registry/invocation-log-capture.js';
+import type {
+  AppendResult,
+  ClaimFilter,
+  ClaimedEvent,
+  ClaimedReplay,
+  EventQuery,
+  EventRecord,
+  EventStatus,
+  EventStore,
+  OutcomeRecord,
+  PolledEvent,
+  QueueDepth,
+  ReplayCandidateQuery,
+  ReplayClaimFilter,
+  ReplayRecord,
+  ReplayRequest,
+} from '../event-store.js';
 import { outcomeKey } from '../event-store.js';
 import { newEventId } from '../event-id.js';
 import { StoreError } from '../store-error.js';
@@ -10,6 +27,7 @@ import { CommitGroup } from './commit-group.js';
 import type { PgConnection } from './pg-connection.js';
 import { migratePg } from './pg-migrations.js';
 import { PgNotifier } from './pg-notifier.js';
+import { claimReplayRows, findReplayCandidates, insertReplays, toReplay, type ReplayRow } from './pg-replays.js';
 import { commitAppends, commitDeliveries, commitPolled, type AppendOp, type DeliveryOp } from './pg-writes.js';
 
 /** How to open the PostgreSQL store. */
@@ -48,6 +66,8 @@ interface OutcomeRow {
   error_message: string | null;
   attempts: number;
   recorded_at: string;
+  replay: number;
+  log_json: string | null;
 }
 
 const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
@@ -63,6 +83,8 @@ function toOutcome(r: OutcomeRow): OutcomeRecord {
     ...(r.error_code !== null ? { error: { code: r.error_code, message: r.error_message ?? '' } } : {}),
     attempts: r.attempts,
     recordedAt: iso(r.recorded_at),
+    replay: r.replay,
+    ...(r.log_json !== null ? { logs: JSON.parse(r.log_json) as InvocationLogs } : {}),
   };
 }
 
@@ -71,7 +93,8 @@ function toOutcome(r: OutcomeRow): OutcomeRecord {
  * `FOR UPDATE SKIP LOCKED` and stamp them with this host's id and a lease the host renews while it
  * lives; a claim also takes events whose lease ran out, so a dead host's work moves on. Concurrent
  * appends share one commit, and so do outcomes and completions; a commit of new events NOTIFYs the
- * other hosts. One outcome per (event, plugin, handler) is the outcomes table's primary key.
+ * other hosts. Replays are claimed and leased the same way. One outcome per (event, plugin, handler,
+ * replay) is the outcomes table's primary key.
  */
 export class PgEventStore implements EventStore {
   readonly shared = true;
@@ -152,7 +175,7 @@ export class PgEventStore implements EventStore {
     const again = rows.filter((r) => r.attempts > 1).map((r) => r.id);
     const recorded = new Map<string, Set<string>>();
     if (again.length > 0) {
-      const { rows: done } = await this.read(() => this.pool.query<{ event_id: string; plugin: string; handler: string }>('SELECT event_id, plugin, handler FROM outcomes WHERE event_id = ANY($1::text[])', [again]));
+      const { rows: done } = await this.read(() => this.pool.query<{ event_id: string; plugin: string; handler: string }>('SELECT event_id, plugin, handler FROM outcomes WHERE event_id = ANY($1::text[]) AND replay = 0', [again]));
       for (const o of done) {
         const set = recorded.get(o.event_id) ?? new Set<string>();
         set.add(outcomeKey(o.plugin, o.handler));
@@ -164,7 +187,7 @@ export class PgEventStore implements EventStore {
       .map((r) => ({ id: r.id, event: JSON.parse(r.event_json) as WireEventData, attempts: r.attempts, recorded: recorded.get(r.id) ?? new Set<string>() }));
   }
 
-  recordOutcome(eventId: string, o: HandlerOutcome, attempt: number): Promise<void> {
+  recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     return this.deliveries.push({
       kind: 'outcome',
@@ -179,6 +202,8 @@ export class PgEventStore implements EventStore {
       errorMessage: o.error?.message ?? null,
       attempt,
       at: Date.now(),
+      replay,
+      logJson: o.logs ? JSON.stringify(o.logs) : null,
     });
   }
 
@@ -187,16 +212,41 @@ export class PgEventStore implements EventStore {
     return this.deliveries.push({ kind: 'complete', eventId, at: Date.now() });
   }
 
+  async requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]> {
+    this.assertOpen();
+    if (requests.length === 0) return [];
+    return this.guardWrite(() => insertReplays(this.pool, this.options.hostId, requests, Date.now()));
+  }
+
+  async claimReplays(limit: number, filter?: ReplayClaimFilter): Promise<ClaimedReplay[]> {
+    this.assertOpen();
+    if (limit <= 0 || (filter && filter.pluginIds.length === 0)) return [];
+    const { hostId, leaseMs } = this.options;
+    return this.guardWrite(() => claimReplayRows(this.claimPool, this.pool, { hostId, leaseMs, limit, ...(filter ? { filter } : {}), at: Date.now() }));
+  }
+
+  completeReplay(eventId: string, replay: number): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.deliveries.push({ kind: 'completeReplay', eventId, replay, at: Date.now() });
+  }
+
+  async replayCandidates(query: ReplayCandidateQuery): Promise<ReplayRequest[]> {
+    this.assertOpen();
+    return this.read(() => findReplayCandidates(this.pool, query));
+  }
+
   /**
    * Returns to `pending` what this host id still holds and what any host held past its lease. Other
    * live hosts' claims are theirs: a shared store never takes work back from a host that renews.
    */
   async requeueInFlight(): Promise<number> {
     this.assertOpen();
-    const { rowCount } = await this.guardWrite(() =>
-      this.claimPool.query(`UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND (lease_owner = $1 OR lease_expires < now())`, [this.options.hostId]),
-    );
-    return rowCount ?? 0;
+    const requeue = (table: 'events' | 'replays') =>
+      this.guardWrite(() =>
+        this.claimPool.query(`UPDATE ${table} SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND (lease_owner = $1 OR lease_expires < now())`, [this.options.hostId]),
+      );
+    const [events, replays] = [await requeue('events'), await requeue('replays')];
+    return (events.rowCount ?? 0) + (replays.rowCount ?? 0);
   }
 
   async get(id: string): Promise<EventRecord | undefined> {
@@ -216,6 +266,34 @@ export class PgEventStore implements EventStore {
     if (query.jobId) {
       params.push(normalizeGuid(query.jobId));
       where.push(`job_id = $${params.length}`);
+    }
+    if (query.outcome || query.plugin) {
+      const cond: string[] = [];
+      if (query.outcome) {
+        params.push(query.outcome);
+        cond.push(`o.outcome = $${params.length}`);
+      }
+      if (query.plugin) {
+        params.push(query.plugin);
+        cond.push(`o.plugin = $${params.length}`);
+      }
+      where.push(`EXISTS (SELECT 1 FROM outcomes o WHERE o.event_id = events.id AND ${cond.join(' AND ')})`);
+    }
+    if (query.jobTypeId) {
+      params.push(normalizeGuid(query.jobTypeId));
+      where.push(`job_type_id = $${params.length}`);
+    }
+    if (query.jobType) {
+      params.push(query.jobType);
+      where.push(`lower(event_json::jsonb ->> 'jobType') = lower($${params.length})`);
+    }
+    if (query.acceptedFrom) {
+      params.push(query.acceptedFrom.getTime());
+      where.push(`accepted_at >= $${params.length}`);
+    }
+    if (query.acceptedUntil) {
+      params.push(query.acceptedUntil.getTime());
+      where.push(`accepted_at < $${params.length}`);
     }
     if (query.before) {
       const { rows } = await this.read(() => this.pool.query<{ seq: string }>('SELECT seq FROM events WHERE id = $1', [query.before]));
@@ -248,7 +326,8 @@ export class PgEventStore implements EventStore {
         this.pool.query<{ n: string }>(
           `WITH gone AS (
              DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE status = 'done' AND completed_at < $1 LIMIT 500) RETURNING id),
-           o AS (DELETE FROM outcomes WHERE event_id IN (SELECT id FROM gone))
+           o AS (DELETE FROM outcomes WHERE event_id IN (SELECT id FROM gone)),
+           r AS (DELETE FROM replays WHERE event_id IN (SELECT id FROM gone))
            SELECT count(*) AS n FROM gone`,
           [cutoff.getTime()],
         ),
@@ -303,7 +382,11 @@ export class PgEventStore implements EventStore {
     clearInterval(this.renewTimer);
     await Promise.all([this.appends.drained(), this.deliveries.drained()]);
     await this.pool
-      .query(`UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND lease_owner = $1`, [this.options.hostId])
+      .query(
+        `WITH e AS (UPDATE events SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND lease_owner = $1)
+         UPDATE replays SET status = 'pending', lease_owner = NULL, lease_expires = NULL WHERE status = 'dispatching' AND lease_owner = $1`,
+        [this.options.hostId],
+      )
       .catch((e: Error) => this.options.onError?.(`handing back this host's claims failed (other hosts take them after the lease): ${this.options.connection.redact(e.message)}`));
     await this.notifier.close();
     await Promise.all([this.pool.end(), this.claimPool.end()]).catch(() => undefined);
@@ -313,7 +396,11 @@ export class PgEventStore implements EventStore {
   private async renewLeases(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.claimPool.query(`UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1`, [this.options.hostId, this.options.leaseMs]);
+      await this.claimPool.query(
+        `WITH e AS (UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1)
+         UPDATE replays SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1`,
+        [this.options.hostId, this.options.leaseMs],
+      );
     } catch (e) {
       if (!this.closed) this.options.onError?.(`renewing this host's claim leases failed: ${this.options.connection.redact((e as Error).message)}`);
     }
@@ -322,7 +409,13 @@ export class PgEventStore implements EventStore {
   private async toRecords(rows: readonly EventRow[]): Promise<EventRecord[]> {
     if (rows.length === 0) return [];
     const { rows: outcomes } = await this.read(() =>
-      this.pool.query<OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ANY($1::text[]) ORDER BY plugin, handler', [rows.map((r) => r.id)]),
+      this.pool.query<OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ANY($1::text[]) ORDER BY replay, plugin, handler', [rows.map((r) => r.id)]),
+    );
+    const { rows: replays } = await this.read(() =>
+      this.pool.query<ReplayRow>(
+        'SELECT event_id, replay, plugin, handler, status, requested_at, completed_at FROM replays WHERE event_id = ANY($1::text[]) ORDER BY replay',
+        [rows.map((r) => r.id)],
+      ),
     );
     return rows.map((row) => ({
       id: row.id,
@@ -333,6 +426,7 @@ export class PgEventStore implements EventStore {
       idempotencyKey: row.idempotency_key,
       event: JSON.parse(row.event_json) as WireEventData,
       outcomes: outcomes.filter((o) => o.event_id === row.id).map(toOutcome),
+      replays: replays.filter((r) => r.event_id === row.id).map(toReplay),
     }));
   }
 

@@ -73,6 +73,32 @@ const MIGRATIONS: ReadonlyArray<{ readonly name: string; readonly sql: string }>
         updated_at bigint NOT NULL
       );`,
   },
+  {
+    name: 'replays: outcomes keyed by replay number, with plugin log lines; replay requests',
+    sql: `
+      ALTER TABLE outcomes ADD COLUMN replay integer NOT NULL DEFAULT 0;
+      ALTER TABLE outcomes ADD COLUMN log_json text;
+      ALTER TABLE outcomes DROP CONSTRAINT outcomes_pkey;
+      ALTER TABLE outcomes ADD PRIMARY KEY (event_id, plugin, handler, replay);
+      -- Bulk replays look outcomes up by plugin and time.
+      CREATE INDEX outcomes_plugin_recorded ON outcomes (plugin, recorded_at);
+      CREATE TABLE replays (
+        id bigserial PRIMARY KEY,
+        event_id text NOT NULL,
+        replay integer NOT NULL,
+        plugin text NOT NULL,
+        handler text,
+        status text NOT NULL CHECK (status IN ('pending', 'dispatching', 'done')),
+        attempts integer NOT NULL DEFAULT 0,
+        requested_at bigint NOT NULL,
+        completed_at bigint,
+        lease_owner text,
+        lease_expires timestamptz,
+        UNIQUE (event_id, replay)
+      );
+      CREATE INDEX replays_queue ON replays (id) WHERE status <> 'done';
+      CREATE INDEX replays_lease_owner ON replays (lease_owner) WHERE status = 'dispatching';`,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -28,8 +28,11 @@ export type DeliveryOp =
       readonly errorMessage: string | null;
       readonly attempt: number;
       readonly at: number;
+      readonly replay: number;
+      readonly logJson: string | null;
     }
-  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number };
+  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
+  | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number };
 
 /**
  * Inserts a group of appends in one statement (one commit), and wakes the other hosts' dispatchers
@@ -68,21 +71,27 @@ export async function commitAppends(pool: Pool, hostId: string, ops: readonly Ap
 }
 
 /**
- * Records a group of outcomes and completions in one statement. A second outcome for the same
- * (event, plugin, handler) is dropped by the primary key, whichever host sends it.
+ * Records a group of outcomes and completions (of events and of replays) in one statement. A second
+ * outcome for the same (event, plugin, handler, replay) is dropped by the primary key, whichever
+ * host sends it.
  */
 export async function commitDeliveries(pool: Pool, ops: readonly DeliveryOp[]): Promise<Array<GroupResult<undefined>>> {
   const outcomes = ops.filter((o): o is Extract<DeliveryOp, { kind: 'outcome' }> => o.kind === 'outcome');
   const completes = ops.filter((o): o is Extract<DeliveryOp, { kind: 'complete' }> => o.kind === 'complete');
+  const replays = ops.filter((o): o is Extract<DeliveryOp, { kind: 'completeReplay' }> => o.kind === 'completeReplay');
   await pool.query(
     `WITH o AS (
-       INSERT INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[])
+       INSERT INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at, replay, log_json)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::int[], $11::bigint[], $14::int[], $15::text[])
        ON CONFLICT DO NOTHING),
      c AS (
        UPDATE events e SET status = 'done', completed_at = t.at, lease_owner = NULL, lease_expires = NULL
        FROM unnest($12::text[], $13::bigint[]) AS t(id, at)
-       WHERE e.id = t.id AND e.status <> 'done')
+       WHERE e.id = t.id AND e.status <> 'done'),
+     r AS (
+       UPDATE replays r SET status = 'done', completed_at = t.at, lease_owner = NULL, lease_expires = NULL
+       FROM unnest($16::text[], $17::int[], $18::bigint[]) AS t(id, n, at)
+       WHERE r.event_id = t.id AND r.replay = t.n AND r.status <> 'done')
      SELECT 1`,
     [
       outcomes.map((o) => o.eventId),
@@ -98,6 +107,11 @@ export async function commitDeliveries(pool: Pool, ops: readonly DeliveryOp[]): 
       outcomes.map((o) => o.at),
       completes.map((o) => o.eventId),
       completes.map((o) => o.at),
+      outcomes.map((o) => o.replay),
+      outcomes.map((o) => o.logJson),
+      replays.map((o) => o.eventId),
+      replays.map((o) => o.replay),
+      replays.map((o) => o.at),
     ],
   );
   return ops.map(() => ({ ok: true, value: undefined }));
