@@ -21,9 +21,16 @@ export class StopSignals {
   private readonly onInt = (): void => this.receive('SIGINT');
   private readonly onTerm = (): void => this.receive('SIGTERM');
 
-  constructor(private readonly exitNow: (code: number) => void = (code) => process.exit(code)) {
-    process.on('SIGINT', this.onInt);
-    process.on('SIGTERM', this.onTerm);
+  /**
+   * `signals` is where SIGINT and SIGTERM arrive: the process, or (in tests) an emitter of their own,
+   * since emitting a signal on the real process also runs every other library's exit hook.
+   */
+  constructor(
+    private readonly exitNow: (code: number) => void = (code) => process.exit(code),
+    private readonly signals: NodeJS.EventEmitter = process,
+  ) {
+    signals.on('SIGINT', this.onInt);
+    signals.on('SIGTERM', this.onTerm);
   }
 
   /** Aborted at the first stop request. */
@@ -44,8 +51,8 @@ export class StopSignals {
   }
 
   dispose(): void {
-    process.off('SIGINT', this.onInt);
-    process.off('SIGTERM', this.onTerm);
+    this.signals.off('SIGINT', this.onInt);
+    this.signals.off('SIGTERM', this.onTerm);
   }
 
   private receive(signal: 'SIGINT' | 'SIGTERM'): void {
