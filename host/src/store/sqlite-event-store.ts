@@ -27,6 +27,7 @@ import type { ClaimedReplayRow, ClaimedRow, ReplayRow, WriteOp } from './sqlite-
 import { WriterThread } from './writer-thread.js';
 import { migrate } from './sqlite-schema.js';
 import { StoreError } from './store-error.js';
+import { outcomeWrite } from './outcome-write.js';
 
 /** File name of the embedded store inside the data directory. */
 export const EVENTS_DB_FILE = 'events.db';
@@ -157,22 +158,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
-    return this.write({
-      kind: 'outcome',
-      eventId,
-      plugin: o.plugin,
-      handler: o.handler,
-      version: o.version,
-      outcome: o.outcome,
-      durationMs: o.durationMs,
-      invocationId: o.invocationId,
-      errorCode: o.error?.code ?? null,
-      errorMessage: o.error?.message ?? null,
-      attempt,
-      at: Date.now(),
-      replay,
-      logJson: o.logs ? JSON.stringify(o.logs) : null,
-    });
+    return this.write(outcomeWrite(eventId, o, attempt, replay));
   }
 
   async requestReplays(requests: readonly ReplayRequest[]): Promise<ReplayRecord[]> {

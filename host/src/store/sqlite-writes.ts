@@ -1,25 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import type { OutcomeWrite } from './outcome-write.js';
 
 /** One write the writer thread runs; every timestamp is taken by the caller (epoch ms). */
 export type WriteOp =
   | { readonly kind: 'append'; readonly id: string; readonly key: string | null; readonly jobId: string; readonly jobTypeId: string; readonly json: string; readonly at: number }
   | { readonly kind: 'claim'; readonly limit: number; readonly jobTypeIds?: readonly string[] }
-  | {
-      readonly kind: 'outcome';
-      readonly eventId: string;
-      readonly plugin: string;
-      readonly handler: string;
-      readonly version: string;
-      readonly outcome: string;
-      readonly durationMs: number;
-      readonly invocationId: string;
-      readonly errorCode: string | null;
-      readonly errorMessage: string | null;
-      readonly attempt: number;
-      readonly at: number;
-      readonly replay: number;
-      readonly logJson: string | null;
-    }
+  | OutcomeWrite
   | { readonly kind: 'replays'; readonly requests: ReadonlyArray<{ readonly eventId: string; readonly plugin: string; readonly handler: string | null }>; readonly at: number }
   | { readonly kind: 'claimReplays'; readonly limit: number; readonly at: number }
   | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number }

@@ -29,6 +29,7 @@ import { migratePg } from './pg-migrations.js';
 import { PgNotifier } from './pg-notifier.js';
 import { claimReplayRows, findReplayCandidates, insertReplays, toReplay, type ReplayRow } from './pg-replays.js';
 import { commitAppends, commitDeliveries, commitPolled, type AppendOp, type DeliveryOp } from './pg-writes.js';
+import { outcomeWrite } from '../outcome-write.js';
 
 /** How to open the PostgreSQL store. */
 export interface PgEventStoreOptions {
@@ -189,22 +190,7 @@ export class PgEventStore implements EventStore {
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
-    return this.deliveries.push({
-      kind: 'outcome',
-      eventId,
-      plugin: o.plugin,
-      handler: o.handler,
-      version: o.version,
-      outcome: o.outcome,
-      durationMs: o.durationMs,
-      invocationId: o.invocationId,
-      errorCode: o.error?.code ?? null,
-      errorMessage: o.error?.message ?? null,
-      attempt,
-      at: Date.now(),
-      replay,
-      logJson: o.logs ? JSON.stringify(o.logs) : null,
-    });
+    return this.deliveries.push(outcomeWrite(eventId, o, attempt, replay));
   }
 
   complete(eventId: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { StoreError } from '../store-error.js';
 import type { GroupResult } from './commit-group.js';
 import { CHANNELS } from './pg-notifier.js';
+import type { OutcomeWrite } from '../outcome-write.js';
 
 /** One accepted event to insert (timestamps are the caller's epoch ms). */
 export interface AppendOp {
@@ -15,22 +16,7 @@ export interface AppendOp {
 
 /** An outcome to record, or an event to mark done: the dispatch side's writes, grouped together. */
 export type DeliveryOp =
-  | {
-      readonly kind: 'outcome';
-      readonly eventId: string;
-      readonly plugin: string;
-      readonly handler: string;
-      readonly version: string;
-      readonly outcome: string;
-      readonly durationMs: number;
-      readonly invocationId: string;
-      readonly errorCode: string | null;
-      readonly errorMessage: string | null;
-      readonly attempt: number;
-      readonly at: number;
-      readonly replay: number;
-      readonly logJson: string | null;
-    }
+  | OutcomeWrite
   | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
   | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number };
 
