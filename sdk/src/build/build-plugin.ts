@@ -2,6 +2,7 @@ import { build, type Message } from 'esbuild';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isSafeMainPath } from '../contract/main-path.js';
 import { RUNTIME_PROVIDED_MODULES } from '../runtime-bundle.js';
 import { PluginBuildError } from './build-error.js';
 import { compileTypeScript } from './compile-typescript.js';
@@ -22,7 +23,7 @@ async function readMain(pluginDir: string): Promise<string> {
     throw new PluginBuildError('BUILD_NO_MANIFEST', pluginDir, `plugin.json could not be read: ${(e as Error).message}`, [], { cause: e });
   }
   const main = (manifest as { main?: unknown }).main;
-  if (typeof main !== 'string' || main.length === 0 || path.isAbsolute(main) || main.split(/[\\/]/).includes('..')) {
+  if (typeof main !== 'string' || !isSafeMainPath(main)) {
     throw new PluginBuildError('BUILD_BAD_MAIN', pluginDir, `plugin.json "main" must be a relative path inside the package, e.g. "dist/plugin.js"`);
   }
   return main;

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { buildPlugin } from '../build/build-plugin.js';
 import { PluginBuildError } from '../build/build-error.js';
+import { sriSha256 } from '../contract/integrity.js';
 import { sdkVersion } from './sdk-version.js';
 import { tarGz, type TarEntry } from './tar-writer.js';
 import { formatIssues, validateManifest } from './validate-manifest.js';
@@ -32,9 +33,7 @@ export interface PackResult {
 }
 
 /** SRI form (`sha256-<base64>`), the same the host checks `integrity` with. */
-export function sriSha256(bytes: Uint8Array): string {
-  return `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
-}
+export { sriSha256 };
 
 async function readManifest(dir: string): Promise<Record<string, unknown>> {
   let value: unknown;

@@ -1,14 +1,6 @@
-// `GET OrchestratorJobs/JobHistory` answers, as Command sends them.
-
-/** A job history row's `Status`, with Command's wire numbers. */
-export enum JobHistoryStatus {
-  Unknown = 0,
-  Waiting = 1,
-  InProcess = 2,
-  Completed = 3,
-  Acknowledged = 4,
-  CompletedWillRetry = 5,
-}
+// `GET OrchestratorJobs/JobHistory` answers, as Command sends them. `Status`'s enum is part of the
+// wire contract, declared there.
+export { JobHistoryStatus } from '../contract/enums.js';
 
 /**
  * One row of `GET OrchestratorJobs/JobHistory`. A row is created while the job runs (`InProcess`,

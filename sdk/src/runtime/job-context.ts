@@ -1,22 +1,9 @@
+import type { WireEvent } from '../contract/event.js';
 import type { JobCompleteContext } from '../context.js';
 import type { HttpClient } from '../http-client.js';
 
 /** The event as the host sends it: dates as ISO strings, enums as numbers, GUIDs lower-case. */
-export interface WireEvent {
-  agentId: string;
-  username: string | null;
-  clientMachine: string | null;
-  jobResult: number;
-  jobId: string;
-  jobType: string;
-  jobTypeId: string;
-  operationType: number;
-  certificateId: number | null;
-  requestTimestamp: string | null;
-  currentRetryCount: number;
-  source?: 'push' | 'poll';
-  jobHistoryId?: number | null;
-}
+export type { WireEvent };
 
 /** Builds the frozen context `runHandler` receives. */
 export function createJobContext(event: WireEvent, client: HttpClient): JobCompleteContext {

@@ -5,10 +5,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import type { ErrorInfo } from '../contract/error-info.js';
+import type { Outcome } from '../contract/outcome.js';
 import { HarnessError } from './harness-error.js';
 
-/** A handler's outcome as the host reports it (design §3.5). */
-export type Outcome = 'succeeded' | 'failed' | 'error' | 'timeout' | 'crashed' | 'rejected';
+/** A handler's outcome as the host reports it. */
+export type { Outcome };
 
 /** The host's outcome record for one handler invocation. */
 export interface HostHandlerOutcome {
@@ -18,13 +20,13 @@ export interface HostHandlerOutcome {
   readonly outcome: Outcome;
   readonly durationMs: number;
   readonly invocationId: string;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: ErrorInfo;
 }
 
 /** What a registry change answers (only the fields the harness reads). */
 export type HostPluginChange =
   | { readonly kind: 'added' | 'replaced' | 'unchanged' | 'removed'; readonly id: string }
-  | { readonly kind: 'refused'; readonly id: string | null; readonly error: { readonly code: string; readonly message: string } };
+  | { readonly kind: 'refused'; readonly id: string | null; readonly error: ErrorInfo };
 
 /** A handler's job types in force, as the host's plugin status shows them. */
 export interface HostHandlerStatus {
@@ -32,7 +34,7 @@ export interface HostHandlerStatus {
   readonly jobTypes: readonly string[];
   readonly resolved?: ReadonlyArray<{ readonly entry: string; readonly jobTypeId: string; readonly jobType: string }>;
   /** Why the host refused the handler (e.g. JOB_TYPE_UNRESOLVED). */
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: ErrorInfo;
 }
 
 /** The part of `@jobhook/host`'s `Host` the harness uses. */
@@ -51,7 +53,7 @@ export interface HostModule {
   createHost(options: { config: Record<string, unknown>; logger: unknown; egressRouter?: HarnessRouter }): Promise<HarnessHost>;
   createHostLogger(options: { level: string; destination: Writable }): unknown;
   /** The host's egress error: thrown by the router, it reaches the plugin with its code. */
-  EgressError: new (code: string, message: string, url?: string) => Error;
+  HostEgressError: new (code: string, message: string, url?: string) => Error;
 }
 
 /** isolated-vm crashes Node 20+ without `--no-node-snapshot`; say what to add instead. */

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { normalizeGuid } from '../contract/guid.js';
 import { buildPlugin } from '../build/build-plugin.js';
 import { startFakeOrigins, type FakeOrigins } from './fake-origins.js';
 import { HarnessError } from './harness-error.js';
@@ -59,8 +60,6 @@ interface ManifestView {
 // The bearer token the fake platform receives from the host: lets a test prove credentials are added
 // by the host and never seen by the plugin.
 const TEST_PLATFORM_TOKEN = 'jobhook-harness-token';
-
-const normalizeGuid = (g: string): string => g.trim().replace(/^\{|\}$/g, '').toLowerCase();
 
 async function readManifest(dir: string): Promise<ManifestView> {
   try {
@@ -171,7 +170,7 @@ export async function createHarness(pluginDir: string | URL, options: HarnessOpt
         plugins: { [manifest.id]: overrides },
       },
       logger: hostModule.createHostLogger({ level: 'debug', destination: sink }),
-      egressRouter: fakes.router((code, message, url) => new hostModule.EgressError(code, message, url)),
+      egressRouter: fakes.router((code, message, url) => new hostModule.HostEgressError(code, message, url)),
     });
     owned.push(() => host.close());
     const change = await host.registry.sync(dir);

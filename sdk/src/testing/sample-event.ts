@@ -1,26 +1,17 @@
-import type { CertStoreOperationType, OrchestratorJobStatusJobResult } from '../enums.js';
+import type { CertStoreOperationType, OrchestratorJobStatusJobResult } from '../contract/enums.js';
+import type { WireEvent } from '../contract/event.js';
 
 /**
  * A job-completion event as a test writes it: any subset of the fields, camelCase or Keyfactor's
  * PascalCase, enum members as numbers or names (`jobResult: 'Failure'`). The rest is filled in.
+ * `source: 'poll'` tests a handler with an event read from the job history (default: pushed).
  */
-export type TestEvent = Partial<{
-  agentId: string;
-  username: string | null;
-  clientMachine: string | null;
-  jobResult: OrchestratorJobStatusJobResult | keyof typeof OrchestratorJobStatusJobResult;
-  jobId: string;
-  jobType: string;
-  jobTypeId: string;
-  operationType: CertStoreOperationType | keyof typeof CertStoreOperationType;
-  certificateId: number | null;
-  requestTimestamp: string | null;
-  currentRetryCount: number;
-  /** `poll` to test a handler with an event read from the job history (default: pushed). */
-  source: 'push' | 'poll';
-  jobHistoryId: number | null;
-}> &
-  Record<string, unknown>;
+export type TestEvent = {
+  -readonly [K in keyof Omit<WireEvent, 'jobResult' | 'operationType'>]?: WireEvent[K];
+} & {
+  jobResult?: OrchestratorJobStatusJobResult | keyof typeof OrchestratorJobStatusJobResult;
+  operationType?: CertStoreOperationType | keyof typeof CertStoreOperationType;
+} & Record<string, unknown>;
 
 /** The values a field takes when the test leaves it out: a successful first-run inventory job. */
 export const SAMPLE_EVENT: Readonly<Record<string, unknown>> = Object.freeze({
