@@ -1,11 +1,10 @@
+import { errorInfoSchema, problemSchema, type JsonSchema } from '@jobhook/sdk/contract';
+
 /** A JSON Schema object as the routes declare it (plain JSON, shared with the OpenAPI document). */
-export type JsonSchema = Readonly<Record<string, unknown>>;
+export type { JsonSchema };
 
 /** A reference to a shared schema registered with `app.addSchema` (a component of the OpenAPI document). */
 export const ref = (id: string): JsonSchema => ({ $ref: `${id}#` });
-
-/** A job-type, job or agent GUID as the host stores it (lower-case, no braces). */
-export const guidSchema = { type: 'string', format: 'uuid', examples: ['a809ce1f-1eea-4738-a38e-15708c89c981'] } as const;
 
 /** The body of every error answer. */
 export const errorSchema = {
@@ -15,12 +14,11 @@ export const errorSchema = {
   required: ['error'],
   properties: {
     error: {
-      type: 'object',
-      required: ['code', 'message'],
+      ...errorInfoSchema,
       properties: {
-        code: { type: 'string', examples: ['EVENT_INVALID'] },
-        message: { type: 'string' },
-        problems: { type: 'array', items: { type: 'object', required: ['pointer', 'message'], properties: { pointer: { type: 'string', examples: ['/jobTypeId'] }, message: { type: 'string' } } } },
+        ...errorInfoSchema.properties,
+        code: { ...errorInfoSchema.properties.code, examples: ['EVENT_INVALID'] },
+        problems: { type: 'array', items: problemSchema },
       },
     },
   },

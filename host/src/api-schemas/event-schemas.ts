@@ -1,56 +1,13 @@
 import { EVENT_STATUSES } from '../store/event-store.js';
-import { guidSchema, ref, type JsonSchema } from './common-schemas.js';
-import { OUTCOMES, outcomeEnumSchema } from './outcome-schema.js';
+import { errorInfoSchema, guidSchema, jobCompletionSchema, OUTCOMES, outcomeEnumSchema, wireEventSchema } from '@jobhook/sdk/contract';
+import { ref, type JsonSchema } from './common-schemas.js';
 
 const statusSchema = { type: 'string', enum: [...EVENT_STATUSES] } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
-/** An event as posted: Keyfactor's OrchestratorJobCompleteHandlerContext without Client. */
-export const jobCompletionSchema = {
-  $id: 'JobCompletion',
-  type: 'object',
-  description: "Keyfactor's OrchestratorJobCompleteHandlerContext without Client. Field names camelCase or PascalCase; enums as number or member name.",
-  required: ['agentId', 'jobId', 'jobType', 'jobTypeId', 'jobResult'],
-  properties: {
-    agentId: guidSchema,
-    jobId: guidSchema,
-    jobTypeId: guidSchema,
-    jobType: { type: 'string', examples: ['PEMInventory'] },
-    jobResult: { oneOf: [{ enum: [0, 2, 3, 4] }, { enum: ['Unknown', 'Success', 'Warning', 'Failure'] }] },
-    operationType: { oneOf: [{ type: 'integer', minimum: 0, maximum: 9 }, { type: 'string', examples: ['Inventory', 'Add', 'Remove'] }], default: 0 },
-    username: { type: ['string', 'null'] },
-    clientMachine: { type: ['string', 'null'] },
-    certificateId: { type: ['integer', 'null'], minimum: 0 },
-    requestTimestamp: { type: ['string', 'null'], format: 'date-time' },
-    currentRetryCount: { type: 'integer', minimum: 0, default: 0 },
-    source: { type: 'string', enum: ['push', 'poll'], description: "'poll' when the host read the event from the platform's job history; absent means 'push'" },
-    jobHistoryId: { type: ['integer', 'null'], minimum: 0, description: 'The job-history row a polled event was read from' },
-  },
-} as const;
-
-/** An event as stored: normalised (camelCase, enums as numbers, GUIDs lower-case). */
-export const wireEventSchema = {
-  $id: 'WireEvent',
-  type: 'object',
-  description: 'The normalised event (camelCase, enums as numbers, GUIDs lower-case)',
-  required: ['agentId', 'username', 'clientMachine', 'jobResult', 'jobId', 'jobType', 'jobTypeId', 'operationType', 'certificateId', 'requestTimestamp', 'currentRetryCount'],
-  properties: {
-    agentId: { type: 'string' },
-    username: { type: ['string', 'null'] },
-    clientMachine: { type: ['string', 'null'] },
-    jobResult: { type: 'integer', description: 'OrchestratorJobStatusJobResult: 0 Unknown, 2 Success, 3 Warning, 4 Failure' },
-    jobId: { type: 'string' },
-    jobType: { type: 'string' },
-    jobTypeId: { type: 'string' },
-    operationType: { type: 'integer', description: 'CertStoreOperationType: 0 Unknown … 9 FetchLogs' },
-    certificateId: { type: ['integer', 'null'] },
-    requestTimestamp: nullableDateTime,
-    currentRetryCount: { type: 'integer' },
-    source: { type: 'string', enum: ['push', 'poll'], description: 'How the event reached the host; absent means push' },
-    jobHistoryId: { type: ['integer', 'null'], description: 'The job-history row a polled event was read from (absent for pushed events)' },
-  },
-} as const;
+/** The event as posted and as stored: the contract's schemas, components of the document. */
+export { jobCompletionSchema, wireEventSchema };
 
 const logLineSchema = {
   type: 'object',
@@ -70,7 +27,7 @@ export const outcomeSchema = {
     outcome: outcomeEnumSchema,
     durationMs: { type: 'number' },
     invocationId: { type: 'string' },
-    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    error: errorInfoSchema,
     attempts: { type: 'integer', description: 'Which claim of the event (or replay) ran the handler: 1 unless the host stopped mid-dispatch' },
     recordedAt: dateTime,
     replay: { type: 'integer', minimum: 0, description: "0 for the event's own dispatch, n for its n-th replay; earlier outcomes are kept" },

@@ -1,6 +1,6 @@
+import { errorInfoSchema, guidSchema, OUTCOMES, outcomeEnumSchema, pluginStateSchema } from '@jobhook/sdk/contract';
 import type { JsonSchema } from './common-schemas.js';
-import { guidSchema, ref } from './common-schemas.js';
-import { OUTCOMES, outcomeEnumSchema } from './outcome-schema.js';
+import { ref } from './common-schemas.js';
 
 /** One plugin as the API shows it: the registry's status plus the admin switch and counters. */
 export const pluginSchema = {
@@ -10,7 +10,7 @@ export const pluginSchema = {
   properties: {
     id: { type: 'string' },
     folder: { type: 'string' },
-    state: { type: 'string', enum: ['loading', 'active', 'draining', 'failed', 'disposed'] },
+    state: pluginStateSchema,
     disabled: { type: 'boolean', description: 'The admin disabled it; it gets no events until enabled' },
     quarantined: { type: 'boolean', description: 'Stopped after repeated faults; lifted by enable or a new version' },
     version: { type: ['string', 'null'] },
@@ -31,12 +31,7 @@ export const pluginSchema = {
             description: "The manifest's symbolic job types and what they resolved to",
             items: { type: 'object', required: ['entry', 'jobTypeId', 'jobType'], properties: { entry: { type: 'string' }, jobTypeId: { type: 'string' }, jobType: { type: 'string' } } },
           },
-          error: {
-            type: 'object',
-            description: 'Why the handler is refused (e.g. JOB_TYPE_UNRESOLVED): it routes nothing while the other handlers serve',
-            required: ['code', 'message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' } },
-          },
+          error: { ...errorInfoSchema, description: 'Why the handler is refused (e.g. JOB_TYPE_UNRESOLVED): it routes nothing while the other handlers serve' },
         },
       },
     },
@@ -54,9 +49,9 @@ export const pluginSchema = {
     },
     lastError: {
       type: ['object', 'null'],
-      required: ['code', 'message', 'at'],
+      required: [...errorInfoSchema.required, 'at'],
       description: 'Why the plugin itself last failed to load or run (crash, quarantine, refused version)',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, at: { type: 'string', format: 'date-time' }, version: { type: 'string' } },
+      properties: { ...errorInfoSchema.properties, at: { type: 'string', format: 'date-time' }, version: { type: 'string' } },
     },
     lastFailure: {
       type: ['object', 'null'],

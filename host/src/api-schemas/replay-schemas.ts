@@ -1,6 +1,6 @@
 import type { JsonSchema } from './common-schemas.js';
 import { ref } from './common-schemas.js';
-import { OUTCOMES } from './outcome-schema.js';
+import { OUTCOMES } from '@jobhook/sdk/contract';
 
 /** Body of POST /v1/job-completions/:id/replay: which plugin's handlers to run again. */
 export const eventReplayBodySchema = {

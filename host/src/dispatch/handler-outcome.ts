@@ -1,7 +1,7 @@
-import type { Outcome } from '../api-schemas/outcome-schema.js';
+import type { ErrorInfo, Outcome } from '@jobhook/sdk/contract';
 import type { InvocationLogs } from '../registry/invocation-log-capture.js';
 
-export type { Outcome } from '../api-schemas/outcome-schema.js';
+export type { Outcome } from '@jobhook/sdk/contract';
 
 /** One matched handler's result for one event. */
 export interface HandlerOutcome {
@@ -11,7 +11,7 @@ export interface HandlerOutcome {
   readonly outcome: Outcome;
   readonly durationMs: number;
   readonly invocationId: string;
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: ErrorInfo;
   /** The plugin's log lines of this invocation, bounded (kept with the outcome for the console). */
   readonly logs?: InvocationLogs;
 }

@@ -1,11 +1,7 @@
-import { CertStoreOperationType, OrchestratorJobStatusJobResult } from '@jobhook/sdk';
-import type { WireEventData } from './wire-event.js';
-import { EventValidationError, type ManifestProblem } from '../errors.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { CertStoreOperationType, EVENT_SOURCES, isGuid, normalizeGuid, OrchestratorJobStatusJobResult, WIRE_EVENT_FIELDS, type EventSource, type Problem, type WireEvent } from '@jobhook/sdk/contract';
+import { EventValidationError } from '../errors.js';
 
-const GUID = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$/;
-
-type Reader = (value: unknown, problems: ManifestProblem[], pointer: string) => unknown;
+type Reader = (value: unknown, problems: Problem[], pointer: string) => unknown;
 
 function enumReader(e: Record<string, string | number>, typeName: string): Reader {
   const byName = new Map<string, number>();
@@ -29,7 +25,7 @@ function enumReader(e: Record<string, string | number>, typeName: string): Reade
 }
 
 const guid: Reader = (v, problems, pointer) => {
-  if (typeof v === 'string' && GUID.test(v.trim())) return normalizeGuid(v);
+  if (typeof v === 'string' && isGuid(v)) return normalizeGuid(v);
   problems.push({ pointer, message: `must be a GUID like 'a809ce1f-1eea-4738-a38e-15708c89c981', got ${JSON.stringify(v)}` });
   return undefined;
 };
@@ -62,7 +58,7 @@ const timestamp: Reader = (v, problems, pointer) => {
 };
 
 const eventSource: Reader = (v, problems, pointer) => {
-  if (v === 'push' || v === 'poll') return v;
+  if (EVENT_SOURCES.includes(v as EventSource)) return v;
   problems.push({ pointer, message: `must be 'push' or 'poll'; got ${JSON.stringify(v)}` });
   return undefined;
 };
@@ -74,25 +70,26 @@ const historyId: Reader = (v, problems, pointer) => {
 // Optional fields left out stay out: events stored before they existed keep their exact JSON.
 const OMIT = Symbol('omit');
 
-/** Each field: its reader, and its value when absent (undefined = required, OMIT = left out). */
-const FIELDS: ReadonlyArray<[keyof WireEventData, Reader, unknown]> = [
-  ['agentId', guid, undefined],
-  ['username', text(true), null],
-  ['clientMachine', text(true), null],
-  ['jobResult', enumReader(OrchestratorJobStatusJobResult, 'OrchestratorJobStatusJobResult'), undefined],
-  ['jobId', guid, undefined],
-  ['jobType', text(false), undefined],
-  ['jobTypeId', guid, undefined],
-  ['operationType', enumReader(CertStoreOperationType, 'CertStoreOperationType'), CertStoreOperationType.Unknown],
-  ['certificateId', certificateId, null],
-  ['requestTimestamp', timestamp, null],
-  ['currentRetryCount', retryCount, 0],
-  ['source', eventSource, OMIT],
-  ['jobHistoryId', historyId, OMIT],
-];
+/** Each field of the contract's event: its reader, and its value when absent (undefined = required, OMIT = left out). */
+const READERS: { readonly [K in (typeof WIRE_EVENT_FIELDS)[number]]: readonly [Reader, unknown] } = {
+  agentId: [guid, undefined],
+  username: [text(true), null],
+  clientMachine: [text(true), null],
+  jobResult: [enumReader(OrchestratorJobStatusJobResult, 'OrchestratorJobStatusJobResult'), undefined],
+  jobId: [guid, undefined],
+  jobType: [text(false), undefined],
+  jobTypeId: [guid, undefined],
+  operationType: [enumReader(CertStoreOperationType, 'CertStoreOperationType'), CertStoreOperationType.Unknown],
+  certificateId: [certificateId, null],
+  requestTimestamp: [timestamp, null],
+  currentRetryCount: [retryCount, 0],
+  source: [eventSource, OMIT],
+  jobHistoryId: [historyId, OMIT],
+};
+const FIELDS: ReadonlyArray<readonly [keyof WireEvent, Reader, unknown]> = WIRE_EVENT_FIELDS.map((name) => [name, ...READERS[name]] as const);
 const KNOWN = new Map(FIELDS.map(([name]) => [name.toLowerCase(), name]));
 // The names as the platform and the docs spell them (camelCase, PascalCase): found without lower-casing.
-const EXACT = new Map<string, keyof WireEventData>(FIELDS.flatMap(([name]) => [[name, name] as const, [`${name[0]!.toUpperCase()}${name.slice(1)}`, name] as const]));
+const EXACT = new Map<string, keyof WireEvent>(FIELDS.flatMap(([name]) => [[name, name] as const, [`${name[0]!.toUpperCase()}${name.slice(1)}`, name] as const]));
 const POINTERS = new Map(FIELDS.map(([name]) => [name, `/${name}`]));
 
 /**
@@ -100,11 +97,11 @@ const POINTERS = new Map(FIELDS.map(([name]) => [name, `/${name}`]));
  * PascalCase names, enum members as numbers or names, GUIDs lower-case, timestamps ISO.
  * Throws EventValidationError naming every bad field.
  */
-export function normalizeEvent(input: unknown): WireEventData {
+export function normalizeEvent(input: unknown): WireEvent {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new EventValidationError([{ pointer: '', message: 'the event must be a JSON object' }]);
   }
-  const problems: ManifestProblem[] = [];
+  const problems: Problem[] = [];
   // Every event passes here (bench/dispatch): keys and a prototype-less record, no entry arrays.
   const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const source = input as Record<string, unknown>;
@@ -129,5 +126,5 @@ export function normalizeEvent(input: unknown): WireEventData {
     out[name] = read(value, problems, POINTERS.get(name)!);
   }
   if (problems.length > 0) throw new EventValidationError(problems);
-  return out as unknown as WireEventData;
+  return out as unknown as WireEvent;
 }

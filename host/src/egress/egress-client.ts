@@ -8,7 +8,7 @@ import { readLimitedBody } from './read-limited-body.js';
 
 /**
  * Where a request for a URL is actually sent. Production sends it where it says; the test harness
- * maps each faked origin to its loopback server and throws (an EgressError) for any other, so a
+ * maps each faked origin to its loopback server and throws (a HostEgressError) for any other, so a
  * test never resolves a real name.
  */
 export type EgressRouter = (url: URL) => URL;

@@ -3,9 +3,10 @@ import { JobHookError } from '../errors.js';
 
 /**
  * A request the host refused or could not complete. The `code` is stable and reaches the plugin as
- * the error's `code`; `url` is the resolved URL, when the request got that far.
+ * the error's `code`; `url` is the resolved URL, when the request got that far. Its class name keeps
+ * it apart from the SDK's in-isolate EgressError; its `name`, what the failure carries, is unchanged.
  */
-export class EgressError extends JobHookError {
+export class HostEgressError extends JobHookError {
   override readonly name: string = 'EgressError';
   constructor(
     code: string,
@@ -28,7 +29,7 @@ export class EgressError extends JobHookError {
  * server route, rewrite or re-method the request, or a Range request; EGRESS_REDIRECT_REFUSED: a
  * redirect target that carries a host credential.
  */
-export class EgressDeniedError extends EgressError {
+export class EgressDeniedError extends HostEgressError {
   override readonly name = 'EgressDeniedError';
   constructor(message: string, url?: string, code: 'EGRESS_DENIED' | 'EGRESS_PATH_REFUSED' | 'EGRESS_HEADER_REFUSED' | 'EGRESS_REDIRECT_REFUSED' = 'EGRESS_DENIED') {
     super(code, message, url);
@@ -36,7 +37,7 @@ export class EgressDeniedError extends EgressError {
 }
 
 /** EGRESS_TIMEOUT: the request's timeout, or its invocation's deadline, passed. */
-export class EgressTimeoutError extends EgressError {
+export class EgressTimeoutError extends HostEgressError {
   override readonly name = 'TimeoutError';
   constructor(message: string, url?: string) {
     super('EGRESS_TIMEOUT', message, url);
@@ -44,17 +45,17 @@ export class EgressTimeoutError extends EgressError {
 }
 
 /** EGRESS_REQUEST_TOO_LARGE, EGRESS_RESPONSE_TOO_LARGE, EGRESS_QUEUE_FULL, EGRESS_TOO_MANY_REDIRECTS. */
-export class EgressLimitError extends EgressError {
+export class EgressLimitError extends HostEgressError {
   override readonly name = 'EgressLimitError';
 }
 
 /** EGRESS_CONNECTION_FAILED: DNS, refused or reset connections, TLS failures. */
-export class EgressConnectionError extends EgressError {
+export class EgressConnectionError extends HostEgressError {
   override readonly name = 'EgressConnectionError';
 }
 
 /** EGRESS_ABORTED: the invocation ended (done, timeout, crash) or the plugin was unloaded mid-request. */
-export class EgressAbortedError extends EgressError {
+export class EgressAbortedError extends HostEgressError {
   override readonly name = 'EgressAbortedError';
 }
 
@@ -66,10 +67,10 @@ export class EgressRuleError extends JobHookError {
 // Causes meaning the server was never reached, as opposed to a connection that broke mid-exchange.
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Maps anything a request can throw to an EgressError; the reason of an aborted signal wins. */
-export function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): EgressError {
-  if (signal?.aborted && signal.reason instanceof EgressError) return signal.reason;
-  if (e instanceof EgressError) return e;
+/** Maps anything a request can throw to a HostEgressError; the reason of an aborted signal wins. */
+export function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): HostEgressError {
+  if (signal?.aborted && signal.reason instanceof HostEgressError) return signal.reason;
+  if (e instanceof HostEgressError) return e;
   const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
   if (e instanceof TypeError && cause) {
     // fetch fails with TypeError('fetch failed') and the socket error as its cause.
@@ -80,5 +81,5 @@ export function toEgressError(e: unknown, signal: AbortSignal | undefined, url: 
       : `the connection to ${where} failed: ${why}${cause.code && cause.message ? ` (${cause.message})` : ''}`;
     return new EgressConnectionError('EGRESS_CONNECTION_FAILED', message, url, { cause: e });
   }
-  return new EgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
+  return new HostEgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
 }

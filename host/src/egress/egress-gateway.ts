@@ -28,7 +28,7 @@ export interface EgressGateway {
   dispose(): Promise<void>;
 }
 
-/** The JSON answer to a plugin's HTTP request that failed (an `Envelope` with an `EgressError`). */
+/** The JSON answer to a plugin's HTTP request that failed (an `Envelope` with an `HostEgressError`). */
 export function egressFailureJson(code: string, message: string): string {
   return JSON.stringify({ ok: false, error: { name: 'EgressError', code, message } });
 }

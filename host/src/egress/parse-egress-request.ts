@@ -1,12 +1,12 @@
 import type { EgressBody, EgressRequestData } from '@jobhook/sdk/protocol';
-import { EgressError, EgressLimitError } from './egress-error.js';
+import { HostEgressError, EgressLimitError } from './egress-error.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 const MAX_URL_LENGTH = 16 * 1024;
 // Room for URL, headers and JSON framing on top of the body's encoded size.
 const ENVELOPE_ALLOWANCE = 64 * 1024;
 
-const bad = (message: string): EgressError => new EgressError('EGRESS_BAD_REQUEST', message);
+const bad = (message: string): HostEgressError => new HostEgressError('EGRESS_BAD_REQUEST', message);
 
 function isStringRecord(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');

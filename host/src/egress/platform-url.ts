@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { EgressError } from './egress-error.js';
+import { HostEgressError } from './egress-error.js';
 
 /**
  * The platform API base URL, normalised to end with '/', so relative inputs resolve under it the way
@@ -26,13 +26,13 @@ const HAS_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 /** Resolves a plugin's input: absolute as given, otherwise under the platform URL. Drops any fragment. */
 export function resolveRequestUrl(input: string, base: URL): URL {
   if (input.startsWith('/')) {
-    throw new EgressError('EGRESS_BAD_URL', `'${input}' starts with '/': write a path relative to the platform API URL (${base.href}), e.g. 'Certificates/42', or an absolute URL`);
+    throw new HostEgressError('EGRESS_BAD_URL', `'${input}' starts with '/': write a path relative to the platform API URL (${base.href}), e.g. 'Certificates/42', or an absolute URL`);
   }
   let url: URL;
   try {
     url = HAS_SCHEME.test(input) ? new URL(input) : new URL(input, base);
   } catch {
-    throw new EgressError('EGRESS_BAD_URL', `'${input}' is not a valid URL or path`);
+    throw new HostEgressError('EGRESS_BAD_URL', `'${input}' is not a valid URL or path`);
   }
   url.hash = '';
   return url;

@@ -1,4 +1,4 @@
-import { EgressDeniedError, EgressError } from './egress-error.js';
+import { EgressDeniedError, HostEgressError } from './egress-error.js';
 
 // Credentials are the host's alone (design §3.3); hop-by-hop and framing headers are the HTTP
 // client's. A plugin setting any of them is ignored, and the request log says which were dropped.
@@ -46,13 +46,13 @@ export function filterRequestHeaders(input: Record<string, string>, credentialHe
   const headers: Record<string, string> = {};
   const dropped: string[] = [];
   const names = Object.keys(input);
-  if (names.length > MAX_HEADERS) throw new EgressError('EGRESS_BAD_REQUEST', `the request has ${names.length} headers; at most ${MAX_HEADERS} are allowed`);
+  if (names.length > MAX_HEADERS) throw new HostEgressError('EGRESS_BAD_REQUEST', `the request has ${names.length} headers; at most ${MAX_HEADERS} are allowed`);
   for (const raw of names) {
     const name = raw.toLowerCase();
     const value = input[raw]!;
-    if (!TOKEN.test(name)) throw new EgressError('EGRESS_BAD_REQUEST', `header name '${name.slice(0, 64)}' is not a valid HTTP header name`);
-    if (typeof value !== 'string' || BAD_VALUE.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has a value with CR, LF or NUL, which HTTP does not allow`);
-    if (NOT_LATIN1.test(value)) throw new EgressError('EGRESS_BAD_REQUEST', `header '${name}' has characters beyond Latin-1, which HTTP header values cannot carry; encode the value (e.g. encodeURIComponent)`);
+    if (!TOKEN.test(name)) throw new HostEgressError('EGRESS_BAD_REQUEST', `header name '${name.slice(0, 64)}' is not a valid HTTP header name`);
+    if (typeof value !== 'string' || BAD_VALUE.test(value)) throw new HostEgressError('EGRESS_BAD_REQUEST', `header '${name}' has a value with CR, LF or NUL, which HTTP does not allow`);
+    if (NOT_LATIN1.test(value)) throw new HostEgressError('EGRESS_BAD_REQUEST', `header '${name}' has characters beyond Latin-1, which HTTP header values cannot carry; encode the value (e.g. encodeURIComponent)`);
     if (isRefused(name)) {
       throw new EgressDeniedError(
         `header '${name}' is refused: ${name === 'range' || name === 'if-range' ? 'partial responses are not forwarded (request the whole resource)' : 'it makes lenient servers route, rewrite or re-method the request after the host checked it'}`,

@@ -1,7 +1,7 @@
 import type { EgressBody } from '@jobhook/sdk/protocol';
 import type { HostLogger } from '../logging/logger.js';
 import type { InvocationScope } from './egress-gateway.js';
-import { EgressDeniedError, type EgressError } from './egress-error.js';
+import { EgressDeniedError, type HostEgressError } from './egress-error.js';
 import { loggableUrl } from './platform-url.js';
 
 // Reused: decoding without `stream` starts afresh each call. `fatal` tells text from bytes exactly,
@@ -95,7 +95,7 @@ export class RequestRecord {
     );
   }
 
-  failed(error: EgressError): void {
+  failed(error: HostEgressError): void {
     // The plugin gets ky's wording with its own URL; the log shows that URL's query values hidden.
     const message = this.url ? error.message.split(this.url.href).join(loggableUrl(this.url)) : error.message;
     this.logger.warn({ ...this.fields(), code: error.code, error: message }, error instanceof EgressDeniedError ? `${this.kind()} denied` : `${this.kind()} failed`);

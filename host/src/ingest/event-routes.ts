@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER, errorResponses, idParamsSchema, ref, V1_ERRORS } from '../api-schemas/common-schemas.js';
 import { eventListQuerySchema, jobCompletionSchema } from '../api-schemas/event-schemas.js';
-import type { Outcome } from '../api-schemas/outcome-schema.js';
+import type { Outcome } from '@jobhook/sdk/contract';
 import type { DocumentedBody } from '../api-schemas/register-openapi.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import { EventValidationError, JobHookError } from '../errors.js';
 import { normalizeEvent } from '../dispatch/normalize-event.js';
 import type { EventRecord, EventStatus, EventStore } from '../store/event-store.js';

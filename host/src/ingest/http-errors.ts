@@ -1,10 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { EventValidationError, JobHookError, type ManifestProblem } from '../errors.js';
+import { EventValidationError, JobHookError, type Problem } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 
 /** The body of every error answer: a stable code, a message for people, and field problems if any. */
 export interface ApiErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly problems?: readonly ManifestProblem[] };
+  readonly error: { readonly code: string; readonly message: string; readonly problems?: readonly Problem[] };
 }
 
 /** HTTP status for JobHook error codes the API can meet. */
@@ -41,7 +41,7 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
 };
 
 /** Sends an error answer. */
-export function sendError(reply: FastifyReply, status: number, code: string, message: string, problems?: readonly ManifestProblem[]): FastifyReply {
+export function sendError(reply: FastifyReply, status: number, code: string, message: string, problems?: readonly Problem[]): FastifyReply {
   const body: ApiErrorBody = { error: { code, message, ...(problems ? { problems } : {}) } };
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

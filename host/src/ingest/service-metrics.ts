@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { OUTCOMES, type Outcome } from '../api-schemas/outcome-schema.js';
+import { OUTCOMES, type Outcome } from '@jobhook/sdk/contract';
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { PluginChange, PluginRegistry } from '../registry/plugin-registry.js';
 import type { EventStore } from '../store/event-store.js';

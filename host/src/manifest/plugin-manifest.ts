@@ -32,8 +32,3 @@ export interface PluginManifest {
   readonly config?: Readonly<Record<string, unknown>>;
   readonly integrity?: string;
 }
-
-/** Lower-cases a GUID and strips the braces .NET may print, so routing is case-insensitive. */
-export function normalizeGuid(guid: string): string {
-  return guid.trim().replace(/^\{|\}$/g, '').toLowerCase();
-}

@@ -2,15 +2,14 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
-import { ManifestError, type ManifestProblem } from '../errors.js';
+import { isSafeMainPath, sriSha256, type ManifestSchema, type Problem } from '@jobhook/sdk/contract';
+import { ManifestError } from '../errors.js';
 import { verifyPackageSignature } from '../trust/verify-package-signature.js';
 import { HOST_API_VERSION } from '../version.js';
 import { jsonSyntaxProblem } from './json-syntax-problem.js';
-import type { ManifestSchema } from './manifest-schema.js';
 import { DEFAULT_PACKAGE_RULES, formatBytes, type PackageRules } from './package-rules.js';
 import { readPackageFile } from './read-package-file.js';
 import type { PluginManifest } from './plugin-manifest.js';
-import { repeatedJobTypes } from './repeated-job-types.js';
 
 /** A plugin package read from disk and checked: everything the loader needs, nothing read twice. */
 export interface PluginPackage {
@@ -26,18 +25,13 @@ export interface PluginPackage {
   readonly signedBy: string | null;
 }
 
-/** SRI form (`sha256-<base64>`) of some bytes. */
-export function sriSha256(bytes: Buffer): string {
-  return `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
-}
-
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
-async function readBundle(dir: string, main: string, problems: ManifestProblem[], rules: PackageRules, pluginId: string | undefined): Promise<Buffer | null> {
-  if (path.isAbsolute(main) || /^[A-Za-z]:/.test(main) || main.split(/[\\/]/).includes('..')) {
+async function readBundle(dir: string, main: string, problems: Problem[], rules: PackageRules, pluginId: string | undefined): Promise<Buffer | null> {
+  if (!isSafeMainPath(main)) {
     problems.push({ pointer: '/main', message: `'${main}' must be a relative path inside the package (no '..', not absolute)` });
     return null;
   }
@@ -114,17 +108,14 @@ export async function readPluginPackage(folder: string, schema: ManifestSchema, 
     // No cause: V8's message quotes the file, and the file may not be a manifest at all.
     throw new ManifestError('MANIFEST_NOT_JSON', folder, [{ pointer: '', message: jsonSyntaxProblem(text, e) }]);
   }
-  const problems = schema.problems(raw);
-  if (problems.length === 0) problems.push(...repeatedJobTypes(raw as PluginManifest));
+  // The checks every side applies (schema, distinct job types, engine a semver range), then this host's own.
+  const problems = schema.check(raw);
   const candidate = (raw ?? {}) as Partial<PluginManifest>;
   const pluginId = typeof candidate.id === 'string' ? candidate.id : undefined;
 
-  if (typeof candidate.engine === 'string') {
-    if (semver.validRange(candidate.engine) === null) {
-      problems.push({ pointer: '/engine', message: `'${candidate.engine.slice(0, 64)}' is not a semver range (e.g. '^0.1.0')` });
-    } else if (!semver.satisfies(HOST_API_VERSION, candidate.engine, { includePrerelease: true })) {
-      problems.push({ pointer: '/engine', message: `the plugin needs host API '${candidate.engine}' but this host provides ${HOST_API_VERSION}` });
-    }
+  const engine = candidate.engine;
+  if (typeof engine === 'string' && semver.validRange(engine) !== null && !semver.satisfies(HOST_API_VERSION, engine, { includePrerelease: true })) {
+    problems.push({ pointer: '/engine', message: `the plugin needs host API '${engine}' but this host provides ${HOST_API_VERSION}` });
   }
   const bundle = typeof candidate.main === 'string' ? await readBundle(dir, candidate.main, problems, rules, pluginId) : null;
   const bundleIntegrity = bundle ? sriSha256(bundle) : '';

@@ -1,4 +1,4 @@
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 
 /** The job kinds a store type has a job-type GUID for, and the field of its definition that holds it. */
 export const STORE_JOB_KINDS = {

@@ -1,5 +1,5 @@
 import { JobHookError } from '../errors.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import { NIL_GUID, PLATFORM_GUID, STORE_JOB_KINDS, pickField, type JobTypeEntry } from './job-type-names.js';
 import type { PlatformAnswer, PlatformApi } from './platform-api.js';
 

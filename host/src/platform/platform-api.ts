@@ -1,6 +1,6 @@
 import type { CredentialProvider, Authorization } from '../egress/credentials/credential-provider.js';
 import type { EgressRouter } from '../egress/egress-client.js';
-import { EgressError } from '../egress/egress-error.js';
+import { HostEgressError } from '../egress/egress-error.js';
 import { PLATFORM_MARKER } from '../egress/platform-credentials.js';
 import { JobHookError } from '../errors.js';
 
@@ -70,7 +70,7 @@ export class PlatformApi {
       return await this.credentials.authorize(signal);
     } catch (e) {
       if (signal.aborted && (signal.reason as Error | undefined)?.name !== 'TimeoutError') throw aborted(this.base, e);
-      if (e instanceof EgressError) throw new PlatformApiError('PLATFORM_TOKEN_FAILED', e.message, undefined, { cause: e });
+      if (e instanceof HostEgressError) throw new PlatformApiError('PLATFORM_TOKEN_FAILED', e.message, undefined, { cause: e });
       throw e;
     }
   }

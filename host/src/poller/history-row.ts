@@ -1,5 +1,5 @@
 import { JobHistoryStatus, parseJobHistoryStatus, parseJobResult, parsePlatformTimestamp, type PlatformZone } from '@jobhook/sdk/platform';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import { PLATFORM_GUID } from '../platform/job-type-names.js';
 import { PollerError } from './poller-error.js';
 

@@ -1,6 +1,7 @@
 import type { PluginOverrides } from '../config.js';
 import { JobHookError, PluginLoadError } from '../errors.js';
-import { normalizeGuid, type PluginManifest } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
+import type { PluginManifest } from '../manifest/plugin-manifest.js';
 import { parseJobTypeEntry } from '../platform/job-type-names.js';
 import type { JobTypeResolver, ResolvedJobType } from '../platform/job-type-resolver.js';
 

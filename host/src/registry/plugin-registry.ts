@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeError, JobHookError } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import type { PackageRules } from '../manifest/package-rules.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
 import type { SandboxDeath } from '../sandbox/plugin-sandbox.js';
 import { ConcurrencyGate } from './concurrency-gate.js';

@@ -1,7 +1,8 @@
+import type { PluginState } from '@jobhook/sdk/contract';
 import type { PluginLimits } from '../manifest/plugin-manifest.js';
 
-/** Lifecycle of a plugin version (design §5). */
-export type PluginState = 'loading' | 'active' | 'draining' | 'failed' | 'disposed';
+/** Lifecycle of a plugin version. */
+export type { PluginState };
 
 /** A recorded failure, shown to admins as is. */
 export interface PluginErrorRecord {

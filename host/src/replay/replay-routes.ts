@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BEARER, errorResponses, idParamsSchema, ref, V1_ERRORS } from '../api-schemas/common-schemas.js';
-import { REPLAYABLE_OUTCOMES, type Outcome } from '../api-schemas/outcome-schema.js';
+import { REPLAYABLE_OUTCOMES, type Outcome } from '@jobhook/sdk/contract';
 import { pluginReplayQuerySchema } from '../api-schemas/replay-schemas.js';
 import type { RouteSource } from '../dispatch/dispatcher.js';
 import { JobHookError } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import type {
   AppendResult,
   ClaimFilter,

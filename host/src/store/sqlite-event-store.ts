@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
-import { normalizeGuid } from '../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import type { InvocationLogs } from '../registry/invocation-log-capture.js';
 import type {
   AppendResult,

@@ -1,6 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobHookError, ManifestProblem } from '../errors.js';
+import { isSafeMainPath, type Problem } from '@jobhook/sdk/contract';
+import type { JobHookError } from '../errors.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import { DEFAULT_PACKAGE_RULES, type PackageRules } from '../manifest/package-rules.js';
 import { readPackageFile } from '../manifest/read-package-file.js';
@@ -16,7 +17,7 @@ export type PackageProbe =
   | { readonly kind: 'invalid'; readonly error: Error }
   | { readonly kind: 'ready'; readonly pkg: PluginPackage };
 
-const hasProblemAt = (e: unknown, pointer: string): boolean => ((e as { problems?: ManifestProblem[] }).problems ?? []).some((p) => p.pointer === pointer);
+const hasProblemAt = (e: unknown, pointer: string): boolean => ((e as { problems?: Problem[] }).problems ?? []).some((p) => p.pointer === pointer);
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -52,7 +53,7 @@ async function incompleteReason(folder: string, e: unknown, rules: PackageRules)
     const read = await readPackageFile(path.join(folder, 'plugin.json'), rules.maxManifestBytes);
     if (!read.ok) return null;
     const main = (JSON.parse(read.bytes.toString('utf8')) as { main?: unknown }).main;
-    if (typeof main === 'string' && !path.isAbsolute(main) && !main.split(/[\\/]/).includes('..') && !(await exists(path.join(folder, main)))) {
+    if (typeof main === 'string' && isSafeMainPath(main) && !(await exists(path.join(folder, main)))) {
       return `its bundle '${main}' is not there yet`;
     }
   } catch {

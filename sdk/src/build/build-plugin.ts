@@ -23,7 +23,7 @@ async function readMain(pluginDir: string): Promise<string> {
     throw new PluginBuildError('BUILD_NO_MANIFEST', pluginDir, `plugin.json could not be read: ${(e as Error).message}`, [], { cause: e });
   }
   const main = (manifest as { main?: unknown }).main;
-  if (typeof main !== 'string' || !isSafeMainPath(main)) {
+  if (typeof main !== 'string' || main.length === 0 || !isSafeMainPath(main)) {
     throw new PluginBuildError('BUILD_BAD_MAIN', pluginDir, `plugin.json "main" must be a relative path inside the package, e.g. "dist/plugin.js"`);
   }
   return main;

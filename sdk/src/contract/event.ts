@@ -66,7 +66,7 @@ export const WIRE_EVENT_FIELDS = [
 const operationNumbers = enumNumbers(CertStoreOperationType);
 
 /** An event as posted: Keyfactor's OrchestratorJobCompleteHandlerContext without Client. */
-export const jobCompletionSchema: JsonSchema = {
+export const jobCompletionSchema = {
   $id: 'JobCompletion',
   type: 'object',
   description: "Keyfactor's OrchestratorJobCompleteHandlerContext without Client. Field names camelCase or PascalCase; enums as number or member name.",
@@ -92,12 +92,12 @@ export const jobCompletionSchema: JsonSchema = {
     source: { type: 'string', enum: [...EVENT_SOURCES], description: "'poll' when the host read the event from the platform's job history; absent means 'push'" },
     jobHistoryId: { type: ['integer', 'null'], minimum: 0, description: 'The job-history row a polled event was read from' },
   },
-};
+} as const satisfies JsonSchema;
 
 const described = (e: Readonly<Record<string, string | number>>): string => enumNames(e).map((k) => `${e[k]} ${k}`).join(', ');
 
 /** An event as stored and sent: normalised (camelCase, enums as numbers, GUIDs lower-case). */
-export const wireEventSchema: JsonSchema = {
+export const wireEventSchema = {
   $id: 'WireEvent',
   type: 'object',
   description: 'The normalised event (camelCase, enums as numbers, GUIDs lower-case)',
@@ -117,4 +117,4 @@ export const wireEventSchema: JsonSchema = {
     source: { type: 'string', enum: [...EVENT_SOURCES], description: 'How the event reached the host; absent means push' },
     jobHistoryId: { type: ['integer', 'null'], description: 'The job-history row a polled event was read from (absent for pushed events)' },
   },
-};
+} as const satisfies JsonSchema;

@@ -14,4 +14,4 @@ export function normalizeGuid(guid: string): string {
 }
 
 /** A job-type, job or agent GUID as the host stores it (lower-case, no braces). */
-export const guidSchema: JsonSchema = { type: 'string', format: 'uuid', examples: ['a809ce1f-1eea-4738-a38e-15708c89c981'] };
+export const guidSchema = { type: 'string', format: 'uuid', examples: ['a809ce1f-1eea-4738-a38e-15708c89c981'] } as const satisfies JsonSchema;

@@ -1,5 +1,5 @@
 import type { OAuthClientCredentialsAuth } from '../../config.js';
-import { EgressError } from '../egress-error.js';
+import { HostEgressError } from '../egress-error.js';
 import { secretList, type Authorization, type CredentialProvider } from './credential-provider.js';
 
 /** How the provider reaches the token endpoint (global fetch, or a test's router in front of it). */
@@ -25,7 +25,7 @@ const MAX_EARLY_RENEW_MS = 30_000;
 const DEFAULT_LIFETIME_S = 300;
 
 /** The token endpoint failed: `EGRESS_AUTH_FAILED`, with what it said (never the client secret). */
-export class TokenEndpointError extends EgressError {
+export class TokenEndpointError extends HostEgressError {
   override readonly name = 'TokenEndpointError';
 }
 

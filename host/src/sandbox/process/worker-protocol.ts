@@ -1,6 +1,7 @@
 // The messages between the host and a sandbox worker process (over Node's IPC channel, JSON). Every
 // request carries an `id` the worker answers with one `reply`; the worker also sends unsolicited
 // messages: plugin log lines, HTTP requests for the host to perform, isolate deaths, heartbeats.
+import { SANDBOX_OUTCOMES } from '@jobhook/sdk/contract';
 import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
 import type { PluginLogRecord, SandboxDeath, SandboxInvokeRequest, SandboxInvokeResult, SandboxLoadSpec, SandboxStats } from '../plugin-sandbox.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
@@ -105,7 +106,7 @@ export function isWorkerMessage(m: unknown): m is WorkerMessage {
   }
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'error', 'timeout', 'crashed']);
+const OUTCOMES: ReadonlySet<string> = new Set(SANDBOX_OUTCOMES);
 
 /** Checks an invoke answer before it becomes an outcome. */
 export function isInvokeResult(v: unknown): v is SandboxInvokeResult {

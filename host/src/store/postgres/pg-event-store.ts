@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { HandlerOutcome, Outcome } from '../../dispatch/handler-outcome.js';
 import type { WireEventData } from '../../dispatch/wire-event.js';
-import { normalizeGuid } from '../../manifest/plugin-manifest.js';
+import { normalizeGuid } from '@jobhook/sdk/contract';
 import type { InvocationLogs } from '../../registry/invocation-log-capture.js';
 import type {
   AppendResult,
