@@ -1,4 +1,4 @@
-import type { PluginState } from '@jobhook/sdk/contract';
+import type { ErrorInfo, PluginState } from '@jobhook/sdk/contract';
 import type { PluginLimits } from '../manifest/plugin-manifest.js';
 
 /** Lifecycle of a plugin version. */
@@ -30,7 +30,7 @@ export interface PluginStatus {
     /** The manifest's symbolic job types and the GUIDs (and names) they resolved to. */
     readonly resolved?: ReadonlyArray<{ readonly entry: string; readonly jobTypeId: string; readonly jobType: string }>;
     /** Why the handler is refused (e.g. JOB_TYPE_UNRESOLVED): it routes nothing while the plugin's other handlers serve. */
-    readonly error?: { readonly code: string; readonly message: string };
+    readonly error?: ErrorInfo;
   }>;
   readonly limits: PluginLimits | null;
   readonly lastError: PluginErrorRecord | null;
