@@ -1,5 +1,7 @@
 import type { EgressLimits, PlatformAuth, PluginOverrides } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
+import type { Disposable } from '../lifecycle/disposable.js';
+import { DisposableStore } from '../lifecycle/disposable-store.js';
 import type { PluginManifest } from '../manifest/plugin-manifest.js';
 import { rulesInForce } from './admin-permissions.js';
 import type { CredentialProvider } from './credentials/credential-provider.js';
@@ -36,8 +38,8 @@ export class PlatformEgressGateway implements EgressGateway {
   /** The host's platform credentials (an OAuth token is shared by every plugin). */
   readonly platformCredentials: CredentialProvider;
   private readonly client: EgressClient;
-  private readonly channels = new Set<PlatformPluginEgress>();
-  private disposed = false;
+  /** The channels handed out and not yet disposed; disposing the gateway disposes them. */
+  private readonly channels = new DisposableStore('the egress gateway');
 
   constructor(private readonly options: PlatformEgressOptions) {
     this.platform = parsePlatformUrl(options.platform.url);
@@ -54,11 +56,13 @@ export class PlatformEgressGateway implements EgressGateway {
    * cannot be used, ConfigError when the plugin's credentials cannot be read.
    */
   forPlugin(manifest: PluginManifest, logger: HostLogger): PluginEgress {
-    if (this.disposed) throw new Error('the egress gateway is disposed');
+    if (this.channels.isDisposed) throw new Error('the egress gateway is disposed');
     const overrides = this.options.plugins?.[manifest.id];
     const rules = rulesInForce(manifest.id, manifest.permissions?.http ?? [], overrides?.permissions);
     const policy = new ManifestEgressPolicy(manifest.id, rules, this.platform);
     const credentials = new OriginCredentials(this.platform.origin, this.platformCredentials, pluginCredentialProviders(manifest.id, overrides?.credentials, this.options.env));
+    // A channel its plugin version disposed is forgotten, so a long-lived host does not keep every one.
+    let owned: Disposable | undefined;
     const channel = new PlatformPluginEgress({
       platform: this.platform,
       policy,
@@ -66,16 +70,13 @@ export class PlatformEgressGateway implements EgressGateway {
       client: this.client,
       limits: this.options.limits,
       logger,
-      onDisposed: () => this.channels.delete(channel),
+      onDisposed: () => void owned?.dispose(),
     });
-    this.channels.add(channel);
+    owned = this.channels.add(channel);
     return channel;
   }
 
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const channel of [...this.channels]) channel.dispose();
-    this.channels.clear();
+  dispose(): Promise<void> {
+    return this.channels.dispose();
   }
 }

@@ -2,8 +2,9 @@ import { STATUS_CODES } from 'node:http';
 import type { EgressResponseData } from '@jobhook/sdk/protocol';
 import type { EgressLimits } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
+import { Limiter } from '../lifecycle/limiter.js';
 import { ABORT_ACKNOWLEDGED, abortKeyOf } from './egress-abort.js';
-import { EgressAbortedError, EgressTimeoutError, toEgressError } from './egress-error.js';
+import { EgressAbortedError, EgressLimitError, EgressTimeoutError, toEgressError } from './egress-error.js';
 import type { EgressClient, RequestSecrets } from './egress-client.js';
 import { secretList } from './credentials/credential-provider.js';
 import type { InvocationScope, PluginEgress } from './egress-gateway.js';
@@ -14,7 +15,6 @@ import { resolveRequestUrl } from './platform-url.js';
 import { redactBody, redactHeaders, SecretSet } from './redact-secrets.js';
 import { filterRequestHeaders } from './request-headers.js';
 import { encodeResponseBody, RequestRecord } from './request-record.js';
-import { RequestSlots } from './request-slots.js';
 
 /** What a plugin's egress channel shares with the gateway. */
 export interface PluginEgressDeps {
@@ -41,7 +41,8 @@ const DEADLINE_BACKSTOP_MS = 250;
  * belongs to an invocation and is aborted when that invocation ends.
  */
 export class PlatformPluginEgress implements PluginEgress {
-  private readonly slots: RequestSlots;
+  /** At most maxConcurrentPerPlugin requests at once; maxQueuedPerPlugin more wait in order. */
+  private readonly slots: Limiter;
   private readonly inFlight = new Map<string, Set<AbortController>>();
   /** Requests fetch may cancel, by invocation id and abort key. */
   private readonly cancellable = new Map<string, AbortController>();
@@ -49,7 +50,7 @@ export class PlatformPluginEgress implements PluginEgress {
   private secretSet: { readonly key: string; readonly set: SecretSet } | undefined;
 
   constructor(private readonly deps: PluginEgressDeps) {
-    this.slots = new RequestSlots(deps.limits.maxConcurrentPerPlugin, deps.limits.maxQueuedPerPlugin);
+    this.slots = new Limiter(deps.limits.maxConcurrentPerPlugin, deps.limits.maxQueuedPerPlugin);
   }
 
   async request(requestJson: string, scope: InvocationScope): Promise<string> {
@@ -150,7 +151,16 @@ export class PlatformPluginEgress implements PluginEgress {
     }, ms);
     let release: (() => void) | undefined;
     try {
+      // A waiter leaves the queue when its signal aborts (timeout, invocation end).
       release = await this.slots.acquire(controller.signal);
+      if (release === undefined) {
+        // Refused only when every slot is held and the queue is at its depth, so these are the counts.
+        const { maxConcurrentPerPlugin, maxQueuedPerPlugin } = this.deps.limits;
+        throw new EgressLimitError(
+          'EGRESS_QUEUE_FULL',
+          `the plugin already has ${maxConcurrentPerPlugin} requests in flight and ${maxQueuedPerPlugin} waiting (egress.maxConcurrentPerPlugin / maxQueuedPerPlugin)`,
+        );
+      }
       return await work();
     } finally {
       clearTimeout(timer);

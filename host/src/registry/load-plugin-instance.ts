@@ -2,6 +2,7 @@ import type { HostConfig } from '../config.js';
 import { mergeDeep } from '../config.js';
 import { egressFailureJson, type EgressGateway } from '../egress/egress-gateway.js';
 import { PluginLoadError } from '../errors.js';
+import { DisposableStore } from '../lifecycle/disposable-store.js';
 import type { HostLogger } from '../logging/logger.js';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import type { PluginLimits } from '../manifest/plugin-manifest.js';
@@ -72,7 +73,10 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     if (info.error) log.error({ handler, code: info.error.code, error: info.error.message }, `handler ${handler} of plugin ${id} refused: ${info.error.code}`);
   }
   const book = new InvocationBook();
+  // Owns what the version is built from until the version itself takes them over.
+  const owned = new DisposableStore(`plugin '${id}' ${version}`);
   const egress = deps.egress.forPlugin(manifest, log);
+  owned.add(egress);
   const services: SandboxHostServices = {
     log: (record) => {
       book.logs.add(record);
@@ -94,9 +98,9 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     },
   };
   const sandbox = deps.sandboxFactory.create(services);
+  owned.add(sandbox);
   const fail = async (code: string, message: string, cause?: unknown): Promise<never> => {
-    await sandbox.dispose();
-    egress.dispose();
+    await owned.dispose();
     throw new PluginLoadError(code, `Loading plugin '${id}' ${version} failed: ${message}`, id, { cause });
   };
 
@@ -140,5 +144,5 @@ export async function loadPluginInstance(pkg: PluginPackage, deps: PluginLoaderD
     if (!manifest.handlers.some((h) => h.name === name)) problems.push(`handler '${name}' is decorated in code but missing from plugin.json "handlers"`);
   }
   if (problems.length > 0) return fail('PLUGIN_HANDLERS_MISMATCH', problems.join('; '));
-  return new PluginInstance(pkg, limits, handlers, sandbox, egress, book, deps.config.limits.queueDepth, inForce);
+  return new PluginInstance(pkg, limits, handlers, sandbox, egress, owned, book, deps.config.limits.queueDepth, inForce);
 }

@@ -1,9 +1,11 @@
 import type { ErrorInfo } from '@jobhook/sdk/protocol';
 import type { InvocationScope, PluginEgress } from '../egress/egress-gateway.js';
+import type { Disposable } from '../lifecycle/disposable.js';
+import { InFlight } from '../lifecycle/in-flight.js';
+import { Limiter } from '../lifecycle/limiter.js';
 import type { PluginLimits } from '../manifest/plugin-manifest.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginSandbox, SandboxDeath, SandboxInvokeResult, SandboxStats } from '../sandbox/plugin-sandbox.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
 import { InvocationLogCapture, type InvocationLogs } from './invocation-log-capture.js';
 import type { HandlerJobTypes } from './job-types-in-force.js';
 import type { PluginState } from './plugin-state.js';
@@ -34,9 +36,8 @@ export class InvocationBook {
 export class PluginInstance {
   private stateValue: PluginState = 'active';
   readonly loadedAt = new Date();
-  private readonly gate: ConcurrencyGate;
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly gate: Limiter;
+  private readonly running = new InFlight();
 
   constructor(
     readonly pkg: PluginPackage,
@@ -45,12 +46,14 @@ export class PluginInstance {
     readonly handlers: ReadonlyMap<string, readonly string[]>,
     private readonly sandbox: PluginSandbox,
     private readonly egress: PluginEgress,
+    /** Releases the sandbox, then the egress channel (the loader built them in the other order). */
+    private readonly owned: Disposable,
     readonly book: InvocationBook,
     queueDepth: number,
     /** Handler name → where its job types came from and what symbolic names resolved to. */
     readonly jobTypeInfo: ReadonlyMap<string, HandlerJobTypes> = new Map(),
   ) {
-    this.gate = new ConcurrencyGate(limits.concurrency, queueDepth);
+    this.gate = new Limiter(limits.concurrency, queueDepth);
   }
 
   get id(): string {
@@ -68,9 +71,10 @@ export class PluginInstance {
     if (this.stateValue === 'disposed' || this.stateValue === 'failed') {
       return { outcome: 'crashed', error: { name: 'PluginError', code: 'PLUGIN_UNAVAILABLE', message: `plugin version ${this.version} is ${this.stateValue}` } };
     }
-    this.inFlight++;
+    const leave = this.running.enter();
     try {
-      if (!(await this.gate.acquire())) {
+      const release = await this.gate.acquire();
+      if (release === undefined) {
         return {
           outcome: 'rejected',
           error: { name: 'PluginError', code: 'PLUGIN_AT_CAPACITY', message: `plugin '${this.id}' is at its concurrency limit (${this.limits.concurrency}) and its queue is full` },
@@ -87,11 +91,10 @@ export class PluginInstance {
         this.book.logs.end(invocationId);
         this.book.close(invocationId);
         this.egress.endInvocation(invocationId);
-        this.gate.release();
+        release();
       }
     } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      leave();
     }
   }
 
@@ -106,16 +109,8 @@ export class PluginInstance {
   /** Marks the version as no longer routed and waits (bounded by its deadline) for in-flight work. */
   async drain(): Promise<void> {
     if (this.stateValue === 'active') this.stateValue = 'draining';
-    if (this.inFlight === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    let wake!: () => void;
-    await Promise.race([
-      new Promise<void>((r) => this.idleWaiters.push((wake = r))),
-      new Promise<void>((r) => (timer = setTimeout(r, this.limits.timeoutMs + 1000))),
-    ]);
-    clearTimeout(timer);
-    // When the bound won, the waiter is not left behind for an invocation that may never end.
-    this.idleWaiters = this.idleWaiters.filter((w) => w !== wake);
+    // An invocation ends by its deadline; the margin lets its sandbox answer the timeout first.
+    await this.running.idle(this.limits.timeoutMs + 1000);
   }
 
   /** Marks the version failed (its sandbox died); it is no longer invoked. */
@@ -127,7 +122,6 @@ export class PluginInstance {
   async dispose(): Promise<void> {
     if (this.stateValue === 'disposed') return;
     this.stateValue = 'disposed';
-    await this.sandbox.dispose();
-    this.egress.dispose();
+    await this.owned.dispose();
   }
 }

@@ -1,40 +1,26 @@
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { describeError, JobHookError } from '../errors.js';
+import { JobHookError } from '../errors.js';
+import { InFlight } from '../lifecycle/in-flight.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import type { PackageRules } from '../manifest/package-rules.js';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import { readPluginPackage, type PluginPackage } from '../manifest/read-plugin-package.js';
 import type { SandboxDeath } from '../sandbox/plugin-sandbox.js';
-import { ConcurrencyGate } from './concurrency-gate.js';
 import { FolderQueue } from './folder-queue.js';
-import { loadPluginInstance, type LoadOptions, type PluginLoaderDeps } from './load-plugin-instance.js';
+import { FolderRecords } from './folder-records.js';
+import { LoadGate } from './load-gate.js';
+import type { PluginLoaderDeps } from './load-plugin-instance.js';
 import type { PluginChange } from './plugin-change.js';
+import { DEFAULT_FAULT_POLICY, type FaultPolicy } from './plugin-faults.js';
+import { readPluginFolders, warnIfUnsigned } from './plugin-folder-entry.js';
 import type { PluginInstance } from './plugin-instance.js';
 import type { PluginErrorRecord, PluginStatus } from './plugin-state.js';
-import { isIgnoredEntry, linkedFolderError } from './plugin-folder-entry.js';
-import { listStatus, type FolderRecord, type Slot } from './registry-records.js';
+import { PluginSlots } from './plugin-slots.js';
+import { activateSlot, errorRecord, keepUnchanged, listStatus, refusal, type FolderRecord, type Slot } from './registry-records.js';
 import { buildRoutingTable, type Route, type RoutingTable } from './routing-table.js';
 
 export type { PluginChange } from './plugin-change.js';
-
-/** Restart and quarantine policy for versions whose sandbox dies (design §4). */
-export interface FaultPolicy {
-  readonly maxFaults: number;
-  readonly windowMs: number;
-  readonly baseBackoffMs: number;
-}
-
-function errorRecord(e: unknown, version?: string): PluginErrorRecord {
-  const { code, message } = describeError(e);
-  return { code, message, at: new Date().toISOString(), ...(version ? { version } : {}) };
-}
-
-// Loads in flight at once. Sandbox processes overlap the IPC and compile steps of many loads (a
-// 50-plugin start took ~30% less with 64 in flight than with 2, bench/hot-reload); in-process
-// isolates are indifferent. The bound keeps a start with hundreds of plugins from spiking memory.
-const LOAD_CONCURRENCY = 64;
+export type { FaultPolicy } from './plugin-faults.js';
 
 /**
  * The loaded plugins (design §2 `registry/`): per id, the active version; the routing table; and the
@@ -42,21 +28,25 @@ const LOAD_CONCURRENCY = 64;
  * is owned by exactly one folder (so per folder is per id).
  */
 export class PluginRegistry {
-  private readonly slots = new Map<string, Slot>();
-  private readonly folders = new Map<string, FolderRecord>();
+  private readonly folders = new FolderRecords();
+  private readonly slots: PluginSlots;
   private routing: RoutingTable = new Map();
   private readonly queue = new FolderQueue();
-  private readonly loads = new ConcurrencyGate(LOAD_CONCURRENCY, Number.POSITIVE_INFINITY);
-  private readonly retiring = new Set<Promise<void>>();
+  private readonly loads: LoadGate;
+  /** Replaced and unloaded versions still draining; `close` waits for them. */
+  private readonly retiring = new InFlight();
   /** Ids an admin disabled: loaded as usual, never routed, until `enable`. Outlives a remove/re-add. */
   private readonly disabled = new Set<string>();
   private closed = false;
 
   constructor(
     private readonly deps: PluginLoaderDeps & { readonly schema: ManifestSchema; readonly packageRules?: PackageRules },
-    private readonly faultPolicy: FaultPolicy = { maxFaults: 3, windowMs: 5 * 60_000, baseBackoffMs: 100 },
+    faultPolicy: FaultPolicy = DEFAULT_FAULT_POLICY,
     private readonly onChange: (change: PluginChange) => void = () => {},
-  ) {}
+  ) {
+    this.slots = new PluginSlots(this.folders, faultPolicy);
+    this.loads = new LoadGate(deps);
+  }
 
   /**
    * Routes for a job-type GUID (any case): a snapshot that later swaps do not change. Invoke the
@@ -69,22 +59,10 @@ export class PluginRegistry {
 
   /** Loads every plugin folder under `pluginsDir` (failures are recorded, not thrown). */
   async loadAll(pluginsDir: string): Promise<PluginChange[]> {
-    let entries: Dirent[];
-    try {
-      entries = (await readdir(pluginsDir, { withFileTypes: true })).filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !isIgnoredEntry(d.name));
-    } catch (e) {
-      throw new JobHookError('PLUGINS_DIR_UNREADABLE', `the plugins folder '${pluginsDir}' cannot be read: ${(e as Error).message}`, undefined, { cause: e });
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const folders = entries.map((d) => path.resolve(pluginsDir, d.name));
-    const read = await Promise.all(
-      entries.map((d, i) =>
-        d.isSymbolicLink() ? linkedFolderError(folders[i]!) : readPluginPackage(folders[i]!, this.deps.schema, this.deps.packageRules).catch((e: unknown) => e as Error),
-      ),
-    );
+    const read = await readPluginFolders(pluginsDir, this.deps.schema, this.deps.packageRules);
     // Requests start in call order and claim their id before their first await, so of two folders
     // with the same id the first in name order wins, every time; the loads then run in parallel.
-    return Promise.all(folders.map((f, i) => this.sync(f, read[i])));
+    return Promise.all(read.map(({ folder, pkg }) => this.sync(folder, pkg)));
   }
 
   /**
@@ -109,7 +87,7 @@ export class PluginRegistry {
 
   /** Every folder the registry has a record of. */
   knownFolders(): string[] {
-    return [...this.folders.keys()];
+    return [...this.folders.all.keys()];
   }
 
   private async request(folder: string, what: string, enqueue: (folder: string) => Promise<PluginChange>): Promise<PluginChange> {
@@ -120,9 +98,9 @@ export class PluginRegistry {
   }
 
   // Used by fault restarts and `enable`: ordered with the folder's other work, never merged.
-  private serialise<T>(folder: string, work: (folder: string) => Promise<T>): Promise<T> {
+  private serialise<T extends PluginChange | undefined>(folder: string, work: (folder: string) => Promise<T>): Promise<T> {
     return this.queue.run(folder, () => work(folder)).then((change) => {
-      if (change && typeof change === 'object' && 'kind' in change) this.emit(change as unknown as PluginChange);
+      if (change) this.emit(change);
       return change;
     });
   }
@@ -137,60 +115,36 @@ export class PluginRegistry {
 
   private async syncNow(folder: string, given?: PluginPackage | Error, force = false): Promise<PluginChange> {
     if (this.closed) throw new JobHookError('REGISTRY_CLOSED', 'the plugin registry is closed');
-    const record: FolderRecord = this.folders.get(folder) ?? { id: null, error: null, hash: null, duplicateOf: null };
-    this.folders.set(folder, record);
+    const record = this.folders.ensure(folder);
     let pkg: PluginPackage;
     try {
       if (given instanceof Error) throw given;
       pkg = given ?? (await readPluginPackage(folder, this.deps.schema, this.deps.packageRules));
       record.hash = pkg.contentHash;
-      if (pkg.signedBy === null && this.deps.packageRules?.trust?.unsigned === 'warn') {
-        this.deps.logger.warn(
-          { pluginId: pkg.manifest.id, folder, code: 'PACKAGE_UNSIGNED' },
-          `plugin '${pkg.manifest.id}' is not signed (trust.unsigned: warn); sign it with 'jobhook-sdk sign', or set trust.unsigned to 'allow' or 'refuse'`,
-        );
-      }
+      warnIfUnsigned(pkg, folder, this.deps.packageRules, this.deps.logger);
     } catch (e) {
       record.hash = null;
       return this.refuse(folder, record, (e as JobHookError).pluginId ?? record.id, e);
     }
     const { id, version } = pkg.manifest;
-    const owner = this.slots.get(id);
-    if (owner && owner.folder !== folder) {
-      record.duplicateOf = id;
-      const error = new JobHookError(
-        'PLUGIN_DUPLICATE_ID',
-        `plugin id '${id}' in folder '${folder}' is already provided by folder '${owner.folder}'; each plugin id may be deployed once — remove one of the two folders`,
-        id,
-      );
-      return this.refuse(folder, record, id, error, version);
-    }
-    record.duplicateOf = null;
-    // Claim the id before any await, so no other folder can take it meanwhile.
-    const formerId = record.id !== id ? record.id : null;
-    record.id = id;
-    const slot: Slot = owner ?? { id, folder, active: null, loading: null, orphaned: false, lastError: null, failedVersion: null, faults: [], quarantined: false, restart: null };
-    this.slots.set(id, slot);
+    // Claimed before any await, so no other folder can take the id meanwhile.
+    const claim = this.slots.claim(folder, record, id);
+    if ('refused' in claim) return this.refuse(folder, record, id, claim.refused, version);
+    const { slot, formerId } = claim;
     if (formerId !== null) this.release(folder, formerId);
     if (!force && slot.active && slot.active.pkg.contentHash === pkg.contentHash) {
       // The same files again (a touch, or a failed edit reverted): nothing to load, nothing failed.
-      slot.orphaned = false;
-      record.error = null;
-      if (!slot.quarantined) {
-        slot.lastError = null;
-        slot.failedVersion = null;
-      }
+      keepUnchanged(slot, record);
       return { kind: 'unchanged', id, version, folder };
     }
-    slot.quarantined = false;
-    slot.faults = [];
+    slot.faults.reset();
     if (!slot.active) slot.loading = version;
     let instance: PluginInstance;
     try {
-      instance = await this.load(pkg);
+      instance = await this.loads.load(pkg);
     } catch (e) {
       // The serving version's own folder is gone: with its successor broken, nothing may serve.
-      if (slot.orphaned) this.unload(folder, id);
+      if (slot.orphaned && this.slots.drop(folder, id)) this.unloaded(slot);
       return this.refuse(folder, record, id, e, version);
     } finally {
       slot.loading = null;
@@ -209,49 +163,21 @@ export class PluginRegistry {
     return { kind: 'added', id, version, folder };
   }
 
-  private async load(pkg: PluginPackage, options: LoadOptions = {}): Promise<PluginInstance> {
-    await this.loads.acquire();
-    try {
-      return await loadPluginInstance(pkg, this.deps, options);
-    } finally {
-      this.loads.release();
-    }
-  }
-
-  // A restart after a death keeps that death as lastError, so an admin still sees why it restarted;
-  // new files clear it.
   private activate(slot: Slot, instance: PluginInstance, keepLastError = false): void {
-    // New files supersede a restart still waiting for its backoff.
-    if (slot.restart) clearTimeout(slot.restart);
-    slot.restart = null;
-    slot.active = instance;
-    slot.orphaned = false;
-    if (!keepLastError) slot.lastError = null;
-    slot.failedVersion = null;
+    activateSlot(slot, instance, keepLastError);
     instance.onDeath((death) => this.onDeath(slot, instance, death));
     this.rebuildRouting();
   }
 
   private refuse(folder: string, record: FolderRecord, id: string | null, e: unknown, version?: string): PluginChange {
-    const error = errorRecord(e, version);
-    record.error = error;
-    // The plugin this folder provided so far (if any) keeps serving; its status shows the failure.
-    const own = record.id === null ? undefined : this.slots.get(record.id);
-    const slot = own?.folder === folder ? own : undefined;
-    if (slot) {
-      slot.lastError = error;
-      slot.failedVersion = version ?? null;
-    }
-    return { kind: 'refused', id: id ?? record.id, folder, error, keptVersion: slot?.active?.version ?? null };
+    return refusal(folder, record, this.slots.ownedBy(folder, record.id), id, e, version);
   }
 
   private async removeNow(folder: string): Promise<PluginChange> {
-    const record = this.folders.get(folder);
-    this.folders.delete(folder);
+    const record = this.folders.delete(folder);
     const id = record?.id ?? null;
     if (id === null) return { kind: 'removed', id: record?.duplicateOf ?? path.basename(folder), version: null, folder };
-    const slot = this.slots.get(id);
-    const version = slot?.folder === folder ? (slot.active?.version ?? null) : null;
+    const version = this.slots.ownedBy(folder, id)?.active?.version ?? null;
     const heir = this.release(folder, id);
     return heir ? { kind: 'moved', id, version, folder, to: heir } : { kind: 'removed', id, version, folder };
   }
@@ -262,34 +188,20 @@ export class PluginRegistry {
    * otherwise the plugin is unloaded. Returns the heir folder, if any.
    */
   private release(folder: string, id: string): string | null {
-    const slot = this.slots.get(id);
-    if (!slot || slot.folder !== folder) return null;
-    const heir = [...this.folders.entries()]
-      .filter(([f, rec]) => f !== folder && rec.duplicateOf === id)
-      .map(([f]) => f)
-      .sort()[0];
-    if (heir === undefined) {
-      this.unload(folder, id);
-      return null;
-    }
-    const heirRecord = this.folders.get(heir)!;
-    heirRecord.duplicateOf = null;
-    heirRecord.error = null;
-    slot.folder = heir;
-    slot.orphaned = slot.active !== null;
+    const released = this.slots.release(folder, id);
+    if (released.kind === 'unloaded') this.unloaded(released.slot);
+    if (released.kind !== 'moved') return null;
+    const { heir } = released;
     if (!this.closed) this.sync(heir).catch((e: unknown) => this.deps.logger.warn({ err: e, folder: heir, plugin: id }, 'taking over a plugin id failed'));
     return heir;
   }
 
   // Routing drops the plugin at once; its last version drains and is disposed in the background
   // (close() waits for that), so the folder's next request need not wait for the drain.
-  private unload(folder: string, id: string): void {
-    const slot = this.slots.get(id);
-    if (!slot || slot.folder !== folder) return;
-    this.slots.delete(id);
-    if (slot.restart) clearTimeout(slot.restart);
-    if (slot.active) {
-      const old = slot.active;
+  private unloaded(slot: Slot): void {
+    slot.faults.cancelRestart();
+    const old = slot.active;
+    if (old) {
       slot.active = null;
       this.rebuildRouting();
       void this.retire(old);
@@ -297,61 +209,44 @@ export class PluginRegistry {
   }
 
   private retire(instance: PluginInstance): Promise<void> {
-    const done = instance
-      .drain()
-      .then(() => instance.dispose())
-      .finally(() => this.retiring.delete(done));
-    this.retiring.add(done);
-    return done;
+    return this.retiring.track(instance.drain().then(() => instance.dispose()));
   }
 
   private rebuildRouting(): void {
-    const active: PluginInstance[] = [];
-    for (const slot of this.slots.values()) if (slot.active && !slot.quarantined && !this.disabled.has(slot.id)) active.push(slot.active);
-    this.routing = buildRoutingTable(active);
+    this.routing = buildRoutingTable(this.slots.routable(this.disabled));
   }
 
   // A dead sandbox is replaced with backoff; too many deaths in the window quarantine the plugin.
   private onDeath(slot: Slot, instance: PluginInstance, death: SandboxDeath): void {
     if (this.closed || slot.active !== instance) return;
     instance.markFailed();
-    const now = Date.now();
-    // A collateral death (the shared sandbox process died while this plugin ran nothing) restarts
-    // the plugin but is not held against it: a neighbour's crash must not quarantine it.
-    slot.faults = slot.faults.filter((t) => now - t < this.faultPolicy.windowMs);
-    if (!death.collateral) slot.faults.push(now);
-    slot.lastError = { code: death.code, message: death.message, at: new Date(now).toISOString(), version: instance.version };
-    if (!death.collateral && slot.faults.length >= this.faultPolicy.maxFaults) {
-      slot.quarantined = true;
-      slot.lastError = {
-        ...slot.lastError,
-        code: 'PLUGIN_QUARANTINED',
-        message: `quarantined after ${slot.faults.length} faults within ${this.faultPolicy.windowMs / 1000} s; last: ${death.code}: ${death.message}. Change its files or re-enable it.`,
-      };
+    const verdict = slot.faults.record(death, instance.version);
+    slot.lastError = verdict.error;
+    if (verdict.quarantined) {
       this.rebuildRouting();
-      this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: slot.lastError, keptVersion: null });
+      this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: verdict.error, keptVersion: null });
       return;
     }
-    const delay = this.faultPolicy.baseBackoffMs * 2 ** Math.max(0, slot.faults.length - 1);
-    slot.restart = setTimeout(() => {
-      slot.restart = null;
-      void this.serialise(slot.folder, async () => {
-        if (this.closed || slot.active !== instance) return undefined;
-        try {
-          // Through the load gate: when a shared process dies, all its plugins restart at once.
-          // The same files: the job types they resolved to serve again, even with the platform down.
-          const fresh = await this.load(instance.pkg, { cachedJobTypes: true });
-          this.activate(slot, fresh, true);
-          void this.retire(instance);
-          return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder } as PluginChange;
-        } catch (e) {
-          // A failed restart is one more fault: retried with a longer backoff, or quarantined.
-          const { code, message } = errorRecord(e, instance.version);
-          this.onDeath(slot, instance, { name: 'PluginLoadError', code, message });
-          return undefined;
-        }
-      });
-    }, delay);
+    slot.faults.scheduleRestart(verdict.backoffMs, () => this.restart(slot, instance));
+  }
+
+  private restart(slot: Slot, instance: PluginInstance): void {
+    void this.serialise(slot.folder, async (): Promise<PluginChange | undefined> => {
+      if (this.closed || slot.active !== instance) return undefined;
+      try {
+        // Through the load gate: when a shared process dies, all its plugins restart at once.
+        // The same files: the job types they resolved to serve again, even with the platform down.
+        const fresh = await this.loads.load(instance.pkg, { cachedJobTypes: true });
+        this.activate(slot, fresh, true);
+        void this.retire(instance);
+        return { kind: 'replaced', id: slot.id, from: instance.version, to: fresh.version, folder: slot.folder };
+      } catch (e) {
+        // A failed restart is one more fault: retried with a longer backoff, or quarantined.
+        const { code, message } = errorRecord(e, instance.version);
+        this.onDeath(slot, instance, { name: 'PluginLoadError', code, message });
+        return undefined;
+      }
+    });
   }
 
   /** Lifts a quarantine or an admin's disable and reloads the plugin from its folder. */
@@ -376,12 +271,12 @@ export class PluginRegistry {
   /** The active version of a plugin, if any. */
   instance(id: string): PluginInstance | undefined {
     const slot = this.slots.get(id);
-    return slot && !slot.quarantined ? (slot.active ?? undefined) : undefined;
+    return slot && !slot.faults.quarantined ? (slot.active ?? undefined) : undefined;
   }
 
   /** Status of every plugin and of every folder that could not be loaded. */
   list(): PluginStatus[] {
-    return listStatus(this.slots, this.folders);
+    return listStatus(this.slots.all, this.folders.all);
   }
 
   /** Refuses new work, waits for loads under way, then drains and disposes every version. Idempotent. */
@@ -390,13 +285,13 @@ export class PluginRegistry {
     this.closed = true;
     await this.queue.idle();
     const all: Promise<void>[] = [];
-    for (const slot of this.slots.values()) {
-      if (slot.restart) clearTimeout(slot.restart);
+    for (const slot of this.slots.clear()) {
+      slot.faults.cancelRestart();
       if (slot.active) all.push(this.retire(slot.active));
       slot.active = null;
     }
-    this.slots.clear();
     this.routing = new Map();
-    await Promise.allSettled([...all, ...this.retiring]);
+    await Promise.allSettled(all);
+    await this.retiring.idle();
   }
 }

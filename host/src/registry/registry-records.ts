@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { describeError } from '../errors.js';
+import { PluginFaults, type FaultPolicy } from './plugin-faults.js';
+import type { PluginChange } from './plugin-change.js';
 import type { PluginInstance } from './plugin-instance.js';
 import type { PluginErrorRecord, PluginStatus } from './plugin-state.js';
 
@@ -13,9 +16,19 @@ export interface Slot {
   orphaned: boolean;
   lastError: PluginErrorRecord | null;
   failedVersion: string | null;
-  faults: number[];
-  quarantined: boolean;
-  restart: NodeJS.Timeout | null;
+  /** Its sandbox deaths, quarantine and pending restart. */
+  readonly faults: PluginFaults;
+}
+
+/** A new slot: `folder` claims `id`, nothing loaded yet. */
+export function newSlot(id: string, folder: string, policy: FaultPolicy): Slot {
+  return { id, folder, active: null, loading: null, orphaned: false, lastError: null, failedVersion: null, faults: new PluginFaults(policy) };
+}
+
+/** A failure as it is recorded and shown: its code and message, when, and the version it concerns. */
+export function errorRecord(e: unknown, version?: string): PluginErrorRecord {
+  const { code, message } = describeError(e);
+  return { code, message, at: new Date().toISOString(), ...(version ? { version } : {}) };
 }
 
 /** What the registry knows of one plugin folder. */
@@ -29,12 +42,49 @@ export interface FolderRecord {
   duplicateOf: string | null;
 }
 
+/**
+ * `instance` serves for `slot` from now on. A restart after a death keeps that death as lastError
+ * (`keepLastError`), so an admin still sees why it restarted; new files clear it.
+ */
+export function activateSlot(slot: Slot, instance: PluginInstance, keepLastError: boolean): void {
+  // New files supersede a restart still waiting for its backoff.
+  slot.faults.cancelRestart();
+  slot.active = instance;
+  slot.orphaned = false;
+  if (!keepLastError) slot.lastError = null;
+  slot.failedVersion = null;
+}
+
+/** The folder's files are those of the version serving: nothing to load, nothing failed (a quarantine stays). */
+export function keepUnchanged(slot: Slot, record: FolderRecord): void {
+  slot.orphaned = false;
+  record.error = null;
+  if (!slot.faults.quarantined) {
+    slot.lastError = null;
+    slot.failedVersion = null;
+  }
+}
+
+/**
+ * Records that `folder` was refused (`e`, reading or loading `version`), and says so. The plugin the
+ * folder provided so far (its `slot`, if any) keeps serving; its status shows the failure.
+ */
+export function refusal(folder: string, record: FolderRecord, slot: Slot | undefined, id: string | null, e: unknown, version?: string): PluginChange {
+  const error = errorRecord(e, version);
+  record.error = error;
+  if (slot) {
+    slot.lastError = error;
+    slot.failedVersion = version ?? null;
+  }
+  return { kind: 'refused', id: id ?? record.id, folder, error, keptVersion: slot?.active?.version ?? null };
+}
+
 /** Status of every plugin (by slot) and of every folder that could not be loaded (by folder record). */
 export function listStatus(slots: ReadonlyMap<string, Slot>, folders: ReadonlyMap<string, FolderRecord>): PluginStatus[] {
   const out: PluginStatus[] = [];
   for (const slot of slots.values()) {
     const a = slot.active;
-    const state = slot.quarantined ? 'failed' : a ? a.state : slot.loading ? 'loading' : 'failed';
+    const state = slot.faults.quarantined ? 'failed' : a ? a.state : slot.loading ? 'loading' : 'failed';
     out.push({
       id: slot.id,
       folder: slot.folder,

@@ -1,5 +1,6 @@
 import ivm from 'isolated-vm';
 import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
+import { InFlight } from '../lifecycle/in-flight.js';
 import { CpuWatch } from './cpu-watch.js';
 import { isLoadedPlugin, parseEnvelope } from './envelope.js';
 import { createIsolateBridge, type IsolateBridge } from './isolate-bridge.js';
@@ -67,7 +68,7 @@ export class IsolateSandbox implements PluginSandbox {
     for (const interrupt of this.interrupters.values()) interrupt({ kind: 'dead', death });
     this.interrupters.clear();
   };
-  private inFlight = 0;
+  private readonly inFlight = new InFlight();
   private invocations = 0;
   private released = false;
   private pluginId = '';
@@ -152,7 +153,7 @@ export class IsolateSandbox implements PluginSandbox {
     if (this.state !== 'ready' || !this.invokeRef) {
       return { outcome: 'crashed', error: this.death ?? errorInfo('SANDBOX_NOT_READY', `the sandbox is ${this.state}`) };
     }
-    this.inFlight++;
+    const leave = this.inFlight.enter();
     const key = String(++this.invocations);
     const cpuLimitMs = Math.min(this.limits.cpuTimeMs, request.timeoutMs);
     let deadline: NodeJS.Timeout | undefined;
@@ -203,7 +204,7 @@ export class IsolateSandbox implements PluginSandbox {
       clearTimeout(deadline);
       this.cpu?.end(key);
       this.interrupters.delete(key);
-      this.inFlight--;
+      leave();
     }
   }
 
@@ -301,13 +302,13 @@ export class IsolateSandbox implements PluginSandbox {
 
   async stats(): Promise<SandboxStats> {
     const isolate = this.isolate;
-    if (!isolate || isolate.isDisposed) return { heapUsedBytes: 0, heapLimitBytes: 0, cpuTimeMs: 0, inFlight: this.inFlight };
+    if (!isolate || isolate.isDisposed) return { heapUsedBytes: 0, heapLimitBytes: 0, cpuTimeMs: 0, inFlight: this.inFlight.size };
     const heap = await isolate.getHeapStatistics();
     return {
       heapUsedBytes: heap.used_heap_size + heap.externally_allocated_size,
       heapLimitBytes: heap.heap_size_limit,
       cpuTimeMs: Number(isolate.cpuTime) / 1e6,
-      inFlight: this.inFlight,
+      inFlight: this.inFlight.size,
     };
   }
 

@@ -1,13 +1,14 @@
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { watch } from 'chokidar';
 import { describeError } from '../errors.js';
+import { DisposableStore } from '../lifecycle/disposable-store.js';
+import { InFlight } from '../lifecycle/in-flight.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { ManifestSchema } from '../manifest/manifest-schema.js';
 import type { PackageRules } from '../manifest/package-rules.js';
 import type { PluginPackage } from '../manifest/read-plugin-package.js';
 import type { PluginChange } from '../registry/plugin-change.js';
-import { isIgnoredEntry } from '../registry/plugin-folder-entry.js';
+import { isIgnoredEntry, listPluginFolders } from '../registry/plugin-folder-entry.js';
 import type { PluginErrorRecord } from '../registry/plugin-state.js';
 import { probePackage } from './package-probe.js';
 import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from './watch-timings.js';
@@ -58,13 +59,22 @@ export class PluginWatcher {
   private readonly root: string;
   private readonly timings: WatchTimings;
   private readonly state = new Map<string, FolderWatch>();
-  private readonly settling = new Set<Promise<void>>();
-  private watcher: FSWatcher | undefined;
-  private closed = false;
+  /** Settles under way; closing waits for them. */
+  private readonly settling = new InFlight();
+  /** Released newest first on close: the folder timers, then chokidar, then the wait for settles. */
+  private readonly owned = new DisposableStore('the plugin watcher');
+  private started = false;
 
   constructor(private readonly options: PluginWatcherOptions) {
     this.root = path.resolve(options.pluginsDir);
     this.timings = { ...DEFAULT_WATCH_TIMINGS, ...options.timings };
+    this.owned.defer(async () => {
+      await this.settling.idle();
+    });
+  }
+
+  private get closed(): boolean {
+    return this.owned.isDisposed;
   }
 
   /**
@@ -73,7 +83,8 @@ export class PluginWatcher {
    * re-check waits for it (a failed load fails the start).
    */
   async start(loaded: Promise<unknown> = Promise.resolve()): Promise<void> {
-    if (this.watcher || this.closed) return;
+    if (this.started || this.closed) return;
+    this.started = true;
     const watcher = watch(this.root, {
       ignoreInitial: true,
       // Our own settle/unlink grace replaces chokidar's atomic-write guess (which delays unlinks).
@@ -83,13 +94,17 @@ export class PluginWatcher {
       depth: WATCH_DEPTH,
       ignored: (p, stats) => this.isIgnored(p, stats?.isFile() ?? false),
     });
-    this.watcher = watcher;
+    this.owned.defer(() => watcher.close());
+    this.owned.defer(() => {
+      for (const st of this.state.values()) if (st.timer) clearTimeout(st.timer);
+      this.state.clear();
+    });
     watcher.on('all', (_event, p) => this.onPath(p));
     watcher.on('error', (e) => this.onError(e as NodeJS.ErrnoException));
     await Promise.all([new Promise<void>((resolve) => watcher.once('ready', resolve)), loaded]);
     // What changed between the initial load and `ready` produced no event: look at everything once.
-    const onDisk = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.filter((d) => (d.isDirectory() || d.isSymbolicLink()) && !isIgnoredEntry(d.name)).map((d) => path.join(this.root, d.name))]);
+    const onDisk = await listPluginFolders(this.root).catch(() => []);
+    const folders = new Set([...this.options.sink.knownFolders(), ...onDisk.map((entry) => entry.folder)]);
     for (const folder of folders) {
       const known = this.options.sink.folderState(folder);
       const st = this.folder(folder);
@@ -99,14 +114,8 @@ export class PluginWatcher {
   }
 
   /** Stops watching, cancels every timer and waits for reloads it started. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const st of this.state.values()) if (st.timer) clearTimeout(st.timer);
-    this.state.clear();
-    await this.watcher?.close();
-    this.watcher = undefined;
-    await Promise.allSettled([...this.settling]);
+  close(): Promise<void> {
+    return this.owned.dispose();
   }
 
   private onError(e: NodeJS.ErrnoException): void {
@@ -162,20 +171,20 @@ export class PluginWatcher {
       return;
     }
     st.running = true;
-    const done: Promise<void> = this.settle(folder, st)
+    const leave = this.settling.enter();
+    void this.settle(folder, st)
       .catch((e: unknown) => {
         const { code, message } = describeError(e);
         if (!this.closed) this.options.logger.warn({ folder, code, err: message }, `reloading plugin folder ${folder} failed: ${message}`);
       })
       .finally(() => {
-        this.settling.delete(done);
+        leave();
         st.running = false;
         if (st.again && !this.closed && this.state.get(folder) === st) {
           st.again = false;
           this.schedule(folder, st, 0);
         }
       });
-    this.settling.add(done);
   }
 
   private async settle(folder: string, st: FolderWatch): Promise<void> {
