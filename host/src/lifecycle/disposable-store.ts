@@ -10,16 +10,17 @@ import { DisposedError } from './lifecycle-error.js';
 export class DisposableStore implements Disposable {
   private readonly owned = new Set<Disposable>();
   private disposing: Promise<void> | undefined;
+  private disposed = false;
 
   constructor(private readonly what = 'this owner') {}
 
   get isDisposed(): boolean {
-    return this.disposing !== undefined;
+    return this.disposed;
   }
 
   /** Takes ownership; the returned handle disposes the resource now and forgets it. */
   add<T extends Disposable>(resource: T): Disposable {
-    if (this.disposing) {
+    if (this.disposed) {
       // The caller already built it: let it go rather than leak it, then refuse.
       void Promise.resolve().then(() => resource.dispose()).catch(() => undefined);
       throw new DisposedError(this.what);
@@ -37,6 +38,8 @@ export class DisposableStore implements Disposable {
   }
 
   dispose(): Promise<void> {
+    // Marked first, so that a release running now already sees its owner as disposed.
+    this.disposed = true;
     this.disposing ??= this.releaseAll();
     return this.disposing;
   }

@@ -13,6 +13,14 @@ describe('DisposableStore: one owner releases everything it holds', () => {
     expect(order).to.deep.equal(['third', 'second', 'first']);
   });
 
+  it('counts as disposed already while its first release runs', async () => {
+    const store = new DisposableStore();
+    let seen: boolean | undefined;
+    store.defer(() => void (seen = store.isDisposed));
+    await store.dispose();
+    expect(seen).to.equal(true);
+  });
+
   it('lets one resource go early through the handle add returned, and not again at the end', async () => {
     const store = new DisposableStore();
     let released = 0;
