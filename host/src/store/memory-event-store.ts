@@ -69,7 +69,7 @@ export class MemoryEventStore implements EventStore {
       if (types && !types.has(e.record.event.jobTypeId)) continue;
       this.pending.delete(id);
       e.record = { ...e.record, status: 'dispatching', attempts: e.record.attempts + 1 };
-      out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.filter((o) => o.replay === 0).map((o) => outcomeKey(o.plugin, o.handler))) });
+      out.push({ id, jobId: e.record.event.jobId, jobTypeId: e.record.event.jobTypeId, eventJson: e.json, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.filter((o) => o.replay === 0).map((o) => outcomeKey(o.plugin, o.handler))) });
     }
     return out;
   }
@@ -105,7 +105,7 @@ export class MemoryEventStore implements EventStore {
       if (!e || !r) continue;
       this.setReplay(eventId, replay, { status: 'dispatching' });
       const recorded = new Set(e.record.outcomes.filter((o) => o.replay === replay).map((o) => outcomeKey(o.plugin, o.handler)));
-      out.push({ eventId, plugin: r.plugin, handler: r.handler, replay, event: e.record.event, attempts: 1, recorded });
+      out.push({ eventId, plugin: r.plugin, handler: r.handler, replay, jobId: e.record.event.jobId, jobTypeId: e.record.event.jobTypeId, eventJson: e.json, attempts: 1, recorded });
     }
     return out;
   }

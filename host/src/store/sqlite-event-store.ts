@@ -154,7 +154,7 @@ export class SqliteEventStore implements EventStore {
     const rows = await this.write<ClaimedRow[]>({ kind: 'claim', limit, ...(filter ? { jobTypeIds: filter.jobTypeIds } : {}) });
     return rows
       .sort((a, b) => a.seq - b.seq)
-      .map((r) => ({ id: r.id, event: JSON.parse(r.eventJson) as WireEventData, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
+      .map((r) => ({ id: r.id, jobId: r.jobId, jobTypeId: r.jobTypeId, eventJson: r.eventJson, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
@@ -182,7 +182,9 @@ export class SqliteEventStore implements EventStore {
       plugin: r.plugin,
       handler: r.handler,
       attempts: r.attempts,
-      event: JSON.parse(r.eventJson) as WireEventData,
+      jobId: r.jobId,
+      jobTypeId: r.jobTypeId,
+      eventJson: r.eventJson,
       recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))),
     }));
   }

@@ -28,6 +28,8 @@ export interface PolledRow {
 export interface ClaimedRow {
   readonly seq: number;
   readonly id: string;
+  readonly jobId: string;
+  readonly jobTypeId: string;
   readonly eventJson: string;
   readonly attempts: number;
   /** [plugin, handler] of outcomes already recorded (only looked up on a re-dispatch). */
@@ -41,6 +43,8 @@ export interface ClaimedReplayRow {
   readonly plugin: string;
   readonly handler: string | null;
   readonly attempts: number;
+  readonly jobId: string;
+  readonly jobTypeId: string;
   readonly eventJson: string;
   readonly recorded: ReadonlyArray<readonly [string, string]>;
 }
@@ -85,15 +89,15 @@ export class SqliteWrites {
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
       ),
       byKey: prepare<[string], { id: string; event_json: string }>('SELECT id, event_json FROM events WHERE idempotency_key = ?'),
-      claim: prepare<[number], { seq: number; id: string; event_json: string; attempts: number }>(
+      claim: prepare<[number], { seq: number; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
         `UPDATE events SET status = 'dispatching', attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?)
-         RETURNING seq, id, event_json, attempts`,
+         RETURNING seq, id, job_id, job_type_id, event_json, attempts`,
       ),
-      claimTypes: prepare<[string, number], { seq: number; id: string; event_json: string; attempts: number }>(
+      claimTypes: prepare<[string, number], { seq: number; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
         `UPDATE events SET status = 'dispatching', attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' AND job_type_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?)
-         RETURNING seq, id, event_json, attempts`,
+         RETURNING seq, id, job_id, job_type_id, event_json, attempts`,
       ),
       recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = 0'),
       outcome: prepare<[string, string, string, number, string, string, number, string, string | null, string | null, number, number, string | null]>(
@@ -111,7 +115,7 @@ export class SqliteWrites {
          WHERE id IN (SELECT id FROM replays WHERE status = 'pending' ORDER BY id LIMIT ?)
          RETURNING id, event_id, replay, plugin, handler, attempts`,
       ),
-      eventJson: prepare<[string], { event_json: string }>('SELECT event_json FROM events WHERE id = ?'),
+      eventText: prepare<[string], { job_id: string; job_type_id: string; event_json: string }>('SELECT job_id, job_type_id, event_json FROM events WHERE id = ?'),
       recordedUnder: prepare<[string, number], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = ?'),
       completeReplay: prepare<[number, string, number]>(`UPDATE replays SET status = 'done', completed_at = ? WHERE event_id = ? AND replay = ?`),
       requeueReplays: prepare<[]>(`UPDATE replays SET status = 'pending' WHERE status = 'dispatching'`),
@@ -163,6 +167,8 @@ export class SqliteWrites {
           (r): ClaimedRow => ({
             seq: r.seq,
             id: r.id,
+            jobId: r.job_id,
+            jobTypeId: r.job_type_id,
             eventJson: r.event_json,
             attempts: r.attempts,
             recorded: r.attempts > 1 ? s.recorded.all(r.id).map((o) => [o.plugin, o.handler] as const) : [],
@@ -181,14 +187,14 @@ export class SqliteWrites {
       case 'claimReplays': {
         const out: ClaimedReplayRow[] = [];
         for (const r of s.claimReplays.all(op.limit)) {
-          const event = s.eventJson.get(r.event_id);
+          const event = s.eventText.get(r.event_id);
           // Its event was pruned since the request: nothing left to run.
           if (!event) {
             s.completeReplay.run(op.at, r.event_id, r.replay);
             continue;
           }
           const recorded = r.attempts > 1 ? s.recordedUnder.all(r.event_id, r.replay).map((o) => [o.plugin, o.handler] as const) : [];
-          out.push({ eventId: r.event_id, replay: r.replay, plugin: r.plugin, handler: r.handler, attempts: r.attempts, eventJson: event.event_json, recorded });
+          out.push({ eventId: r.event_id, replay: r.replay, plugin: r.plugin, handler: r.handler, attempts: r.attempts, jobId: event.job_id, jobTypeId: event.job_type_id, eventJson: event.event_json, recorded });
         }
         return out;
       }

@@ -159,7 +159,7 @@ export class PgEventStore implements EventStore {
     this.assertOpen();
     if (limit <= 0 || (filter && filter.jobTypeIds.length === 0)) return [];
     const rows = await this.guardWrite(async () => {
-      const { rows } = await this.claimPool.query<{ seq: string; id: string; event_json: string; attempts: number }>(
+      const { rows } = await this.claimPool.query<{ seq: string; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
         `WITH c AS (
            SELECT seq FROM events
            WHERE status <> 'done' AND (status = 'pending' OR lease_expires < now())
@@ -168,7 +168,7 @@ export class PgEventStore implements EventStore {
            FOR UPDATE SKIP LOCKED)
          UPDATE events e SET status = 'dispatching', attempts = e.attempts + 1, lease_owner = $3, lease_expires = now() + $4 * interval '1 millisecond'
          FROM c WHERE e.seq = c.seq
-         RETURNING e.seq, e.id, e.event_json, e.attempts`,
+         RETURNING e.seq, e.id, e.job_id, e.job_type_id, e.event_json, e.attempts`,
         [limit, filter ? [...filter.jobTypeIds] : null, this.options.hostId, this.options.leaseMs],
       );
       return rows;
@@ -185,7 +185,7 @@ export class PgEventStore implements EventStore {
     }
     return rows
       .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map((r) => ({ id: r.id, event: JSON.parse(r.event_json) as WireEventData, attempts: r.attempts, recorded: recorded.get(r.id) ?? new Set<string>() }));
+      .map((r) => ({ id: r.id, jobId: r.job_id, jobTypeId: r.job_type_id, eventJson: r.event_json, attempts: r.attempts, recorded: recorded.get(r.id) ?? new Set<string>() }));
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {

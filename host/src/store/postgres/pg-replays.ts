@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import type { WireEventData } from '../../dispatch/wire-event.js';
 import type { ClaimedReplay, EventStatus, ReplayCandidateQuery, ReplayClaimFilter, ReplayRecord, ReplayRequest } from '../event-store.js';
 import { outcomeKey } from '../event-store.js';
 import { StoreError } from '../store-error.js';
@@ -104,8 +103,11 @@ export async function claimReplayRows(
   if (rows.length === 0) return [];
   rows.sort((a, b) => Number(a.id) - Number(b.id));
   const eventIds = [...new Set(rows.map((r) => r.event_id))];
-  const { rows: events } = await pool.query<{ id: string; event_json: string }>('SELECT id, event_json FROM events WHERE id = ANY($1::text[])', [eventIds]);
-  const json = new Map(events.map((e) => [e.id, e.event_json]));
+  const { rows: events } = await pool.query<{ id: string; job_id: string; job_type_id: string; event_json: string }>(
+    'SELECT id, job_id, job_type_id, event_json FROM events WHERE id = ANY($1::text[])',
+    [eventIds],
+  );
+  const stored = new Map(events.map((e) => [e.id, e]));
   const again = rows.filter((r) => r.attempts > 1);
   const recorded = new Map<string, Set<string>>();
   if (again.length > 0) {
@@ -122,7 +124,7 @@ export async function claimReplayRows(
     }
   }
   // Their event was pruned since the request: nothing left to run.
-  const gone = rows.filter((r) => !json.has(r.event_id));
+  const gone = rows.filter((r) => !stored.has(r.event_id));
   if (gone.length > 0) {
     await pool.query(
       `UPDATE replays SET status = 'done', completed_at = $2, lease_owner = NULL, lease_expires = NULL WHERE id = ANY($1::bigint[])`,
@@ -130,16 +132,21 @@ export async function claimReplayRows(
     );
   }
   return rows
-    .filter((r) => json.has(r.event_id))
-    .map((r) => ({
-      eventId: r.event_id,
-      replay: r.replay,
-      plugin: r.plugin,
-      handler: r.handler,
-      attempts: r.attempts,
-      event: JSON.parse(json.get(r.event_id)!) as WireEventData,
-      recorded: recorded.get(`${r.event_id}\u0000${r.replay}`) ?? new Set<string>(),
-    }));
+    .filter((r) => stored.has(r.event_id))
+    .map((r) => {
+      const event = stored.get(r.event_id)!;
+      return {
+        eventId: r.event_id,
+        replay: r.replay,
+        plugin: r.plugin,
+        handler: r.handler,
+        attempts: r.attempts,
+        jobId: event.job_id,
+        jobTypeId: event.job_type_id,
+        eventJson: event.event_json,
+        recorded: recorded.get(`${r.event_id}\u0000${r.replay}`) ?? new Set<string>(),
+      };
+    });
 }
 
 /** The (event, handler) pairs of a plugin whose latest outcome since a time is one of `outcomes`, oldest first. */
