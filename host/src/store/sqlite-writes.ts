@@ -1,27 +1,23 @@
 import type { Database } from 'better-sqlite3';
-import type { OutcomeWrite } from './outcome-write.js';
+import type { DeliveryWrite } from './delivery-write.js';
+import { keyReusedMessage, type AppendRow } from './append-row.js';
+import { REPLAY_COLUMNS, type ReplayRow } from './event-rows.js';
 
 /** One write the writer thread runs; every timestamp is taken by the caller (epoch ms). */
 export type WriteOp =
-  | { readonly kind: 'append'; readonly id: string; readonly key: string | null; readonly jobId: string; readonly jobTypeId: string; readonly json: string; readonly at: number }
+  | ({ readonly kind: 'append' } & AppendRow)
   | { readonly kind: 'claim'; readonly limit: number; readonly jobTypeIds?: readonly string[] }
-  | OutcomeWrite
+  | DeliveryWrite
   | { readonly kind: 'replays'; readonly requests: ReadonlyArray<{ readonly eventId: string; readonly plugin: string; readonly handler: string | null }>; readonly at: number }
   | { readonly kind: 'claimReplays'; readonly limit: number; readonly at: number }
-  | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number }
-  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
   | { readonly kind: 'requeue' }
   | { readonly kind: 'prune'; readonly cutoff: number; readonly limit: number }
   | { readonly kind: 'flag'; readonly pluginId: string; readonly disabled: boolean; readonly at: number }
   | { readonly kind: 'poll'; readonly source: string; readonly events: readonly PolledRow[]; readonly cursor: string | null; readonly at: number };
 
-/** One polled event as `appendPolled` hands it to the writer thread. */
-export interface PolledRow {
-  readonly id: string;
+/** One polled event as `appendPolled` hands it to the writer thread (always under a key; inserted at the op's `at`). */
+export interface PolledRow extends AppendRow {
   readonly key: string;
-  readonly jobId: string;
-  readonly jobTypeId: string;
-  readonly json: string;
 }
 
 /** A claimed row as it crosses back from the writer thread. */
@@ -47,17 +43,6 @@ export interface ClaimedReplayRow {
   readonly jobTypeId: string;
   readonly eventJson: string;
   readonly recorded: ReadonlyArray<readonly [string, string]>;
-}
-
-/** A stored replay request as it crosses back from the writer thread. */
-export interface ReplayRow {
-  readonly event_id: string;
-  readonly replay: number;
-  readonly plugin: string;
-  readonly handler: string | null;
-  readonly status: string;
-  readonly requested_at: number;
-  readonly completed_at: number | null;
 }
 
 /** What one write answered: its value, or a refusal that fails only its own caller. */
@@ -108,7 +93,7 @@ export class SqliteWrites {
       nextReplay: prepare<[string], { n: number }>('SELECT COALESCE(MAX(replay), 0) + 1 AS n FROM replays WHERE event_id = ?'),
       insertReplay: prepare<[string, number, string, string | null, number], ReplayRow>(
         `INSERT INTO replays (event_id, replay, plugin, handler, status, requested_at) VALUES (?, ?, ?, ?, 'pending', ?)
-         RETURNING event_id, replay, plugin, handler, status, requested_at, completed_at`,
+         RETURNING ${REPLAY_COLUMNS}`,
       ),
       claimReplays: prepare<[number], { id: number; event_id: string; replay: number; plugin: string; handler: string | null; attempts: number }>(
         `UPDATE replays SET status = 'dispatching', attempts = attempts + 1
@@ -158,7 +143,7 @@ export class SqliteWrites {
         if (s.insert.run(op.id, op.key, op.jobId, op.jobTypeId, op.json, op.at).changes === 1) return { id: op.id, created: true };
         const first = s.byKey.get(op.key!)!;
         if (first.event_json !== op.json) {
-          throw new Refusal('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${op.key}' was already used for a different event (${first.id}); use a new key for a new event`);
+          throw new Refusal('IDEMPOTENCY_KEY_REUSED', keyReusedMessage(op.key!, first.id));
         }
         return { id: first.id, created: false };
       }

@@ -11,7 +11,7 @@ describe('writer thread texts', () => {
     const ops: WriteOp[] = [
       { kind: 'append', id: 'e1', key: null, jobId: 'j', jobTypeId: 't', json: EVENT, at: 1 },
       { kind: 'claim', limit: 5 },
-      { kind: 'poll', source: 's', events: [{ id: 'e2', key: 'k', jobId: 'j', jobTypeId: 't', json: EVENT }], cursor: null, at: 2 },
+      { kind: 'poll', source: 's', events: [{ id: 'e2', key: 'k', jobId: 'j', jobTypeId: 't', json: EVENT, at: 2 }], cursor: null, at: 2 },
       { kind: 'outcome', eventId: 'e1', plugin: 'p', handler: 'H', version: '1.0.0', outcome: 'succeeded', durationMs: 1, invocationId: 'i', errorCode: null, errorMessage: null, attempt: 1, at: 3, replay: 0, logJson: LOGS },
       { kind: 'outcome', eventId: 'e1', plugin: 'q', handler: 'H', version: '1.0.0', outcome: 'failed', durationMs: 1, invocationId: 'i', errorCode: null, errorMessage: null, attempt: 1, at: 3, replay: 0, logJson: null },
     ];
