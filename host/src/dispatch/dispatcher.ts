@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../registry/routing-table.js';
+import type { EventText } from './event-text.js';
 import type { HandlerOutcome } from './handler-outcome.js';
 import { normalizeEvent } from './normalize-event.js';
 import type { WireEventData } from './wire-event.js';
@@ -39,19 +40,16 @@ export class Dispatcher {
       this.logger.debug({ jobId: event.jobId, jobTypeId: event.jobTypeId }, 'no handler matches the job type');
       return [];
     }
-    const eventJson = JSON.stringify(event);
-    return Promise.all(routes.map((route) => this.invokeRoute(route, event, eventJson)));
+    const text: EventText = { jobId: event.jobId, jobTypeId: event.jobTypeId, eventJson: JSON.stringify(event) };
+    return Promise.all(routes.map((route) => this.invokeRoute(route, text)));
   }
 
-  /**
-   * Runs one route's handler on an event already serialised (`eventJson` is `JSON.stringify(event)`,
-   * made once per event by the caller), and logs its outcome.
-   */
-  async invokeRoute(route: Route, event: WireEventData, eventJson: string): Promise<HandlerOutcome> {
+  /** Runs one route's handler on an event's JSON text (handed to the sandbox as it is), and logs its outcome. */
+  async invokeRoute(route: Route, event: EventText): Promise<HandlerOutcome> {
     const { instance, handler } = route;
     const invocationId = randomUUID();
     const started = performance.now();
-    const result = await instance.invoke(handler, event.jobId, eventJson, invocationId);
+    const result = await instance.invoke(handler, event.jobId, event.eventJson, invocationId);
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     const outcome: HandlerOutcome = {
       plugin: instance.id,

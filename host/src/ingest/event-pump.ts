@@ -1,4 +1,5 @@
 import { Dispatcher, type RouteSource } from '../dispatch/dispatcher.js';
+import type { EventText } from '../dispatch/event-text.js';
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
@@ -20,7 +21,8 @@ export interface EventPumpObserver {
 /** One run of a handler for an event: its own dispatch (`replay` 0) or a replay. */
 export interface RouteRun {
   readonly eventId: string;
-  readonly event: ClaimedEvent['event'];
+  /** The event as stored: its text goes to each sandbox as it is. */
+  readonly event: EventText;
   readonly attempts: number;
   readonly replay: number;
 }
@@ -187,16 +189,15 @@ export class EventPump {
 
   private async dispatch(claimed: ClaimedEvent): Promise<void> {
     const { store, logger, observer } = this.options;
-    const routes = this.options.routes.routes(claimed.event.jobTypeId).filter((r) => !claimed.recorded.has(outcomeKey(r.instance.id, r.handler)));
-    const eventJson = JSON.stringify(claimed.event);
+    const routes = this.options.routes.routes(claimed.jobTypeId).filter((r) => !claimed.recorded.has(outcomeKey(r.instance.id, r.handler)));
     try {
-      const run: RouteRun = { eventId: claimed.id, event: claimed.event, attempts: claimed.attempts, replay: 0 };
-      await Promise.all(routes.map((route) => this.runRoute(run, route, eventJson)));
+      const run: RouteRun = { eventId: claimed.id, event: claimed, attempts: claimed.attempts, replay: 0 };
+      await Promise.all(routes.map((route) => this.runRoute(run, route)));
       if (!this.recording) return;
       await store.complete(claimed.id);
     } catch (e) {
       // The store refused (closing, disk): the event stays `dispatching` and runs again after restart.
-      if (this.recording) logger.error({ eventId: claimed.id, jobId: claimed.event.jobId, error: describeError(e) }, 'recording the dispatch of an event failed');
+      if (this.recording) logger.error({ eventId: claimed.id, jobId: claimed.jobId, error: describeError(e) }, 'recording the dispatch of an event failed');
       return;
     }
     observer?.dispatched?.(claimed.id);
@@ -206,7 +207,7 @@ export class EventPump {
   private async replay(claimed: ClaimedReplay): Promise<void> {
     const { store, logger } = this.options;
     try {
-      await runReplay(claimed, { routes: this.options.routes, logger, runRoute: (run, route, eventJson) => this.runRoute(run, route, eventJson) });
+      await runReplay(claimed, { routes: this.options.routes, logger, runRoute: (run, route) => this.runRoute(run, route) });
       if (!this.recording) return;
       await store.completeReplay(claimed.eventId, claimed.replay);
     } catch (e) {
@@ -217,10 +218,10 @@ export class EventPump {
 
   // Each handler runs on its own, so its outcome is recorded as soon as it ends and a crash later
   // does not make it run again.
-  private async runRoute(run: RouteRun, route: Route, eventJson: string): Promise<void> {
+  private async runRoute(run: RouteRun, route: Route): Promise<void> {
     let outcome: HandlerOutcome;
     for (let retry = 0; ; retry++) {
-      outcome = await this.dispatcher.invokeRoute(route, run.event, eventJson);
+      outcome = await this.dispatcher.invokeRoute(route, run.event);
       // A full plugin queue is back-pressure, not the handler's answer: the event is stored, so the
       // handler is tried again a little later rather than recorded as never run.
       if (outcome?.outcome !== 'rejected' || retry >= REJECTED_RETRIES || this.stopping) break;

@@ -54,7 +54,7 @@ export function registerReplayRoutes(app: FastifyInstance, deps: ReplayRouteDeps
       const plugins = plugin !== undefined ? [plugin] : [...new Set(record.outcomes.map((o) => o.plugin))];
       const requests: ReplayRequest[] = [];
       for (const p of plugins) {
-        const selected = replayRoutes(routes, { event: record.event, plugin: p, handler: handler ?? null });
+        const selected = replayRoutes(routes, { jobTypeId: record.event.jobTypeId, plugin: p, handler: handler ?? null });
         if (selected.length > 0) requests.push({ eventId: record.id, plugin: p, handler: handler ?? null });
         else if (plugin !== undefined) {
           const what = handler !== undefined ? `handler '${handler}' of plugin '${p}'` : `plugin '${p}'`;

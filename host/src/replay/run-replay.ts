@@ -9,12 +9,12 @@ export interface ReplayRunDeps {
   readonly routes: RouteSource;
   readonly logger: HostLogger;
   /** Runs one handler and records its outcome under `run.replay` (the loop's own path, retries included). */
-  runRoute(run: RouteRun, route: Route, eventJson: string): Promise<void>;
+  runRoute(run: RouteRun, route: Route): Promise<void>;
 }
 
 /** The routes a replay selects today: its plugin's handlers (or the one named) for the event's job type. */
-export function replayRoutes(routes: RouteSource, claimed: Pick<ClaimedReplay, 'event' | 'plugin' | 'handler'>): Route[] {
-  return routes.routes(claimed.event.jobTypeId).filter((r) => r.instance.id === claimed.plugin && (claimed.handler === null || r.handler === claimed.handler));
+export function replayRoutes(routes: RouteSource, claimed: Pick<ClaimedReplay, 'jobTypeId' | 'plugin' | 'handler'>): Route[] {
+  return routes.routes(claimed.jobTypeId).filter((r) => r.instance.id === claimed.plugin && (claimed.handler === null || r.handler === claimed.handler));
 }
 
 /**
@@ -27,10 +27,9 @@ export async function runReplay(claimed: ClaimedReplay, deps: ReplayRunDeps): Pr
   if (routes.length === 0 && claimed.recorded.size === 0) {
     deps.logger.warn(
       { eventId: claimed.eventId, plugin: claimed.plugin, handler: claimed.handler ?? undefined, replay: claimed.replay },
-      `replay ${claimed.replay} of event ${claimed.eventId} ran nothing: plugin '${claimed.plugin}' has no active handler for job type ${claimed.event.jobTypeId} now (disabled, removed or failed?)`,
+      `replay ${claimed.replay} of event ${claimed.eventId} ran nothing: plugin '${claimed.plugin}' has no active handler for job type ${claimed.jobTypeId} now (disabled, removed or failed?)`,
     );
   }
-  const run: RouteRun = { eventId: claimed.eventId, event: claimed.event, attempts: claimed.attempts, replay: claimed.replay };
-  const eventJson = JSON.stringify(claimed.event);
-  await Promise.all(routes.map((route) => deps.runRoute(run, route, eventJson)));
+  const run: RouteRun = { eventId: claimed.eventId, event: claimed, attempts: claimed.attempts, replay: claimed.replay };
+  await Promise.all(routes.map((route) => deps.runRoute(run, route)));
 }

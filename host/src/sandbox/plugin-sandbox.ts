@@ -21,7 +21,7 @@ export interface SandboxLoadSpec {
 export interface SandboxInvokeRequest {
   readonly invocationId: string;
   readonly handler: string;
-  /** The normalised event (design §3.5) as JSON. */
+  /** The normalised event as the JSON text the store holds: handed to the isolate as it is, and parsed only there. */
   readonly eventJson: string;
   /** Wall-clock deadline of the invocation, from the manifest's `timeoutMs`. */
   readonly timeoutMs: number;

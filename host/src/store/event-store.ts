@@ -1,4 +1,5 @@
 import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
+import type { EventText } from '../dispatch/event-text.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 
 /** Where an accepted event is: waiting, being run by the dispatcher loop, or finished. */
@@ -49,10 +50,9 @@ export interface ReplayRecord extends ReplayRequest {
   readonly completedAt: string | null;
 }
 
-/** A replay the dispatcher loop has claimed, with its event and the handlers already recorded under it. */
-export interface ClaimedReplay extends ReplayRequest {
+/** A replay the dispatcher loop has claimed, with its event's stored text and the handlers already recorded under it. */
+export interface ClaimedReplay extends ReplayRequest, EventText {
   readonly replay: number;
-  readonly event: WireEventData;
   /** How many times the loop has claimed this replay (its outcomes' `attempts`). */
   readonly attempts: number;
   /** `outcomeKey(plugin, handler)` already recorded under this replay number (not to run again). */
@@ -70,10 +70,9 @@ export interface ReplayCandidateQuery {
   readonly limit: number;
 }
 
-/** An event the dispatcher loop has claimed, with the handlers that already have an outcome. */
-export interface ClaimedEvent {
+/** An event the dispatcher loop has claimed, as its stored text, with the handlers that already have an outcome. */
+export interface ClaimedEvent extends EventText {
   readonly id: string;
-  readonly event: WireEventData;
   readonly attempts: number;
   /** `outcomeKey(plugin, handler)` of handlers not to run again (at-least-once, never twice once recorded). */
   readonly recorded: ReadonlySet<string>;

@@ -17,7 +17,7 @@ import type {
   ReplayRequest,
 } from './event-store.js';
 import { outcomeKey } from './event-store.js';
-import { newEventId } from './event-id.js';
+import { appendRow, keyReusedMessage } from './append-row.js';
 import { StoreError } from './store-error.js';
 
 interface MemoryEvent {
@@ -43,16 +43,13 @@ export class MemoryEventStore implements EventStore {
 
   async append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
     this.assertOpen();
-    const json = JSON.stringify(event);
+    const { id, json, at } = appendRow(event, idempotencyKey, Date.now());
     const firstId = idempotencyKey === null ? undefined : this.byKey.get(idempotencyKey);
     if (firstId !== undefined) {
-      if (this.events.get(firstId)?.json !== json) {
-        throw new StoreError('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${idempotencyKey}' was already used for a different event (${firstId}); use a new key for a new event`);
-      }
+      if (this.events.get(firstId)?.json !== json) throw new StoreError('IDEMPOTENCY_KEY_REUSED', keyReusedMessage(idempotencyKey!, firstId));
       return { id: firstId, created: false };
     }
-    const id = newEventId();
-    const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date().toISOString(), completedAt: null, idempotencyKey, event, outcomes: [], replays: [] };
+    const record: EventRecord = { id, status: 'pending', attempts: 0, acceptedAt: new Date(at).toISOString(), completedAt: null, idempotencyKey, event, outcomes: [], replays: [] };
     this.events.set(id, { seq: ++this.seq, record, json });
     this.pending.add(id);
     if (idempotencyKey !== null) this.byKey.set(idempotencyKey, id);
@@ -69,7 +66,7 @@ export class MemoryEventStore implements EventStore {
       if (types && !types.has(e.record.event.jobTypeId)) continue;
       this.pending.delete(id);
       e.record = { ...e.record, status: 'dispatching', attempts: e.record.attempts + 1 };
-      out.push({ id, event: e.record.event, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.filter((o) => o.replay === 0).map((o) => outcomeKey(o.plugin, o.handler))) });
+      out.push({ id, jobId: e.record.event.jobId, jobTypeId: e.record.event.jobTypeId, eventJson: e.json, attempts: e.record.attempts, recorded: new Set(e.record.outcomes.filter((o) => o.replay === 0).map((o) => outcomeKey(o.plugin, o.handler))) });
     }
     return out;
   }
@@ -105,7 +102,7 @@ export class MemoryEventStore implements EventStore {
       if (!e || !r) continue;
       this.setReplay(eventId, replay, { status: 'dispatching' });
       const recorded = new Set(e.record.outcomes.filter((o) => o.replay === replay).map((o) => outcomeKey(o.plugin, o.handler)));
-      out.push({ eventId, plugin: r.plugin, handler: r.handler, replay, event: e.record.event, attempts: 1, recorded });
+      out.push({ eventId, plugin: r.plugin, handler: r.handler, replay, jobId: e.record.event.jobId, jobTypeId: e.record.event.jobTypeId, eventJson: e.json, attempts: 1, recorded });
     }
     return out;
   }

@@ -1,10 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
+import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import type { WireEventData } from '../dispatch/wire-event.js';
 import { normalizeGuid } from '@jobhook/sdk/contract';
-import type { InvocationLogs } from '../registry/invocation-log-capture.js';
 import type {
   AppendResult,
   ClaimFilter,
@@ -12,9 +11,7 @@ import type {
   ClaimedReplay,
   EventQuery,
   EventRecord,
-  EventStatus,
   EventStore,
-  OutcomeRecord,
   PolledEvent,
   QueueDepth,
   ReplayCandidateQuery,
@@ -22,8 +19,9 @@ import type {
   ReplayRequest,
 } from './event-store.js';
 import { outcomeKey } from './event-store.js';
-import { newEventId } from './event-id.js';
-import type { ClaimedReplayRow, ClaimedRow, ReplayRow, WriteOp } from './sqlite-writes.js';
+import { appendRow } from './append-row.js';
+import type { ClaimedReplayRow, ClaimedRow, WriteOp } from './sqlite-writes.js';
+import { REPLAY_COLUMNS, toEventRecord, toReplay, type EventRow, type OutcomeRow, type ReplayRow } from './event-rows.js';
 import { WriterThread } from './writer-thread.js';
 import { migrate } from './sqlite-schema.js';
 import { StoreError } from './store-error.js';
@@ -36,63 +34,6 @@ export const EVENTS_DB_FILE = 'events.db';
 export interface SqliteEventStoreOptions {
   /** Fail instead of creating a new store (the `events` CLI reads an existing one). */
   readonly mustExist?: boolean;
-}
-
-interface EventRow {
-  seq: number;
-  id: string;
-  idempotency_key: string | null;
-  event_json: string;
-  status: EventStatus;
-  attempts: number;
-  accepted_at: number;
-  completed_at: number | null;
-}
-
-interface OutcomeRow {
-  event_id: string;
-  plugin: string;
-  handler: string;
-  version: string;
-  outcome: Outcome;
-  duration_ms: number;
-  invocation_id: string;
-  error_code: string | null;
-  error_message: string | null;
-  attempts: number;
-  recorded_at: number;
-  replay: number;
-  log_json: string | null;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function toOutcome(r: OutcomeRow): OutcomeRecord {
-  return {
-    plugin: r.plugin,
-    version: r.version,
-    handler: r.handler,
-    outcome: r.outcome,
-    durationMs: r.duration_ms,
-    invocationId: r.invocation_id,
-    ...(r.error_code !== null ? { error: { code: r.error_code, message: r.error_message ?? '' } } : {}),
-    attempts: r.attempts,
-    recordedAt: iso(r.recorded_at),
-    replay: r.replay,
-    ...(r.log_json !== null ? { logs: JSON.parse(r.log_json) as InvocationLogs } : {}),
-  };
-}
-
-function toReplay(r: ReplayRow): ReplayRecord {
-  return {
-    eventId: r.event_id,
-    replay: r.replay,
-    plugin: r.plugin,
-    handler: r.handler,
-    status: r.status as EventStatus,
-    requestedAt: iso(r.requested_at),
-    completedAt: r.completed_at === null ? null : iso(r.completed_at),
-  };
 }
 
 /**
@@ -115,7 +56,7 @@ export class SqliteEventStore implements EventStore {
     this.sql = {
       get: prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
       outcomesOf: prepare<[string], OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ? ORDER BY replay, plugin, handler'),
-      replaysOf: prepare<[string], ReplayRow>('SELECT event_id, replay, plugin, handler, status, requested_at, completed_at FROM replays WHERE event_id = ? ORDER BY replay'),
+      replaysOf: prepare<[string], ReplayRow>(`SELECT ${REPLAY_COLUMNS} FROM replays WHERE event_id = ? ORDER BY replay`),
       countPending: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`),
       countDispatching: prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'dispatching'`),
       disabled: prepare<[], { plugin_id: string }>('SELECT plugin_id FROM plugin_flags WHERE disabled = 1 ORDER BY plugin_id'),
@@ -142,7 +83,7 @@ export class SqliteEventStore implements EventStore {
 
   append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
     const at = Date.now();
-    return this.write({ kind: 'append', id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at });
+    return this.write({ kind: 'append', ...appendRow(event, idempotencyKey, at) });
   }
 
   async claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]> {
@@ -154,7 +95,7 @@ export class SqliteEventStore implements EventStore {
     const rows = await this.write<ClaimedRow[]>({ kind: 'claim', limit, ...(filter ? { jobTypeIds: filter.jobTypeIds } : {}) });
     return rows
       .sort((a, b) => a.seq - b.seq)
-      .map((r) => ({ id: r.id, event: JSON.parse(r.eventJson) as WireEventData, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
+      .map((r) => ({ id: r.id, jobId: r.jobId, jobTypeId: r.jobTypeId, eventJson: r.eventJson, attempts: r.attempts, recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))) }));
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
@@ -182,7 +123,9 @@ export class SqliteEventStore implements EventStore {
       plugin: r.plugin,
       handler: r.handler,
       attempts: r.attempts,
-      event: JSON.parse(r.eventJson) as WireEventData,
+      jobId: r.jobId,
+      jobTypeId: r.jobTypeId,
+      eventJson: r.eventJson,
       recorded: new Set(r.recorded.map(([p, h]) => outcomeKey(p, h))),
     }));
   }
@@ -288,7 +231,7 @@ export class SqliteEventStore implements EventStore {
 
   appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
     const at = Date.now();
-    const rows = events.map(({ event, idempotencyKey }) => ({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event) }));
+    const rows = events.map(({ event, idempotencyKey }) => ({ ...appendRow(event, idempotencyKey, at), key: idempotencyKey }));
     return this.write({ kind: 'poll', source, events: rows, cursor, at });
   }
 
@@ -322,17 +265,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private toRecord(row: EventRow): EventRecord {
-    return {
-      id: row.id,
-      status: row.status,
-      attempts: row.attempts,
-      acceptedAt: iso(row.accepted_at),
-      completedAt: row.completed_at === null ? null : iso(row.completed_at),
-      idempotencyKey: row.idempotency_key,
-      event: JSON.parse(row.event_json) as WireEventData,
-      outcomes: this.sql.outcomesOf.all(row.id).map(toOutcome),
-      replays: this.sql.replaysOf.all(row.id).map(toReplay),
-    };
+    return toEventRecord(row, this.sql.outcomesOf.all(row.id), this.sql.replaysOf.all(row.id));
   }
 
   private assertOpen(): void {

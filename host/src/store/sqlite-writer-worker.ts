@@ -1,12 +1,13 @@
 // The writer thread of SqliteEventStore: owns the one write connection, so a commit's fsync blocks
-// this thread, never the event loop that answers HTTP. Messages in: `{ ops }` (a JSON array of
-// WriteOp) or `{ close: true }`. Out, one per `{ ops }` and in order: `{ results }` (JSON) or
+// this thread, never the event loop that answers HTTP. Messages in: `{ ops }` (WriteOps packed as a
+// TextBatch) or `{ close: true }`. Out, one per `{ ops }` and in order: `{ results }` (packed) or
 // `{ failure }` (rolled back); also `{ fatal }` (cannot open) and `{ closed }`.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SqliteWrites, type WriteOp, type WriteResult } from './sqlite-writes.js';
+import { packResults, unpackOps, type TextBatch } from './writer-texts.js';
 
-type Inbound = { ops?: string; close?: true };
+type Inbound = { ops?: TextBatch; close?: true };
 
 const port = parentPort!;
 let db: Database.Database | undefined;
@@ -40,7 +41,7 @@ let timer: NodeJS.Timeout | null = null;
 
 function take(message: Inbound): void {
   if (message.close) closeAfter = true;
-  else waiting.push(JSON.parse(message.ops!) as WriteOp[]);
+  else waiting.push(unpackOps(message.ops!));
 }
 
 function commit(): void {
@@ -58,7 +59,7 @@ function commit(): void {
   }
   let at = 0;
   for (const batch of batches) {
-    port.postMessage(results ? { results: JSON.stringify(results.slice(at, at + batch.length)) } : { failure });
+    port.postMessage(results ? { results: packResults(batch.map((op) => op.kind), results.slice(at, at + batch.length)) } : { failure });
     at += batch.length;
   }
   if (closeAfter) close();

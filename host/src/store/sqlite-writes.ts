@@ -1,33 +1,31 @@
 import type { Database } from 'better-sqlite3';
-import type { OutcomeWrite } from './outcome-write.js';
+import type { DeliveryWrite } from './delivery-write.js';
+import { keyReusedMessage, type AppendRow } from './append-row.js';
+import { REPLAY_COLUMNS, type ReplayRow } from './event-rows.js';
 
 /** One write the writer thread runs; every timestamp is taken by the caller (epoch ms). */
 export type WriteOp =
-  | { readonly kind: 'append'; readonly id: string; readonly key: string | null; readonly jobId: string; readonly jobTypeId: string; readonly json: string; readonly at: number }
+  | ({ readonly kind: 'append' } & AppendRow)
   | { readonly kind: 'claim'; readonly limit: number; readonly jobTypeIds?: readonly string[] }
-  | OutcomeWrite
+  | DeliveryWrite
   | { readonly kind: 'replays'; readonly requests: ReadonlyArray<{ readonly eventId: string; readonly plugin: string; readonly handler: string | null }>; readonly at: number }
   | { readonly kind: 'claimReplays'; readonly limit: number; readonly at: number }
-  | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number }
-  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
   | { readonly kind: 'requeue' }
   | { readonly kind: 'prune'; readonly cutoff: number; readonly limit: number }
   | { readonly kind: 'flag'; readonly pluginId: string; readonly disabled: boolean; readonly at: number }
   | { readonly kind: 'poll'; readonly source: string; readonly events: readonly PolledRow[]; readonly cursor: string | null; readonly at: number };
 
-/** One polled event as `appendPolled` hands it to the writer thread. */
-export interface PolledRow {
-  readonly id: string;
+/** One polled event as `appendPolled` hands it to the writer thread (always under a key; inserted at the op's `at`). */
+export interface PolledRow extends AppendRow {
   readonly key: string;
-  readonly jobId: string;
-  readonly jobTypeId: string;
-  readonly json: string;
 }
 
 /** A claimed row as it crosses back from the writer thread. */
 export interface ClaimedRow {
   readonly seq: number;
   readonly id: string;
+  readonly jobId: string;
+  readonly jobTypeId: string;
   readonly eventJson: string;
   readonly attempts: number;
   /** [plugin, handler] of outcomes already recorded (only looked up on a re-dispatch). */
@@ -41,19 +39,10 @@ export interface ClaimedReplayRow {
   readonly plugin: string;
   readonly handler: string | null;
   readonly attempts: number;
+  readonly jobId: string;
+  readonly jobTypeId: string;
   readonly eventJson: string;
   readonly recorded: ReadonlyArray<readonly [string, string]>;
-}
-
-/** A stored replay request as it crosses back from the writer thread. */
-export interface ReplayRow {
-  readonly event_id: string;
-  readonly replay: number;
-  readonly plugin: string;
-  readonly handler: string | null;
-  readonly status: string;
-  readonly requested_at: number;
-  readonly completed_at: number | null;
 }
 
 /** What one write answered: its value, or a refusal that fails only its own caller. */
@@ -85,15 +74,15 @@ export class SqliteWrites {
          VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
       ),
       byKey: prepare<[string], { id: string; event_json: string }>('SELECT id, event_json FROM events WHERE idempotency_key = ?'),
-      claim: prepare<[number], { seq: number; id: string; event_json: string; attempts: number }>(
+      claim: prepare<[number], { seq: number; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
         `UPDATE events SET status = 'dispatching', attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' ORDER BY seq LIMIT ?)
-         RETURNING seq, id, event_json, attempts`,
+         RETURNING seq, id, job_id, job_type_id, event_json, attempts`,
       ),
-      claimTypes: prepare<[string, number], { seq: number; id: string; event_json: string; attempts: number }>(
+      claimTypes: prepare<[string, number], { seq: number; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
         `UPDATE events SET status = 'dispatching', attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM events WHERE status = 'pending' AND job_type_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?)
-         RETURNING seq, id, event_json, attempts`,
+         RETURNING seq, id, job_id, job_type_id, event_json, attempts`,
       ),
       recorded: prepare<[string], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = 0'),
       outcome: prepare<[string, string, string, number, string, string, number, string, string | null, string | null, number, number, string | null]>(
@@ -104,14 +93,14 @@ export class SqliteWrites {
       nextReplay: prepare<[string], { n: number }>('SELECT COALESCE(MAX(replay), 0) + 1 AS n FROM replays WHERE event_id = ?'),
       insertReplay: prepare<[string, number, string, string | null, number], ReplayRow>(
         `INSERT INTO replays (event_id, replay, plugin, handler, status, requested_at) VALUES (?, ?, ?, ?, 'pending', ?)
-         RETURNING event_id, replay, plugin, handler, status, requested_at, completed_at`,
+         RETURNING ${REPLAY_COLUMNS}`,
       ),
       claimReplays: prepare<[number], { id: number; event_id: string; replay: number; plugin: string; handler: string | null; attempts: number }>(
         `UPDATE replays SET status = 'dispatching', attempts = attempts + 1
          WHERE id IN (SELECT id FROM replays WHERE status = 'pending' ORDER BY id LIMIT ?)
          RETURNING id, event_id, replay, plugin, handler, attempts`,
       ),
-      eventJson: prepare<[string], { event_json: string }>('SELECT event_json FROM events WHERE id = ?'),
+      eventText: prepare<[string], { job_id: string; job_type_id: string; event_json: string }>('SELECT job_id, job_type_id, event_json FROM events WHERE id = ?'),
       recordedUnder: prepare<[string, number], { plugin: string; handler: string }>('SELECT plugin, handler FROM outcomes WHERE event_id = ? AND replay = ?'),
       completeReplay: prepare<[number, string, number]>(`UPDATE replays SET status = 'done', completed_at = ? WHERE event_id = ? AND replay = ?`),
       requeueReplays: prepare<[]>(`UPDATE replays SET status = 'pending' WHERE status = 'dispatching'`),
@@ -154,7 +143,7 @@ export class SqliteWrites {
         if (s.insert.run(op.id, op.key, op.jobId, op.jobTypeId, op.json, op.at).changes === 1) return { id: op.id, created: true };
         const first = s.byKey.get(op.key!)!;
         if (first.event_json !== op.json) {
-          throw new Refusal('IDEMPOTENCY_KEY_REUSED', `the Idempotency-Key '${op.key}' was already used for a different event (${first.id}); use a new key for a new event`);
+          throw new Refusal('IDEMPOTENCY_KEY_REUSED', keyReusedMessage(op.key!, first.id));
         }
         return { id: first.id, created: false };
       }
@@ -163,6 +152,8 @@ export class SqliteWrites {
           (r): ClaimedRow => ({
             seq: r.seq,
             id: r.id,
+            jobId: r.job_id,
+            jobTypeId: r.job_type_id,
             eventJson: r.event_json,
             attempts: r.attempts,
             recorded: r.attempts > 1 ? s.recorded.all(r.id).map((o) => [o.plugin, o.handler] as const) : [],
@@ -181,14 +172,14 @@ export class SqliteWrites {
       case 'claimReplays': {
         const out: ClaimedReplayRow[] = [];
         for (const r of s.claimReplays.all(op.limit)) {
-          const event = s.eventJson.get(r.event_id);
+          const event = s.eventText.get(r.event_id);
           // Its event was pruned since the request: nothing left to run.
           if (!event) {
             s.completeReplay.run(op.at, r.event_id, r.replay);
             continue;
           }
           const recorded = r.attempts > 1 ? s.recordedUnder.all(r.event_id, r.replay).map((o) => [o.plugin, o.handler] as const) : [];
-          out.push({ eventId: r.event_id, replay: r.replay, plugin: r.plugin, handler: r.handler, attempts: r.attempts, eventJson: event.event_json, recorded });
+          out.push({ eventId: r.event_id, replay: r.replay, plugin: r.plugin, handler: r.handler, attempts: r.attempts, jobId: event.job_id, jobTypeId: event.job_type_id, eventJson: event.event_json, recorded });
         }
         return out;
       }

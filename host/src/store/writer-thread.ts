@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { StoreError } from './store-error.js';
-import type { WriteOp, WriteResult } from './sqlite-writes.js';
+import type { WriteOp } from './sqlite-writes.js';
+import { packOps, unpackResults, type TextBatch } from './writer-texts.js';
 
 interface Queued {
   readonly op: WriteOp;
@@ -9,7 +10,7 @@ interface Queued {
 }
 
 /** What the writer thread answers, once per batch it was sent, in the order they were sent. */
-type WriterMessage = { results: string } | { failure: string } | { fatal: string } | { closed: true };
+type WriterMessage = { results: TextBatch } | { failure: string } | { fatal: string } | { closed: true };
 
 /**
  * Group commit on a writer thread. Each turn of the event loop sends what it queued as one batch,
@@ -79,8 +80,9 @@ export class WriterThread {
     this.queue = [];
     this.sent.push(batch);
     this.worker.ref();
-    // One JSON string crosses cheaper than a structured clone of many small objects.
-    this.worker.postMessage({ ops: JSON.stringify(batch.map((q) => q.op)) });
+    // One JSON string crosses cheaper than a structured clone of many small objects; the texts
+    // (events' JSON) cross beside it, not escaped inside it.
+    this.worker.postMessage({ ops: packOps(batch.map((q) => q.op)) });
   }
 
   private onMessage(m: WriterMessage): void {
@@ -93,7 +95,7 @@ export class WriterThread {
       for (const q of batch) q.reject(error);
       return;
     }
-    const results = JSON.parse(m.results) as WriteResult[];
+    const results = unpackResults(batch.map((q) => q.op.kind), m.results);
     batch.forEach((q, i) => {
       const r = results[i]!;
       if (r.ok) q.resolve(r.value);

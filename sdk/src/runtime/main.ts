@@ -2,7 +2,7 @@
 // before the plugin's own bundle. It owns the tsyringe container the plugin's handlers resolve from.
 import 'reflect-metadata';
 import * as tsyringe from 'tsyringe';
-import { container } from 'tsyringe';
+import { container, type DependencyContainer } from 'tsyringe';
 import * as sdk from '../index.js';
 import { handlerRegistrations, type HandlerClass, type JobCompleteHandler } from '../handler.js';
 import { HttpClient } from '../http-client.js';
@@ -229,7 +229,24 @@ export function boot(
     }
   }
 
+  /**
+   * Ends an invocation's container: tsyringe calls `dispose()` on every instance that container
+   * constructed (its transient, resolution- and container-scoped services and the handler itself;
+   * values registered with `useValue` are the runtime's and are left alone). A service whose
+   * `dispose()` fails does not change how the invocation ended: the failure goes to the plugin's log.
+   */
+  async function disposeScope(scope: DependencyContainer, logger: Logger): Promise<void> {
+    try {
+      await scope.dispose();
+    } catch (e) {
+      logger.error("disposing the invocation's services failed", { error: toErrorInfo(e) });
+    }
+  }
+
   async function invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string> {
+    let scope: DependencyContainer | undefined;
+    let logger: Logger | undefined;
+    let answer: string;
     try {
       const state = loaded;
       if (state === null) throw new RuntimeError('PLUGIN_NOT_LOADED', 'no plugin is loaded in this isolate');
@@ -237,8 +254,9 @@ export function boot(
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
       const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
       running.push(invocationId);
-      const scope = container.createChildContainer();
-      registerServices(scope, context, newLogger(invocationId), state.options, state.jobTypes.get(handlerName) ?? null);
+      scope = container.createChildContainer();
+      logger = newLogger(invocationId);
+      registerServices(scope, context, logger, state.options, state.jobTypes.get(handlerName) ?? null);
       let handler: JobCompleteHandler;
       try {
         handler = scope.resolve(target as unknown as new () => JobCompleteHandler);
@@ -250,13 +268,19 @@ export function boot(
         const shown = result === null ? 'null' : typeof result;
         throw new RuntimeError('HANDLER_BAD_RESULT', `runHandler returned ${shown}; it must return a boolean (or a Promise of one)`);
       }
-      return stringify({ ok: true, value: result });
+      answer = stringify({ ok: true, value: result });
     } catch (e) {
-      return stringify({ ok: false, error: handlerErrorInfo(e) });
+      answer = stringify({ ok: false, error: handlerErrorInfo(e) });
+    }
+    try {
+      // Before answering, so what the services hold is released while the invocation still counts
+      // against the plugin's concurrency, and what their dispose() logs carries this invocation.
+      if (scope !== undefined && logger !== undefined) await disposeScope(scope, logger);
     } finally {
       const at = running.lastIndexOf(invocationId);
       if (at >= 0) running.splice(at, 1);
     }
+    return answer;
   }
 
   return freeze({ loadPlugin, invoke });

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { normalizeEvent, type HandlerOutcome } from '@jobhook/host';
+import type { WireEventData } from '../../../host/dist/dispatch/wire-event.js';
 import { GUID_A, GUID_B, event } from '../../support/foundation-plugins.js';
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 
@@ -92,7 +93,11 @@ export function describeEventStoreContract(name: string, subject: () => StoreSub
       const first = await store.claim(3);
       expect(first.map((c) => c.id)).to.deep.equal(ids.slice(0, 3));
       expect(first.every((c) => c.attempts === 1 && c.recorded.size === 0)).to.equal(true);
-      expect(first[2]!.event.currentRetryCount).to.equal(2);
+      // The claim carries the event's stored text, for the sandbox, and the fields routing reads.
+      expect(first[2]).to.include({ jobId: event(GUID_A).jobId, jobTypeId: GUID_A });
+      expect((JSON.parse(first[2]!.eventJson) as WireEventData).currentRetryCount).to.equal(2);
+      // Exactly the event `get` reads back: the text is the stored event, not a copy made for the claim.
+      expect(JSON.parse(first[2]!.eventJson)).to.deep.equal((await store.get(ids[2]!))?.event);
       expect((await store.claim(10)).map((c) => c.id)).to.deep.equal(ids.slice(3));
       expect(await store.claim(10)).to.deep.equal([]);
       expect(await store.queueDepth()).to.deep.equal({ pending: 0, dispatching: 5 });

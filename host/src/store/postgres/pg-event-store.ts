@@ -1,8 +1,7 @@
 import pg from 'pg';
-import type { HandlerOutcome, Outcome } from '../../dispatch/handler-outcome.js';
+import type { HandlerOutcome } from '../../dispatch/handler-outcome.js';
 import type { WireEventData } from '../../dispatch/wire-event.js';
 import { normalizeGuid } from '@jobhook/sdk/contract';
-import type { InvocationLogs } from '../../registry/invocation-log-capture.js';
 import type {
   AppendResult,
   ClaimFilter,
@@ -12,7 +11,6 @@ import type {
   EventRecord,
   EventStatus,
   EventStore,
-  OutcomeRecord,
   PolledEvent,
   QueueDepth,
   ReplayCandidateQuery,
@@ -20,15 +18,17 @@ import type {
   ReplayRecord,
   ReplayRequest,
 } from '../event-store.js';
-import { outcomeKey } from '../event-store.js';
-import { newEventId } from '../event-id.js';
+import { appendRow, type AppendRow } from '../append-row.js';
 import { StoreError } from '../store-error.js';
 import { CommitGroup } from './commit-group.js';
 import type { PgConnection } from './pg-connection.js';
 import { migratePg } from './pg-migrations.js';
 import { PgNotifier } from './pg-notifier.js';
-import { claimReplayRows, findReplayCandidates, insertReplays, toReplay, type ReplayRow } from './pg-replays.js';
-import { commitAppends, commitDeliveries, commitPolled, type AppendOp, type DeliveryOp } from './pg-writes.js';
+import { claimReplayRows, findReplayCandidates, insertReplays } from './pg-replays.js';
+import { leasedClaimSql, recordedBy } from './pg-claims.js';
+import { REPLAY_COLUMNS, toEventRecord, type EventRow, type OutcomeRow, type ReplayRow } from '../event-rows.js';
+import { commitAppends, commitDeliveries, commitPolled } from './pg-writes.js';
+import type { DeliveryWrite } from '../delivery-write.js';
 import { outcomeWrite } from '../outcome-write.js';
 
 /** How to open the PostgreSQL store. */
@@ -44,51 +44,6 @@ export interface PgEventStoreOptions {
   readonly onError?: (message: string) => void;
 }
 
-interface EventRow {
-  seq: string;
-  id: string;
-  idempotency_key: string | null;
-  event_json: string;
-  status: EventStatus;
-  attempts: number;
-  accepted_at: string;
-  completed_at: string | null;
-}
-
-interface OutcomeRow {
-  event_id: string;
-  plugin: string;
-  handler: string;
-  version: string;
-  outcome: Outcome;
-  duration_ms: number;
-  invocation_id: string;
-  error_code: string | null;
-  error_message: string | null;
-  attempts: number;
-  recorded_at: string;
-  replay: number;
-  log_json: string | null;
-}
-
-const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
-
-function toOutcome(r: OutcomeRow): OutcomeRecord {
-  return {
-    plugin: r.plugin,
-    version: r.version,
-    handler: r.handler,
-    outcome: r.outcome,
-    durationMs: r.duration_ms,
-    invocationId: r.invocation_id,
-    ...(r.error_code !== null ? { error: { code: r.error_code, message: r.error_message ?? '' } } : {}),
-    attempts: r.attempts,
-    recordedAt: iso(r.recorded_at),
-    replay: r.replay,
-    ...(r.log_json !== null ? { logs: JSON.parse(r.log_json) as InvocationLogs } : {}),
-  };
-}
-
 /**
  * The EventStore several hosts share: PostgreSQL through a node-postgres pool. Claims take rows with
  * `FOR UPDATE SKIP LOCKED` and stamp them with this host's id and a lease the host renews while it
@@ -101,8 +56,8 @@ export class PgEventStore implements EventStore {
   readonly shared = true;
   private closed = false;
   private lastWriteError: string | null = null;
-  private readonly appends: CommitGroup<AppendOp, AppendResult>;
-  private readonly deliveries: CommitGroup<DeliveryOp, undefined>;
+  private readonly appends: CommitGroup<AppendRow, AppendResult>;
+  private readonly deliveries: CommitGroup<DeliveryWrite, undefined>;
   private readonly renewTimer: NodeJS.Timeout;
 
   private constructor(
@@ -152,40 +107,28 @@ export class PgEventStore implements EventStore {
   append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
     if (this.closed) return Promise.reject(closedError());
     const at = Date.now();
-    return this.appends.push({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at });
+    return this.appends.push(appendRow(event, idempotencyKey, at));
   }
 
   async claim(limit: number, filter?: ClaimFilter): Promise<ClaimedEvent[]> {
     this.assertOpen();
     if (limit <= 0 || (filter && filter.jobTypeIds.length === 0)) return [];
     const rows = await this.guardWrite(async () => {
-      const { rows } = await this.claimPool.query<{ seq: string; id: string; event_json: string; attempts: number }>(
-        `WITH c AS (
-           SELECT seq FROM events
-           WHERE status <> 'done' AND (status = 'pending' OR lease_expires < now())
-             AND ($2::text[] IS NULL OR job_type_id = ANY($2::text[]))
-           ORDER BY seq LIMIT $1
-           FOR UPDATE SKIP LOCKED)
-         UPDATE events e SET status = 'dispatching', attempts = e.attempts + 1, lease_owner = $3, lease_expires = now() + $4 * interval '1 millisecond'
-         FROM c WHERE e.seq = c.seq
-         RETURNING e.seq, e.id, e.event_json, e.attempts`,
+      const { rows } = await this.claimPool.query<{ seq: string; id: string; job_id: string; job_type_id: string; event_json: string; attempts: number }>(
+        leasedClaimSql('events', 'q.seq, q.id, q.job_id, q.job_type_id, q.event_json, q.attempts'),
         [limit, filter ? [...filter.jobTypeIds] : null, this.options.hostId, this.options.leaseMs],
       );
       return rows;
     });
     const again = rows.filter((r) => r.attempts > 1).map((r) => r.id);
-    const recorded = new Map<string, Set<string>>();
+    let recorded = new Map<string, Set<string>>();
     if (again.length > 0) {
       const { rows: done } = await this.read(() => this.pool.query<{ event_id: string; plugin: string; handler: string }>('SELECT event_id, plugin, handler FROM outcomes WHERE event_id = ANY($1::text[]) AND replay = 0', [again]));
-      for (const o of done) {
-        const set = recorded.get(o.event_id) ?? new Set<string>();
-        set.add(outcomeKey(o.plugin, o.handler));
-        recorded.set(o.event_id, set);
-      }
+      recorded = recordedBy(done, (o) => o.event_id);
     }
     return rows
       .sort((a, b) => Number(a.seq) - Number(b.seq))
-      .map((r) => ({ id: r.id, event: JSON.parse(r.event_json) as WireEventData, attempts: r.attempts, recorded: recorded.get(r.id) ?? new Set<string>() }));
+      .map((r) => ({ id: r.id, jobId: r.job_id, jobTypeId: r.job_type_id, eventJson: r.event_json, attempts: r.attempts, recorded: recorded.get(r.id) ?? new Set<string>() }));
   }
 
   recordOutcome(eventId: string, o: HandlerOutcome, attempt: number, replay = 0): Promise<void> {
@@ -327,7 +270,7 @@ export class PgEventStore implements EventStore {
   async appendPolled(source: string, events: readonly PolledEvent[], cursor: string | null): Promise<AppendResult[]> {
     this.assertOpen();
     const at = Date.now();
-    const ops = events.map(({ event, idempotencyKey }) => ({ id: newEventId(at), key: idempotencyKey, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at }));
+    const ops = events.map(({ event, idempotencyKey }) => appendRow(event, idempotencyKey, at));
     return this.guardWrite(() => commitPolled(this.pool, this.options.hostId, source, ops, cursor));
   }
 
@@ -398,22 +341,15 @@ export class PgEventStore implements EventStore {
       this.pool.query<OutcomeRow>('SELECT * FROM outcomes WHERE event_id = ANY($1::text[]) ORDER BY replay, plugin, handler', [rows.map((r) => r.id)]),
     );
     const { rows: replays } = await this.read(() =>
-      this.pool.query<ReplayRow>(
-        'SELECT event_id, replay, plugin, handler, status, requested_at, completed_at FROM replays WHERE event_id = ANY($1::text[]) ORDER BY replay',
-        [rows.map((r) => r.id)],
+      this.pool.query<ReplayRow>(`SELECT ${REPLAY_COLUMNS} FROM replays WHERE event_id = ANY($1::text[]) ORDER BY replay`, [rows.map((r) => r.id)]),
+    );
+    return rows.map((row) =>
+      toEventRecord(
+        row,
+        outcomes.filter((o) => o.event_id === row.id),
+        replays.filter((r) => r.event_id === row.id),
       ),
     );
-    return rows.map((row) => ({
-      id: row.id,
-      status: row.status,
-      attempts: row.attempts,
-      acceptedAt: iso(row.accepted_at),
-      completedAt: row.completed_at === null ? null : iso(row.completed_at),
-      idempotencyKey: row.idempotency_key,
-      event: JSON.parse(row.event_json) as WireEventData,
-      outcomes: outcomes.filter((o) => o.event_id === row.id).map(toOutcome),
-      replays: replays.filter((r) => r.event_id === row.id).map(toReplay),
-    }));
   }
 
   // A failed commit is reported as STORE_WRITE_FAILED (what the intake answers 503 to) and kept as

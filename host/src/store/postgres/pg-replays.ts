@@ -1,34 +1,9 @@
 import type { Pool } from 'pg';
-import type { WireEventData } from '../../dispatch/wire-event.js';
-import type { ClaimedReplay, EventStatus, ReplayCandidateQuery, ReplayClaimFilter, ReplayRecord, ReplayRequest } from '../event-store.js';
-import { outcomeKey } from '../event-store.js';
+import type { ClaimedReplay, ReplayCandidateQuery, ReplayClaimFilter, ReplayRecord, ReplayRequest } from '../event-store.js';
 import { StoreError } from '../store-error.js';
 import { CHANNELS } from './pg-notifier.js';
-
-/** A replays row as read back. */
-export interface ReplayRow {
-  event_id: string;
-  replay: number;
-  plugin: string;
-  handler: string | null;
-  status: EventStatus;
-  requested_at: string;
-  completed_at: string | null;
-}
-
-const iso = (ms: string | number): string => new Date(Number(ms)).toISOString();
-
-export function toReplay(r: ReplayRow): ReplayRecord {
-  return {
-    eventId: r.event_id,
-    replay: r.replay,
-    plugin: r.plugin,
-    handler: r.handler,
-    status: r.status,
-    requestedAt: iso(r.requested_at),
-    completedAt: r.completed_at === null ? null : iso(r.completed_at),
-  };
-}
+import { leasedClaimSql, recordedBy } from './pg-claims.js';
+import { REPLAY_COLUMNS, toReplay, type ReplayRow } from '../event-rows.js';
 
 /**
  * Stores replay requests in one transaction, numbering each one above its event's latest replay.
@@ -55,7 +30,7 @@ export async function insertReplays(pool: Pool, hostId: string, requests: readon
          ins AS (
            INSERT INTO replays (event_id, replay, plugin, handler, status, requested_at)
            SELECT event_id, replay, plugin, handler, 'pending', $4 FROM t ORDER BY n
-           RETURNING event_id, replay, plugin, handler, status, requested_at, completed_at),
+           RETURNING ${REPLAY_COLUMNS}),
          woke AS (SELECT pg_notify('${CHANNELS.events}', $5))
          SELECT ins.* FROM ins LEFT JOIN woke ON true`,
         [requests.map((r) => r.eventId), requests.map((r) => r.plugin), requests.map((r) => r.handler), at, hostId],
@@ -90,39 +65,29 @@ export async function claimReplayRows(
   opts: { hostId: string; leaseMs: number; limit: number; filter?: ReplayClaimFilter; at: number },
 ): Promise<ClaimedReplay[]> {
   const { rows } = await claimPool.query<{ id: string; event_id: string; replay: number; plugin: string; handler: string | null; attempts: number }>(
-    `WITH c AS (
-       SELECT id FROM replays
-       WHERE status <> 'done' AND (status = 'pending' OR lease_expires < now())
-         AND ($2::text[] IS NULL OR plugin = ANY($2::text[]))
-       ORDER BY id LIMIT $1
-       FOR UPDATE SKIP LOCKED)
-     UPDATE replays r SET status = 'dispatching', attempts = r.attempts + 1, lease_owner = $3, lease_expires = now() + $4 * interval '1 millisecond'
-     FROM c WHERE r.id = c.id
-     RETURNING r.id, r.event_id, r.replay, r.plugin, r.handler, r.attempts`,
+    leasedClaimSql('replays', 'q.id, q.event_id, q.replay, q.plugin, q.handler, q.attempts'),
     [opts.limit, opts.filter ? [...opts.filter.pluginIds] : null, opts.hostId, opts.leaseMs],
   );
   if (rows.length === 0) return [];
   rows.sort((a, b) => Number(a.id) - Number(b.id));
   const eventIds = [...new Set(rows.map((r) => r.event_id))];
-  const { rows: events } = await pool.query<{ id: string; event_json: string }>('SELECT id, event_json FROM events WHERE id = ANY($1::text[])', [eventIds]);
-  const json = new Map(events.map((e) => [e.id, e.event_json]));
+  const { rows: events } = await pool.query<{ id: string; job_id: string; job_type_id: string; event_json: string }>(
+    'SELECT id, job_id, job_type_id, event_json FROM events WHERE id = ANY($1::text[])',
+    [eventIds],
+  );
+  const stored = new Map(events.map((e) => [e.id, e]));
   const again = rows.filter((r) => r.attempts > 1);
-  const recorded = new Map<string, Set<string>>();
+  let recorded = new Map<string, Set<string>>();
   if (again.length > 0) {
     const { rows: done } = await pool.query<{ event_id: string; replay: number; plugin: string; handler: string }>(
       `SELECT o.event_id, o.replay, o.plugin, o.handler FROM outcomes o
        JOIN unnest($1::text[], $2::int[]) AS t(id, n) ON o.event_id = t.id AND o.replay = t.n`,
       [again.map((r) => r.event_id), again.map((r) => r.replay)],
     );
-    for (const o of done) {
-      const key = `${o.event_id}\u0000${o.replay}`;
-      const set = recorded.get(key) ?? new Set<string>();
-      set.add(outcomeKey(o.plugin, o.handler));
-      recorded.set(key, set);
-    }
+    recorded = recordedBy(done, (o) => `${o.event_id}\u0000${o.replay}`);
   }
   // Their event was pruned since the request: nothing left to run.
-  const gone = rows.filter((r) => !json.has(r.event_id));
+  const gone = rows.filter((r) => !stored.has(r.event_id));
   if (gone.length > 0) {
     await pool.query(
       `UPDATE replays SET status = 'done', completed_at = $2, lease_owner = NULL, lease_expires = NULL WHERE id = ANY($1::bigint[])`,
@@ -130,16 +95,21 @@ export async function claimReplayRows(
     );
   }
   return rows
-    .filter((r) => json.has(r.event_id))
-    .map((r) => ({
-      eventId: r.event_id,
-      replay: r.replay,
-      plugin: r.plugin,
-      handler: r.handler,
-      attempts: r.attempts,
-      event: JSON.parse(json.get(r.event_id)!) as WireEventData,
-      recorded: recorded.get(`${r.event_id}\u0000${r.replay}`) ?? new Set<string>(),
-    }));
+    .filter((r) => stored.has(r.event_id))
+    .map((r) => {
+      const event = stored.get(r.event_id)!;
+      return {
+        eventId: r.event_id,
+        replay: r.replay,
+        plugin: r.plugin,
+        handler: r.handler,
+        attempts: r.attempts,
+        jobId: event.job_id,
+        jobTypeId: event.job_type_id,
+        eventJson: event.event_json,
+        recorded: recorded.get(`${r.event_id}\u0000${r.replay}`) ?? new Set<string>(),
+      };
+    });
 }
 
 /** The (event, handler) pairs of a plugin whose latest outcome since a time is one of `outcomes`, oldest first. */

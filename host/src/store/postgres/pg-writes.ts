@@ -2,55 +2,50 @@ import type { Pool } from 'pg';
 import { StoreError } from '../store-error.js';
 import type { GroupResult } from './commit-group.js';
 import { CHANNELS } from './pg-notifier.js';
-import type { OutcomeWrite } from '../outcome-write.js';
+import { keyReusedMessage, type AppendRow } from '../append-row.js';
+import type { DeliveryWrite } from '../delivery-write.js';
 
-/** One accepted event to insert (timestamps are the caller's epoch ms). */
-export interface AppendOp {
-  readonly id: string;
-  readonly key: string | null;
-  readonly jobId: string;
-  readonly jobTypeId: string;
-  readonly json: string;
-  readonly at: number;
+// Inserts rows of `$1`…`$6` (rowParams), skipping a taken idempotency key; `ins` returns the ids inserted.
+const INSERT_EVENTS = `ins AS (
+       INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
+       SELECT t.id, t.k, t.job, t.jt, t.js, 'pending', 0, t.at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(id, k, job, jt, js, at, n)
+       ORDER BY t.n
+       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id)`;
+
+const rowParams = (ops: readonly AppendRow[]): unknown[] => [ops.map((o) => o.id), ops.map((o) => o.key), ops.map((o) => o.jobId), ops.map((o) => o.jobTypeId), ops.map((o) => o.json), ops.map((o) => o.at)];
+
+/** The events first stored under the keys of `ops` that were not inserted: key → id and JSON text. */
+async function firstByKey(pool: Pool, ops: readonly AppendRow[], inserted: ReadonlySet<string>): Promise<Map<string, { id: string; json: string }>> {
+  const taken = ops.filter((o) => !inserted.has(o.id)).map((o) => o.key!);
+  const first = new Map<string, { id: string; json: string }>();
+  if (taken.length === 0) return first;
+  const found = await pool.query<{ idempotency_key: string; id: string; event_json: string }>('SELECT idempotency_key, id, event_json FROM events WHERE idempotency_key = ANY($1::text[])', [taken]);
+  for (const r of found.rows) first.set(r.idempotency_key, { id: r.id, json: r.event_json });
+  return first;
 }
-
-/** An outcome to record, or an event to mark done: the dispatch side's writes, grouped together. */
-export type DeliveryOp =
-  | OutcomeWrite
-  | { readonly kind: 'complete'; readonly eventId: string; readonly at: number }
-  | { readonly kind: 'completeReplay'; readonly eventId: string; readonly replay: number; readonly at: number };
 
 /**
  * Inserts a group of appends in one statement (one commit), and wakes the other hosts' dispatchers
  * in the same commit (a NOTIFY is delivered when its transaction commits, and only then). An append
  * whose idempotency key is taken resolves to the first event, or is refused if its event differs.
  */
-export async function commitAppends(pool: Pool, hostId: string, ops: readonly AppendOp[]): Promise<Array<GroupResult<{ id: string; created: boolean }>>> {
+export async function commitAppends(pool: Pool, hostId: string, ops: readonly AppendRow[]): Promise<Array<GroupResult<{ id: string; created: boolean }>>> {
   const { rows } = await pool.query<{ id: string }>(
-    `WITH ins AS (
-       INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
-       SELECT t.id, t.k, t.job, t.jt, t.js, 'pending', 0, t.at
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(id, k, job, jt, js, at, n)
-       ORDER BY t.n
-       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING id),
+    `WITH ${INSERT_EVENTS},
      woke AS (SELECT pg_notify('${CHANNELS.events}', $7))
      SELECT ins.id FROM ins LEFT JOIN woke ON true`,
-    [ops.map((o) => o.id), ops.map((o) => o.key), ops.map((o) => o.jobId), ops.map((o) => o.jobTypeId), ops.map((o) => o.json), ops.map((o) => o.at), hostId],
+    [...rowParams(ops), hostId],
   );
   const inserted = new Set(rows.map((r) => r.id));
-  const takenKeys = ops.filter((o) => !inserted.has(o.id)).map((o) => o.key!);
-  const first = new Map<string, { id: string; json: string }>();
-  if (takenKeys.length > 0) {
-    const found = await pool.query<{ idempotency_key: string; id: string; event_json: string }>('SELECT idempotency_key, id, event_json FROM events WHERE idempotency_key = ANY($1::text[])', [takenKeys]);
-    for (const r of found.rows) first.set(r.idempotency_key, { id: r.id, json: r.event_json });
-  }
+  const first = await firstByKey(pool, ops, inserted);
   return ops.map((o) => {
     if (inserted.has(o.id)) return { ok: true, value: { id: o.id, created: true } };
     const f = first.get(o.key!);
     if (f && f.json === o.json) return { ok: true, value: { id: f.id, created: false } };
     const msg = f
-      ? `the Idempotency-Key '${o.key}' was already used for a different event (${f.id}); use a new key for a new event`
+      ? keyReusedMessage(o.key!, f.id)
       : `the Idempotency-Key '${o.key}' is in use by an event being removed; try again`;
     return { ok: false, error: new StoreError('IDEMPOTENCY_KEY_REUSED', msg) };
   });
@@ -61,10 +56,10 @@ export async function commitAppends(pool: Pool, hostId: string, ops: readonly Ap
  * outcome for the same (event, plugin, handler, replay) is dropped by the primary key, whichever
  * host sends it.
  */
-export async function commitDeliveries(pool: Pool, ops: readonly DeliveryOp[]): Promise<Array<GroupResult<undefined>>> {
-  const outcomes = ops.filter((o): o is Extract<DeliveryOp, { kind: 'outcome' }> => o.kind === 'outcome');
-  const completes = ops.filter((o): o is Extract<DeliveryOp, { kind: 'complete' }> => o.kind === 'complete');
-  const replays = ops.filter((o): o is Extract<DeliveryOp, { kind: 'completeReplay' }> => o.kind === 'completeReplay');
+export async function commitDeliveries(pool: Pool, ops: readonly DeliveryWrite[]): Promise<Array<GroupResult<undefined>>> {
+  const outcomes = ops.filter((o): o is Extract<DeliveryWrite, { kind: 'outcome' }> => o.kind === 'outcome');
+  const completes = ops.filter((o): o is Extract<DeliveryWrite, { kind: 'complete' }> => o.kind === 'complete');
+  const replays = ops.filter((o): o is Extract<DeliveryWrite, { kind: 'completeReplay' }> => o.kind === 'completeReplay');
   await pool.query(
     `WITH o AS (
        INSERT INTO outcomes (event_id, plugin, handler, version, outcome, duration_ms, invocation_id, error_code, error_message, attempts, recorded_at, replay, log_json)
@@ -113,30 +108,19 @@ export async function commitPolled(
   pool: Pool,
   hostId: string,
   source: string,
-  ops: readonly AppendOp[],
+  ops: readonly AppendRow[],
   cursor: string | null,
 ): Promise<Array<{ id: string; created: boolean }>> {
   const { rows } = await pool.query<{ id: string }>(
-    `WITH ins AS (
-       INSERT INTO events (id, idempotency_key, job_id, job_type_id, event_json, status, attempts, accepted_at)
-       SELECT t.id, t.k, t.job, t.jt, t.js, 'pending', 0, t.at
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS t(id, k, job, jt, js, at, n)
-       ORDER BY t.n
-       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING id),
+    `WITH ${INSERT_EVENTS},
      cur AS (
        INSERT INTO poll_cursors (source, cursor, updated_at) SELECT $8, $9, $10 WHERE $9::text IS NOT NULL
        ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at),
      woke AS (SELECT pg_notify('${CHANNELS.events}', $7))
      SELECT ins.id FROM ins LEFT JOIN woke ON true`,
-    [ops.map((o) => o.id), ops.map((o) => o.key), ops.map((o) => o.jobId), ops.map((o) => o.jobTypeId), ops.map((o) => o.json), ops.map((o) => o.at), hostId, source, cursor, Date.now()],
+    [...rowParams(ops), hostId, source, cursor, Date.now()],
   );
   const inserted = new Set(rows.map((r) => r.id));
-  const again = ops.filter((o) => !inserted.has(o.id)).map((o) => o.key!);
-  const first = new Map<string, string>();
-  if (again.length > 0) {
-    const found = await pool.query<{ idempotency_key: string; id: string }>('SELECT idempotency_key, id FROM events WHERE idempotency_key = ANY($1::text[])', [again]);
-    for (const r of found.rows) first.set(r.idempotency_key, r.id);
-  }
-  return ops.map((o) => (inserted.has(o.id) ? { id: o.id, created: true } : { id: first.get(o.key!) ?? o.id, created: false }));
+  const first = await firstByKey(pool, ops, inserted);
+  return ops.map((o) => (inserted.has(o.id) ? { id: o.id, created: true } : { id: first.get(o.key!)?.id ?? o.id, created: false }));
 }
