@@ -34,14 +34,15 @@ export interface ServeOptions {
 
 /** A running `serve`: the host, its event store, the cluster membership and the HTTP API, owned as one. */
 export interface RunningService {
+  /** The service's host; its `close` releases the whole service, since one owner holds it all. */
   readonly host: Host;
   readonly url: string;
-  /** Releases everything in the reverse order it was built: the API drains, then the host, then the store. Idempotent. */
+  /** Releases everything in the reverse order it was built: leaves the cluster, drains the API, closes the host, then the store. Idempotent. */
   dispose(): Promise<void>;
 }
 
-/** Checks what serve can check before opening anything: the listen address, the token rule, `--poll`'s platform URL. */
-export function checkServeConfig(config: HostConfig, insecure: boolean, poll: boolean): ListenAddress {
+// What serve can check before opening anything: the listen address, the token rule, --poll's platform URL.
+function checkServeConfig(config: HostConfig, insecure: boolean, poll: boolean): ListenAddress {
   const address = parseListen(config.listen);
   assertSafeListen(address, config.apiToken, insecure);
   if (poll && !config.platform.url) throw new ConfigError('CONFIG_INVALID', '--poll reads the job history of the platform API: set platform.url (--platform-url or JOBHOOK_PLATFORM_URL)');
