@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHost, createHostLogger, type Host } from '@jobhook/host';
-import { startService } from '../host/dist/ingest/service.js';
+import { startService } from '../host/dist/composition/start-service.js';
 import type { EventStore } from '../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../host/dist/store/memory-event-store.js';
 import { SqliteEventStore } from '../host/dist/store/sqlite-event-store.js';

@@ -1,6 +1,7 @@
 // The host's public API for embedders and tests.
-export { createHost, assertNoNodeSnapshot } from './host.js';
-export type { Host, HostOptions } from './host.js';
+export { createHost } from './composition/create-host.js';
+export type { Host, HostOptions } from './composition/create-host.js';
+export { assertNoNodeSnapshot } from './composition/node-snapshot.js';
 export { resolveConfig, DEFAULT_CONFIG } from './config.js';
 export type { HostConfig, HostConfigInput, PlatformAuth, PluginOverrides, EgressLimits } from './config.js';
 export { JobHookError, ManifestError, PluginLoadError, EventValidationError, ConfigError } from './errors.js';
@@ -17,8 +18,8 @@ export type { PlatformEgressOptions } from './egress/platform-egress-gateway.js'
 export { UnconfiguredEgressGateway } from './egress/egress-gateway.js';
 export type { EgressGateway, PluginEgress, InvocationScope } from './egress/egress-gateway.js';
 export { HostEgressError, EgressDeniedError, EgressTimeoutError, EgressLimitError, EgressConnectionError, EgressAbortedError, EgressRuleError } from './egress/egress-error.js';
-export { startService } from './ingest/service.js';
-export type { Service, ServiceOptions } from './ingest/service.js';
+export { startService } from './composition/start-service.js';
+export type { Service, ServiceOptions } from './composition/service-options.js';
 export { ServiceMetrics } from './ingest/service-metrics.js';
 export { SqliteEventStore } from './store/sqlite-event-store.js';
 export { MemoryEventStore } from './store/memory-event-store.js';

@@ -4,7 +4,7 @@ import type { HostConfig } from '../config.js';
 import { normalizeEvent } from '../dispatch/normalize-event.js';
 import type { DispatchResult } from '../dispatch/dispatcher.js';
 import { EventValidationError, JobHookError } from '../errors.js';
-import { createHost, type Host } from '../host.js';
+import { createHost, type Host } from '../composition/create-host.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { PluginChange } from '../registry/plugin-change.js';
 import { configFromCli, cliErrorText } from './cli-config.js';

@@ -1,14 +1,12 @@
 import type { CommandInput } from '@jobhook/sdk/command-line';
-import type { HostConfig } from '../config.js';
-import { createHost, type Host } from '../host.js';
+import type { Host } from '../composition/create-host.js';
+import { createService, type RunningService, type ServeOptions } from '../composition/create-service.js';
 import type { HostLogger } from '../logging/logger.js';
+import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
 import { configFromCli, cliErrorText } from './cli-config.js';
 import { createCliLogger, resolveLogFormat } from './cli-logger.js';
 import type { SERVE_FLAGS } from './command-table.js';
 import { logPluginChange } from './log-plugin-change.js';
-import { ServiceMetrics } from '../ingest/service-metrics.js';
-import { DEFAULT_RETENTION_MS, parseRetention } from '../store/retention.js';
-import { countedEgress, preflightServe, startServeRuntime, type ServeRuntime } from './serve-service.js';
 import type { StopSignals } from './stop-signals.js';
 
 function logStartupState(host: Host, logger: HostLogger): void {
@@ -28,69 +26,40 @@ function logStartupState(host: Host, logger: HostLogger): void {
  * what was opened and exits 0; a second one exits at once.
  */
 export async function serveCommand({ values, io, path: name }: CommandInput<typeof SERVE_FLAGS>, stop: StopSignals): Promise<number> {
-  return serve(values, io.stderr, name, stop);
-}
-
-async function serve(values: CommandInput<typeof SERVE_FLAGS>['values'], err: NodeJS.WritableStream, name: string, stop: StopSignals): Promise<number> {
+  const err = io.stderr;
   let logger: HostLogger;
-  let runtime: ServeRuntime;
-  let started = false;
-  const metrics = new ServiceMetrics();
-  let host: Host;
-  let config: HostConfig;
-  let retentionMs: number;
+  let options: Omit<ServeOptions, 'logger'>;
   try {
-    config = configFromCli(values);
-    retentionMs = values.retention ? parseRetention(values.retention) : DEFAULT_RETENTION_MS;
-    preflightServe(config, values.insecure === true, values.poll === true);
+    const config = configFromCli(values);
+    const retentionMs = values.retention ? parseRetention(values.retention) : DEFAULT_RETENTION_MS;
+    options = { config, retentionMs, insecure: values.insecure === true, poll: values.poll === true, signal: stop.signal };
     logger = createCliLogger(config, resolveLogFormat(values['log-format'], 1), 1);
   } catch (e) {
     err.write(`${name}: ${cliErrorText(e)}\n`);
     return 2;
   }
   const log = logger;
-  const stoppedEarly = (): number => {
-    log.info({ signal: stop.reason }, 'stopped during start-up');
-    return 0;
-  };
-  log.info({ pluginsDir: config.pluginsDir }, 'loading plugins');
+  let service: RunningService;
   try {
-    // One gateway for the plugins and the poller: they share its platform credentials.
-    const egress = countedEgress(config, metrics);
     // The startup state is logged below, one line per plugin; changes are logged from then on.
-    host = await createHost({
-      config,
-      logger,
-      egress,
-      onPluginChange: (c) => (metrics.pluginChanged(c), started && logPluginChange(log, c)),
-      watch: true,
-      signal: stop.signal,
-    });
-    started = true;
-    if (stop.reason) {
-      await host.close();
-      return stoppedEarly();
-    }
-    try {
-      runtime = await startServeRuntime(host, { logger, metrics, retentionMs, insecure: values.insecure === true, poll: values.poll === true, egress });
-    } catch (e) {
-      await host.close();
-      throw e;
-    }
+    service = await createService({ ...options, logger, onPluginChange: (c) => logPluginChange(log, c) });
   } catch (e) {
-    if (stop.reason) return stoppedEarly();
+    if (stop.reason) {
+      log.info({ signal: stop.reason }, 'stopped during start-up');
+      return 0;
+    }
     err.write(`${name}: ${cliErrorText(e)}\n`);
     return 2;
   }
   if (!stop.reason) {
-    logStartupState(host, logger);
+    logStartupState(service.host, logger);
     // Signal listeners do not keep Node's event loop alive; this timer does, until shutdown.
     const keepAlive = setInterval(() => {}, 1 << 30);
     await stop.stopped;
     clearInterval(keepAlive);
   }
   logger.info({ signal: stop.reason }, 'shutting down');
-  await runtime.shutdown();
+  await service.dispose();
   logger.info('stopped');
   return 0;
 }

@@ -1,4 +1,4 @@
-import { Dispatcher, type RouteSource } from '../dispatch/dispatcher.js';
+import type { Dispatcher, RouteSource } from '../dispatch/dispatcher.js';
 import type { EventText } from '../dispatch/event-text.js';
 import type { HandlerOutcome } from '../dispatch/handler-outcome.js';
 import { describeError } from '../errors.js';
@@ -31,6 +31,8 @@ export interface RouteRun {
 export interface EventPumpOptions {
   readonly store: EventStore;
   readonly routes: RouteSource;
+  /** Runs each claimed handler; the host's own, so that the pump and `host.dispatch` invoke routes alike. */
+  readonly dispatcher: Dispatcher;
   readonly logger: HostLogger;
   readonly observer?: EventPumpObserver;
   /** Events dispatched at once; each plugin's own concurrency and queue apply inside. Default 64. */
@@ -63,7 +65,7 @@ export class EventPump {
   private recording = true;
 
   constructor(private readonly options: EventPumpOptions) {
-    this.dispatcher = new Dispatcher(options.routes, options.logger);
+    this.dispatcher = options.dispatcher;
     this.concurrency = options.concurrency ?? 64;
     this.claimBatch = Math.max(1, Math.floor(this.concurrency / 4));
   }

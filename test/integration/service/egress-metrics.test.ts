@@ -5,8 +5,8 @@ import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type Temp
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { request } from '../../support/service-harness.js';
-import { countedEgress } from '../../../host/dist/cli/serve-service.js';
-import { startService } from '../../../host/dist/ingest/service.js';
+import { countedEgress } from '../../../host/dist/composition/counted-egress.js';
+import { startService } from '../../../host/dist/composition/start-service.js';
 import { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
 import { buildPlugin } from '@jobhook/sdk/build';

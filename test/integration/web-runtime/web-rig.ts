@@ -4,7 +4,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHost, resolveConfig, type HandlerOutcome, type Host, type HostConfigInput } from '@jobhook/host';
-import { countedEgress } from '../../../host/dist/cli/serve-service.js';
+import { countedEgress } from '../../../host/dist/composition/counted-egress.js';
 import type { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';

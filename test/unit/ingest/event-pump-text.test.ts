@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { normalizeEvent } from '@jobhook/host';
 import { GUID_A, event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { captureLogs } from '../../support/log-capture.js';
+import { Dispatcher } from '../../../host/dist/dispatch/dispatcher.js';
 import { EventPump } from '../../../host/dist/ingest/event-pump.js';
 import type { EventStore } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
@@ -45,7 +46,9 @@ for (const [name, open] of stores) {
         },
       };
       const route = { instance, handler: 'H' } as unknown as Route;
-      const pump = new EventPump({ store, routes: { routes: (t) => (t === GUID_A ? [route] : []) }, logger: captureLogs().logger });
+      const routes = { routes: (t: string) => (t === GUID_A ? [route] : []) };
+      const { logger } = captureLogs();
+      const pump = new EventPump({ store, routes, logger, dispatcher: new Dispatcher(routes, logger) });
       const parse = sinon.spy(JSON, 'parse');
       const stringify = sinon.spy(JSON, 'stringify');
       const done = pump.whenDone(id, 10_000, async () => false);

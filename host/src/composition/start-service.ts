@@ -1,0 +1,20 @@
+import { Dispatcher } from '../dispatch/dispatcher.js';
+import { assertSafeListen, parseListen } from '../ingest/listen-address.js';
+import { ServiceMetrics } from '../ingest/service-metrics.js';
+import { DisposableStore } from '../lifecycle/index.js';
+import { buildApi } from './build-api.js';
+import type { Service, ServiceOptions } from './service-options.js';
+import { buildOrRelease } from './start-up.js';
+
+/** Starts the HTTP API and the dispatcher loop over `store`, for a host and store the caller owns. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { host, logger } = options;
+  const address = parseListen(options.listen ?? host.config.listen);
+  const token = options.token === undefined ? host.config.apiToken : options.token;
+  assertSafeListen(address, token, options.insecure === true);
+  const metrics = options.metrics ?? new ServiceMetrics();
+  const owner = new DisposableStore('the service');
+  const dispatcher = new Dispatcher(host.registry, logger);
+  const { url, port } = await buildOrRelease(owner, logger, undefined, () => buildApi(owner, { ...options, address, token, metrics, dispatcher }));
+  return { url, port, metrics, close: () => owner.dispose() };
+}
