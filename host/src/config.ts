@@ -7,7 +7,7 @@ import type { PluginLimits } from './manifest/plugin-manifest.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 import { DEFAULT_TRUST, type TrustConfig } from './trust/trust-store.js';
 
-/** How the host authenticates to the platform API (design §3.4a). Never sent into an isolate. */
+/** How the host authenticates to the platform API. Never sent into an isolate. */
 export type PlatformAuth =
   | { readonly type: 'none' }
   | { readonly type: 'bearer'; readonly token: string }
@@ -50,7 +50,7 @@ export interface PermissionOverrides {
   readonly revoke?: ReadonlyArray<{ readonly url: string; readonly methods?: readonly string[] }>;
 }
 
-/** Limits of the platform HTTP client plugins use (design §3.3); one set per host. */
+/** Limits of the platform HTTP client plugins use; one set per host. */
 export interface EgressLimits {
   /** Largest request body a plugin may send, in bytes. */
   readonly maxRequestBytes: number;
@@ -120,7 +120,7 @@ export interface HostConfig {
   readonly plugins: Readonly<Record<string, PluginOverrides>>;
   /** Bearer token required by the host's own HTTP API, or null. */
   readonly apiToken: string | null;
-  /** Where plugin isolates run, and the bounds every sandbox applies (design §4). */
+  /** Where plugin isolates run, and the bounds every sandbox applies. */
   readonly sandbox: SandboxConfig;
   /** Size caps of plugin packages, checked before a file is read. */
   readonly packages: { readonly maxManifestBytes: number; readonly maxBundleBytes: number };
@@ -474,7 +474,7 @@ function oauthFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return auth;
 }
 
-/** The part of the configuration the environment sets (design §3.4a names). */
+/** The part of the configuration the environment sets (`JOBHOOK_*` names). */
 export function configFromEnv(env: NodeJS.ProcessEnv): HostConfigInput {
   const out: Record<string, unknown> = {};
   const platform: Record<string, unknown> = {};

@@ -7,7 +7,7 @@ export const CONFIG_FLAG = {
   config: { type: 'string', value: 'FILE', description: 'configuration file (default: ./jobhook.config.json if present)' },
 } as const satisfies FlagSpecs;
 
-/** Flags every command that runs a host accepts (design §3.4a names). */
+/** Flags every command that runs a host accepts (the same names as the configuration file). */
 export const HOST_FLAGS = {
   ...CONFIG_FLAG,
   plugins: { type: 'string', value: 'DIR', description: 'the plugins folder (default: ./plugins)' },

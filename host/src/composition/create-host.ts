@@ -45,7 +45,7 @@ export interface HostOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A running JobHook host (design §1). */
+/** A running JobHook host: its plugins loaded, sandboxed and routed. */
 export interface Host {
   readonly config: HostConfig;
   readonly registry: PluginRegistry;

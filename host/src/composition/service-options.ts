@@ -42,7 +42,7 @@ export interface ServiceOptions {
   readonly degraded?: () => string | null;
 }
 
-/** The running HTTP API with its dispatcher loop (design §1 `ingest`). */
+/** The running HTTP API with its dispatcher loop. */
 export interface Service {
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;

@@ -18,7 +18,7 @@ export interface DispatchResult {
 }
 
 /**
- * Event → matching handlers → outcomes (design §2 `dispatch/`). Handlers of different plugins run
+ * Event → matching handlers → outcomes. Handlers of different plugins run
  * concurrently; each plugin's limits apply inside its instance.
  */
 export class Dispatcher {

@@ -93,7 +93,7 @@ const EXACT = new Map<string, keyof WireEvent>(FIELDS.flatMap(([name]) => [[name
 const POINTERS = new Map(FIELDS.map(([name]) => [name, `/${name}`]));
 
 /**
- * Validates a job-completion event (design §3.5) and normalises it: camelCase or Keyfactor's
+ * Validates a job-completion event and normalises it: camelCase or Keyfactor's
  * PascalCase names, enum members as numbers or names, GUIDs lower-case, timestamps ISO.
  * Throws EventValidationError naming every bad field.
  */

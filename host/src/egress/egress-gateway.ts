@@ -11,7 +11,7 @@ export interface InvocationScope {
   readonly deadlineAt: number;
 }
 
-/** One plugin's egress channel (design §3.3): policy, credentials and limits applied on the host. */
+/** One plugin's egress channel: policy, credentials and limits applied on the host. */
 export interface PluginEgress {
   /** Performs one request; answers a JSON `Envelope<EgressResponseData>` and never rejects. */
   request(requestJson: string, invocation: InvocationScope): Promise<string>;

@@ -4,7 +4,10 @@ import { EgressDeniedError, EgressRuleError } from './egress-error.js';
 import { pathTrick } from './path-tricks.js';
 import { messageUrl } from './platform-url.js';
 
-/** Decides, before any I/O, whether a plugin may make a request (design §3.3: default deny). */
+/**
+ * Decides, before any I/O, whether a plugin may make a request. Default deny: a plugin reaches only
+ * what its manifest and the admin allow.
+ */
 export interface EgressPolicy {
   /** Throws EgressDeniedError naming the rule (or the default deny) that decided. */
   check(method: string, url: URL): void;

@@ -3,7 +3,7 @@ import { NO_CREDENTIALS, StaticCredentials, type CredentialProvider } from './cr
 import { OAuthClientCredentials, type OAuthOptions } from './credentials/oauth-client-credentials.js';
 
 /**
- * The host's credentials for the platform API (design §3.3), from `platform.auth`. They are added
+ * The host's credentials for the platform API, from `platform.auth`. They are added
  * to requests for the platform origin only, after every plugin header was filtered; they never cross
  * into an isolate, and `secrets()` lets answers be scrubbed of them.
  */

@@ -35,7 +35,7 @@ export const DROPPED_HEADERS_HEADER = 'x-jobhook-dropped-headers';
 const DEADLINE_BACKSTOP_MS = 250;
 
 /**
- * One plugin version's channel to the platform API (design §3.3): parse and check the request,
+ * One plugin version's channel to the platform API: parse and check the request,
  * policy before any I/O, filter headers, limit body sizes and time, take a concurrency slot, perform
  * it with ky (credentials added by the client's hook), scrub secrets, log one line. Each request
  * belongs to an invocation and is aborted when that invocation ends.

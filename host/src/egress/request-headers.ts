@@ -1,6 +1,6 @@
 import { EgressDeniedError, HostEgressError } from './egress-error.js';
 
-// Credentials are the host's alone (design §3.3); hop-by-hop and framing headers are the HTTP
+// Credentials are the host's alone (a plugin must never see or choose them); hop-by-hop and framing headers are the HTTP
 // client's. A plugin setting any of them is ignored, and the request log says which were dropped.
 const DROPPED = new Set([
   'authorization',

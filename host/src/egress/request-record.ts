@@ -42,7 +42,8 @@ export function encodeResponseBody(bytes: Buffer): EgressBody {
 }
 
 /**
- * The one log line of a request (design §4: structured, attributed): who asked, what, how it went.
+ * The one log line of a request: who asked, what, how it went, so an admin can tell which plugin
+ * did what.
  * The URL's query values are hidden and no header value is ever written, so no credential can be.
  */
 export class RequestRecord {

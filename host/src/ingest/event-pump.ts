@@ -44,7 +44,7 @@ export interface EventPumpOptions {
 }
 
 /**
- * The dispatcher loop (design §1, store → dispatch): claims pending events, runs each matching handler
+ * The dispatcher loop, from the store to the handlers: claims pending events, runs each matching handler
  * that has no recorded outcome yet, records every outcome as it ends, then marks the event done.
  * At-least-once: an event claimed but not finished before a crash is claimed again after restart,
  * and only the handlers without an outcome run again.

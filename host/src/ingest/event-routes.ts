@@ -48,7 +48,7 @@ const TAGS = ['events'];
 /** A page of events keeps its outcomes but not their log lines: those are on each event's own page. */
 const withoutLogs = (r: EventRecord): EventRecord => ({ ...r, outcomes: r.outcomes.map(({ logs: _logs, ...o }) => o) });
 
-/** POST/GET /v1/job-completions: durable intake and outcome records (design §3.5). */
+/** POST/GET /v1/job-completions: durable intake and outcome records. */
 export function registerEventRoutes(app: FastifyInstance, { store, pump, metrics, onAccepted }: EventRouteDeps): void {
   app.post<{ Querystring: { wait?: number } }>(
     '/v1/job-completions',

@@ -18,7 +18,7 @@ export interface ManifestHandler {
   readonly jobTypes: readonly string[];
 }
 
-/** A validated plugin.json (design §3.4). */
+/** A validated plugin.json. */
 export interface PluginManifest {
   readonly id: string;
   readonly name: string;

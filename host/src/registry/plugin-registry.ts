@@ -23,7 +23,7 @@ export type { PluginChange } from './plugin-change.js';
 export type { FaultPolicy } from './plugin-faults.js';
 
 /**
- * The loaded plugins (design §2 `registry/`): per id, the active version; the routing table; and the
+ * The loaded plugins: per id, the active version; the routing table; and the
  * lifecycle — load beside, switch atomically, drain, dispose — serialised per folder, where each id
  * is owned by exactly one folder (so per folder is per id).
  */

@@ -63,7 +63,8 @@ export interface IsolateBridge {
 }
 
 /**
- * Builds the bridge (design §4: only the runtime's closure holds these). Every value a plugin hands
+ * Builds the bridge. Only the runtime's closure holds these functions: on `globalThis` they would
+ * be a way back into the host for plugin code. Every value a plugin hands
  * in is checked on the host: type, size, and the log rate. The runtime bounds the same things first,
  * but plugin code shares its isolate, so only the host's checks are trusted.
  */

@@ -74,7 +74,7 @@ export interface SandboxHostServices {
 }
 
 /**
- * One plugin version in isolation (design §2 `sandbox/`). Message-shaped and async so the isolate can
+ * One plugin version in isolation. Message-shaped and async so the isolate can
  * move into a supervised child process without touching dispatch.
  */
 export interface PluginSandbox {

@@ -8,7 +8,7 @@ export type EventStatus = 'pending' | 'dispatching' | 'done';
 /** All event statuses, in lifecycle order. */
 export const EVENT_STATUSES: readonly EventStatus[] = ['pending', 'dispatching', 'done'];
 
-/** One handler's recorded outcome for one event (design §3.5), with the dispatch attempt that ran it. */
+/** One handler's recorded outcome for one event, with the dispatch attempt that ran it. */
 export interface OutcomeRecord extends HandlerOutcome {
   /** Which dispatch of the event ran the handler: 1 normally, more after a crash or restart. */
   readonly attempts: number;
@@ -134,7 +134,7 @@ export function outcomeKey(plugin: string, handler: string): string {
 }
 
 /**
- * The durable record of accepted events and their outcomes (design §2 `store/`). Writes resolve once
+ * The durable record of accepted events and their outcomes. Writes resolve once
  * committed; implementations may group concurrent writes into one commit.
  */
 export interface EventStore {

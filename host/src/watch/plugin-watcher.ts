@@ -49,7 +49,7 @@ interface FolderWatch {
 const WATCH_DEPTH = 8;
 
 /**
- * Watches the plugins folder (design §1 `watch/`) and keeps the registry in step with it. Each direct
+ * Watches the plugins folder and keeps the registry in step with it. Each direct
  * sub-folder is one package; file events only mark a folder dirty. Once a folder has been quiet for
  * `settleMs` it is read and hashed: new content is handed to the registry, a folder that looks
  * half-written is re-read until it completes, and a vanished folder is unloaded only if it stays

@@ -86,7 +86,7 @@ function isResponseData(v: unknown): v is EgressResponseData {
 }
 
 /**
- * The in-isolate platform client (design §3.3), with ky's shape. Each request crosses the bridge as
+ * The in-isolate platform client, with ky's shape. Each request crosses the bridge as
  * plain data and is performed by the host (`host/src/egress`), which applies the plugin's allow-list,
  * adds the credentials (which never enter the isolate) and enforces time and size limits.
  */
