@@ -314,7 +314,9 @@ export class PluginRegistry {
   // A dead sandbox is replaced with backoff; too many deaths in the window quarantine the plugin.
   private onDeath(slot: Slot, instance: PluginInstance, death: SandboxDeath): void {
     if (this.closed || slot.active !== instance) return;
-    instance.markFailed();
+    // A sandbox that survived (it moved out of a dead sandbox process) keeps serving: its death is
+    // recorded and counted, and only a quarantine stops it.
+    if (!death.survived) instance.markFailed();
     const now = Date.now();
     // A collateral death (the shared sandbox process died while this plugin ran nothing) restarts
     // the plugin but is not held against it: a neighbour's crash must not quarantine it.
@@ -329,9 +331,14 @@ export class PluginRegistry {
         message: `quarantined after ${slot.faults.length} faults within ${this.faultPolicy.windowMs / 1000} s; last: ${death.code}: ${death.message}. Change its files or re-enable it.`,
       };
       this.rebuildRouting();
+      if (death.survived) {
+        instance.markFailed();
+        void this.retire(instance);
+      }
       this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: slot.lastError, keptVersion: null });
       return;
     }
+    if (death.survived) return;
     const delay = this.faultPolicy.baseBackoffMs * 2 ** Math.max(0, slot.faults.length - 1);
     slot.restart = setTimeout(() => {
       slot.restart = null;
