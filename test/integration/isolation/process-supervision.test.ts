@@ -217,6 +217,30 @@ describe('restart and quarantine', function () {
     expect((await h.dispatchWell()).outcome, 'still routed after three process deaths').to.equal('succeeded');
     await h.expectNothingLeftBehind();
   });
+
+  it('quarantines a plugin running something at three process deaths in the window, though it moved each time', async () => {
+    expect((await h.load('isolation-slow')).kind).to.equal('added');
+    for (let kill = 1; kill <= 3; kill++) {
+      const pid = pidOf(h, 'isolation.slow');
+      const inFlight = h.dispatchOne(SLOW_JOB_TYPE);
+      await sleep(300);
+      process.kill(pid, 'SIGKILL');
+      expect(await inFlight).to.include({ outcome: 'crashed' });
+      if (kill < 3) {
+        // It moved and serves on, with the death recorded against it.
+        await eventually(() => expect(pidOf(h, 'isolation.slow')).to.not.equal(pid), 5000);
+        expect(h.status('isolation.slow')).to.include({ state: 'active' });
+        expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
+      }
+    }
+    await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'failed' }), 5000);
+    expect(h.status('isolation.slow')?.lastError?.code).to.equal('PLUGIN_QUARANTINED');
+    expect(h.status('isolation.slow')?.lastError?.message).to.match(/^quarantined after 3 faults within 300 s; last: SANDBOX_PROCESS_EXITED/);
+    expect((await h.host.dispatch({ ...(await import('../../support/foundation-plugins.js')).event(SLOW_JOB_TYPE) })).outcomes, 'no dispatch to a quarantined plugin').to.have.length(0);
+    expect((await h.dispatchWell()).outcome).to.equal('succeeded');
+    // The quarantined version's isolate, moved into the live process, is let go.
+    await h.expectNothingLeftBehind();
+  });
 });
 
 describe('a sandbox process that crashes at its kernel memory limit', function () {
