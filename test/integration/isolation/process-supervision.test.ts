@@ -1,6 +1,7 @@
 // Sandbox processes as the host supervises them: a process killed mid-invocation (a V8 catastrophe
 // simulated with SIGKILL), one that stops answering, one over its memory total, a V8 catastrophe in
-// a shared process, dedicated processes, and neighbours sharing a process with a hostile plugin.
+// a shared process, dedicated processes, neighbours sharing a process with a hostile plugin, and a
+// process crashing at its kernel memory limit (the sandboxes in it move to the replacement).
 import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,7 +48,7 @@ describe('sandbox process supervision', function () {
       const replaced = replacedWithin(h, victim, killedAt);
       const served = [];
       for (let i = 0; i < 10; i++) served.push(await h.dispatchWell());
-      // Recorded until the restart (100 ms backoff, then a load in the replacement) clears it.
+      // The death is recorded against it (it was running something); it reloads in the replacement.
       await eventually(() => expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
       const outcomes = await Promise.all(inFlight);
       for (const o of outcomes) {

@@ -203,25 +203,31 @@ export class ProcessSandbox implements PluginSandbox {
     this.home = undefined;
     old.proc.detach(old.sid);
     this.pool.release(old.proc);
+    // Settles only once the move is decided, so an invocation waiting on it finds the new home set.
     const arriving = this.pool
       .acquire(spec.pluginId)
       .then((proc) => this.loadInto(proc, spec))
-      .then(({ home }) => home);
-    this.arriving = arriving.catch(() => undefined);
+      .then(
+        async ({ home }) => {
+          if (this.state !== 'ready') {
+            await this.unload(home);
+            return undefined;
+          }
+          this.home = home;
+          return home;
+        },
+        (e: unknown) => {
+          const { code, message } = e as SandboxError;
+          // Not held against the plugin: the death that made it move was reported already.
+          this.die({ name: 'SandboxCrash', code: code ?? 'SANDBOX_RELOCATION_FAILED', message: `reloading the plugin after its sandbox process died failed: ${message ?? String(e)}`, collateral: true });
+          return undefined;
+        },
+      );
+    this.arriving = arriving;
+    void arriving.finally(() => {
+      if (this.arriving === arriving) this.arriving = undefined;
+    });
     this.report({ ...death, collateral: old.work.size === 0, survived: true });
-    void arriving.then(
-      async (home) => {
-        this.arriving = undefined;
-        if (this.state !== 'ready' || this.home !== undefined) return this.unload(home);
-        this.home = home;
-      },
-      (e: unknown) => {
-        this.arriving = undefined;
-        const { code, message } = e as SandboxError;
-        // Not held against the plugin: the death that made it move was already reported.
-        this.die({ name: 'SandboxCrash', code: code ?? 'SANDBOX_RELOCATION_FAILED', message: `reloading the plugin after its sandbox process died failed: ${message ?? String(e)}`, collateral: true });
-      },
-    );
   }
 
   private report(death: SandboxDeath): void {
