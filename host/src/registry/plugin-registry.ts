@@ -219,14 +219,21 @@ export class PluginRegistry {
   // A dead sandbox is replaced with backoff; too many deaths in the window quarantine the plugin.
   private onDeath(slot: Slot, instance: PluginInstance, death: SandboxDeath): void {
     if (this.closed || slot.active !== instance) return;
-    instance.markFailed();
+    // A sandbox that survived (it moved out of a dead sandbox process) keeps serving: its death is
+    // recorded and counted, and only a quarantine stops it.
+    if (!death.survived) instance.markFailed();
     const verdict = slot.faults.record(death, instance.version);
     slot.lastError = verdict.error;
     if (verdict.quarantined) {
       this.rebuildRouting();
+      if (death.survived) {
+        instance.markFailed();
+        void this.retire(instance);
+      }
       this.emit({ kind: 'refused', id: slot.id, folder: slot.folder, error: verdict.error, keptVersion: null });
       return;
     }
+    if (death.survived) return;
     slot.faults.scheduleRestart(verdict.backoffMs, () => this.restart(slot, instance));
   }
 

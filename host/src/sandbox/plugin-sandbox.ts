@@ -50,6 +50,11 @@ export interface SandboxDeath {
    * while it ran nothing): it should be restarted, but the death is not held against the plugin.
    */
   readonly collateral?: boolean;
+  /**
+   * True when the sandbox outlived the failure: it moved to a live sandbox process and still serves.
+   * The death is recorded and counted as any other; the plugin is not restarted.
+   */
+  readonly survived?: boolean;
 }
 
 /** A log line a plugin wrote, tagged by the sandbox with the invocation it belongs to. */
@@ -81,7 +86,10 @@ export interface PluginSandbox {
   load(spec: SandboxLoadSpec): Promise<LoadedPlugin>;
   invoke(request: SandboxInvokeRequest): Promise<SandboxInvokeResult>;
   stats(): Promise<SandboxStats>;
-  /** Called once if the sandbox dies on its own (limit, crash); not called by `dispose`. */
+  /**
+   * Called once if the sandbox dies on its own (limit, crash); not called by `dispose`. A death it
+   * `survived` may come first, any number of times.
+   */
   onDeath(listener: (death: SandboxDeath) => void): void;
   /** Releases everything; idempotent; in-flight invocations end `crashed`. */
   dispose(): Promise<void>;

@@ -1,7 +1,11 @@
 // Sandbox processes as the host supervises them: a process killed mid-invocation (a V8 catastrophe
 // simulated with SIGKILL), one that stops answering, one over its memory total, a V8 catastrophe in
-// a shared process, dedicated processes, and neighbours sharing a process with a hostile plugin.
+// a shared process, dedicated processes, neighbours sharing a process with a hostile plugin, and a
+// process crashing at its kernel memory limit (the sandboxes in it move to the replacement).
 import { expect } from 'chai';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { HOSTILE_JOB_TYPE, IsolationHost, SLOW_JOB_TYPE, WELL_ID, eventually, sleep, workerPids } from './isolation-harness.js';
 
 /** The pid of the worker holding plugin `id`. */
@@ -44,7 +48,7 @@ describe('sandbox process supervision', function () {
       const replaced = replacedWithin(h, victim, killedAt);
       const served = [];
       for (let i = 0; i < 10; i++) served.push(await h.dispatchWell());
-      // Recorded until the restart (100 ms backoff, then a load in the replacement) clears it.
+      // The death is recorded against it (it was running something); it reloads in the replacement.
       await eventually(() => expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
       const outcomes = await Promise.all(inFlight);
       for (const o of outcomes) {
@@ -213,5 +217,100 @@ describe('restart and quarantine', function () {
     }
     expect((await h.dispatchWell()).outcome, 'still routed after three process deaths').to.equal('succeeded');
     await h.expectNothingLeftBehind();
+  });
+
+  it('quarantines a plugin running something at three process deaths in the window, though it moved each time', async () => {
+    expect((await h.load('isolation-slow')).kind).to.equal('added');
+    for (let kill = 1; kill <= 3; kill++) {
+      const pid = pidOf(h, 'isolation.slow');
+      const inFlight = h.dispatchOne(SLOW_JOB_TYPE);
+      await sleep(300);
+      process.kill(pid, 'SIGKILL');
+      expect(await inFlight).to.include({ outcome: 'crashed' });
+      if (kill < 3) {
+        // It moved and serves on, with the death recorded against it.
+        await eventually(() => expect(pidOf(h, 'isolation.slow')).to.not.equal(pid), 5000);
+        expect(h.status('isolation.slow')).to.include({ state: 'active' });
+        expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
+      }
+    }
+    await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'failed' }), 5000);
+    expect(h.status('isolation.slow')?.lastError?.code).to.equal('PLUGIN_QUARANTINED');
+    expect(h.status('isolation.slow')?.lastError?.message).to.match(/^quarantined after 3 faults within 300 s; last: SANDBOX_PROCESS_EXITED/);
+    expect((await h.host.dispatch({ ...(await import('../../support/foundation-plugins.js')).event(SLOW_JOB_TYPE) })).outcomes, 'no dispatch to a quarantined plugin').to.have.length(0);
+    expect((await h.dispatchWell()).outcome).to.equal('succeeded');
+    // The quarantined version's isolate, moved into the live process, is let go.
+    await h.expectNothingLeftBehind();
+  });
+});
+
+describe('a sandbox process that crashes at its kernel memory limit', function () {
+  this.timeout(60_000);
+  const HOLDER_JOB_TYPE = 'a1000001-0000-4000-8000-0000000000a1';
+  let h: IsolationHost;
+  let dir: TempDir;
+  let holder: string;
+
+  before(async function () {
+    h = await IsolationHost.start({ factory: { processes: 1, processHardMemoryMb: 512 }, config: { limits: { max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 } } } });
+    if (h.factory.memoryEnforcement.kernel !== 'rlimit-data') this.skip();
+    dir = await tempDir('jobhook-memory-holder-');
+    holder = path.join(dir.path, 'memory-holder');
+    await mkdir(holder);
+    // Holds 360 MiB of touched array buffer across invocations: with the worker's own ~140 MiB, the
+    // process sits in the last eighth of its 512 MiB data limit, where a malloc outside V8 fails.
+    await writeFile(
+      path.join(holder, 'plugin.json'),
+      JSON.stringify({ id: 'isolation.memory-holder', name: 'Memory holder', version: '1.0.0', engine: '^0.1.0', main: 'bundle.js', handlers: [{ name: 'H', jobTypes: [HOLDER_JOB_TYPE] }], limits: { memoryMb: 450 } }),
+    );
+    await writeFile(
+      path.join(holder, 'bundle.js'),
+      `'use strict';\nconst sdk = require('@jobhook/sdk');\nconst held = [];\nclass H { constructor() { this.jobTypes = '${HOLDER_JOB_TYPE}'; } runHandler() { held.push(new Uint8Array(360 * 1024 * 1024).fill(1)); return true; } }\nsdk.jobCompleteHandler('H')(H);\n`,
+    );
+    expect((await h.host.registry.sync(holder)).kind).to.equal('added');
+    expect((await h.load('isolation-slow')).kind).to.equal('added');
+  });
+  after(async () => {
+    await h?.close();
+    await dir?.dispose();
+  });
+
+  it('names a SIGSEGV there a memory death, and the neighbours serve on from the replacement at once', async () => {
+    expect((await h.dispatchOne(HOLDER_JOB_TYPE)).outcome).to.equal('succeeded');
+    const pid = pidOf(h, WELL_ID);
+    // Two heartbeats after the memory is committed, so the last sample saw it.
+    await eventually(() => expect(h.factory.census().processes[0]?.rssBytes ?? 0).to.be.above(360 * 1024 * 1024), 5000);
+    await sleep(500);
+    const inFlight = h.dispatchOne(SLOW_JOB_TYPE);
+    await sleep(300);
+    // What ICU's failed malloc does under RLIMIT_DATA: no V8 report, just the signal.
+    process.kill(pid, 'SIGSEGV');
+    const crashed = await inFlight;
+    expect(crashed.outcome).to.equal('crashed');
+    expect(crashed.error?.code).to.equal('SANDBOX_PROCESS_MEMORY');
+    expect(crashed.error?.message).to.match(new RegExp(`pid ${pid}\\) was killed by SIGSEGV: \\d+ MiB committed \\d+ ms before.*of its hard total of 512 MiB`));
+    // Dispatched after the death: each waits for its sandbox to reload in the replacement, none is
+    // refused as unavailable.
+    for (let i = 0; i < 5; i++) expect(await h.dispatchWell(), 'the idle neighbour, after the death').to.include({ outcome: 'succeeded' });
+    expect((await h.dispatchOne(SLOW_JOB_TYPE)).outcome, 'the neighbour that was in flight').to.equal('succeeded');
+    expect(pidOf(h, WELL_ID)).to.not.equal(pid);
+    expect(h.status(WELL_ID)).to.include({ state: 'active' });
+    expect(h.status(WELL_ID)?.lastError?.code, 'the death is recorded').to.equal('SANDBOX_PROCESS_MEMORY');
+    expect(h.status('isolation.slow')).to.include({ state: 'active' });
+    await h.expectNothingLeftBehind(3);
+  });
+
+  it('names a SIGSEGV far below the limit what it was, SANDBOX_PROCESS_EXITED', async () => {
+    // The holder moved with its process; its memory did not.
+    const pid = pidOf(h, WELL_ID);
+    await sleep(500);
+    const inFlight = h.dispatchOne(SLOW_JOB_TYPE);
+    await sleep(300);
+    process.kill(pid, 'SIGSEGV');
+    const crashed = await inFlight;
+    expect(crashed).to.include({ outcome: 'crashed' });
+    expect(crashed.error?.code).to.equal('SANDBOX_PROCESS_EXITED');
+    expect((await h.dispatchWell()).outcome).to.equal('succeeded');
+    await h.expectNothingLeftBehind(3);
   });
 });

@@ -14,13 +14,14 @@ import type { ProcessPool } from './process-pool.js';
 import { ProcessExitedError, type ProcessEndpoint, type SandboxProcess } from './sandbox-process.js';
 import { isInvokeResult } from './worker-protocol.js';
 import { isLoadedPlugin } from '../envelope.js';
+import { InFlight } from '../../lifecycle/in-flight.js';
 
 /** Where the sandbox's isolate lives, and what it is running there. */
 interface Home {
   readonly proc: SandboxProcess;
   readonly sid: string;
-  inFlight: number;
-  idle: Array<() => void>;
+  /** Invocations running there: the old home of a move is let go once they end. */
+  readonly work: InFlight;
 }
 
 // Beyond its own deadline, how long an invocation waits for its worker before the host gives up on
@@ -32,8 +33,10 @@ const CONTROL_TIMEOUT_MS = 5000;
 /**
  * A plugin version whose isolate lives in a sandbox worker process. When its process is retired
  * (a V8 catastrophe in a neighbour, the memory watch), it reloads itself in a healthy process and
- * lets the old copy finish what it runs; when its process dies, it reports death, and the registry
- * restarts the plugin.
+ * lets the old copy finish what it runs. When its process dies, it reports the death (recorded, and
+ * held against the plugin if it was running something) and reloads itself in a live process; what
+ * is dispatched meanwhile waits for the new home. Only when that reload fails does it die, and the
+ * registry restarts the plugin.
  */
 export class ProcessSandbox implements PluginSandbox {
   private home: Home | undefined;
@@ -41,6 +44,8 @@ export class ProcessSandbox implements PluginSandbox {
   private state: 'new' | 'loading' | 'ready' | 'dead' | 'disposed' = 'new';
   private readonly deathListeners: Array<(d: SandboxDeath) => void> = [];
   private relocating = false;
+  // While the sandbox reloads itself after its process died: settles with the new home, or none.
+  private arriving: Promise<Home | undefined> | undefined;
 
   constructor(
     private readonly pool: ProcessPool,
@@ -69,7 +74,7 @@ export class ProcessSandbox implements PluginSandbox {
   }
 
   private async loadInto(proc: SandboxProcess, spec: SandboxLoadSpec): Promise<{ home: Home; loaded: LoadedPlugin }> {
-    const home: Home = { proc, sid: proc.attach(this.endpointFor(() => this.home === home)), inFlight: 0, idle: [] };
+    const home: Home = { proc, sid: proc.attach(this.endpointFor(() => this.home === home)), work: new InFlight() };
     try {
       const loaded = await proc.request('load', { sid: home.sid, spec }, spec.loadTimeoutMs + CONTROL_TIMEOUT_MS);
       if (!isLoadedPlugin(loaded)) throw new SandboxError('SANDBOX_BAD_ENVELOPE', 'the sandbox process answered a load of the wrong shape');
@@ -90,9 +95,7 @@ export class ProcessSandbox implements PluginSandbox {
         if (current()) this.die(death);
       },
       processExited: (death) => {
-        if (!current()) return;
-        // Held against the plugin only if it was running something when the process went.
-        this.die({ ...death, collateral: (this.home?.inFlight ?? 0) === 0 });
+        if (current()) this.rehome(death);
       },
       relocate: () => {
         if (current()) void this.relocate();
@@ -101,11 +104,18 @@ export class ProcessSandbox implements PluginSandbox {
   }
 
   async invoke(request: SandboxInvokeRequest): Promise<SandboxInvokeResult> {
-    const home = this.home;
+    const startedAt = performance.now();
+    const home = this.home ?? (await this.arrival(request.timeoutMs));
     if (this.state !== 'ready' || !home) {
+      if (this.state === 'ready' && this.arriving) {
+        return { outcome: 'timeout', error: errorInfo('SANDBOX_TIMEOUT', `the handler could not start within ${request.timeoutMs} ms: its sandbox was still moving out of a sandbox process that died`, 'SandboxTimeoutError') };
+      }
       return { outcome: 'crashed', error: errorInfo('SANDBOX_NOT_READY', `the sandbox is ${this.state}`) };
     }
-    home.inFlight++;
+    // Time spent waiting for a new home is part of the invocation's deadline.
+    const waited = performance.now() - startedAt;
+    if (waited > 1) request = { ...request, timeoutMs: Math.max(1, Math.floor(request.timeoutMs - waited)) };
+    const leave = home.work.enter();
     try {
       const result = await home.proc.request('invoke', { sid: home.sid, request }, request.timeoutMs + ANSWER_GRACE_MS);
       if (!isInvokeResult(result)) return { outcome: 'error', error: errorInfo('SANDBOX_BAD_ENVELOPE', 'the sandbox process answered an invocation of the wrong shape') };
@@ -120,8 +130,20 @@ export class ProcessSandbox implements PluginSandbox {
       }
       return { outcome: 'crashed', error: errorInfo(err.code ?? 'SANDBOX_CALL_FAILED', err.message ?? String(e), 'SandboxCrash') };
     } finally {
-      home.inFlight--;
-      if (home.inFlight === 0) for (const wake of home.idle.splice(0)) wake();
+      leave();
+    }
+  }
+
+  // The new home of a sandbox moving after its process died, waited for at most `timeoutMs`.
+  private async arrival(timeoutMs: number): Promise<Home | undefined> {
+    const arriving = this.arriving;
+    if (!arriving) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+    try {
+      return await Promise.race([arriving, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -159,7 +181,7 @@ export class ProcessSandbox implements PluginSandbox {
         return;
       }
       this.home = home;
-      if (old.inFlight > 0) await new Promise<void>((r) => old.idle.push(r));
+      await old.work.idle();
       await this.unload(old);
     } catch (e) {
       if (this.state === 'ready' && this.home === old) {
@@ -168,6 +190,53 @@ export class ProcessSandbox implements PluginSandbox {
       }
     } finally {
       this.relocating = false;
+    }
+  }
+
+  // Its process died: the death is reported at once (recorded; held against the plugin only if it was
+  // running something then), and the same version loads in a live process. Invocations in flight in
+  // the dead process have ended `crashed` with the death's code; those that arrive meanwhile wait.
+  private rehome(death: SandboxDeath): void {
+    const old = this.home;
+    const spec = this.spec;
+    if (this.state !== 'ready' || !old || !spec) return;
+    this.home = undefined;
+    old.proc.detach(old.sid);
+    this.pool.release(old.proc);
+    // Settles only once the move is decided, so an invocation waiting on it finds the new home set.
+    const arriving = this.pool
+      .acquire(spec.pluginId)
+      .then((proc) => this.loadInto(proc, spec))
+      .then(
+        async ({ home }) => {
+          if (this.state !== 'ready') {
+            await this.unload(home);
+            return undefined;
+          }
+          this.home = home;
+          return home;
+        },
+        (e: unknown) => {
+          const { code, message } = e as SandboxError;
+          // Not held against the plugin: the death that made it move was reported already.
+          this.die({ name: 'SandboxCrash', code: code ?? 'SANDBOX_RELOCATION_FAILED', message: `reloading the plugin after its sandbox process died failed: ${message ?? String(e)}`, collateral: true });
+          return undefined;
+        },
+      );
+    this.arriving = arriving;
+    void arriving.finally(() => {
+      if (this.arriving === arriving) this.arriving = undefined;
+    });
+    this.report({ ...death, collateral: old.work.size === 0, survived: true });
+  }
+
+  private report(death: SandboxDeath): void {
+    for (const listener of [...this.deathListeners]) {
+      try {
+        listener(death);
+      } catch {
+        // a listener's failure must not stop the others
+      }
     }
   }
 
@@ -189,21 +258,14 @@ export class ProcessSandbox implements PluginSandbox {
     if (home) {
       // Answers to invocations still in flight come after the death notice: let them arrive before
       // the process may be ended.
-      const letGo = (): void => {
+      void home.work.idle().then(() => {
         home.proc.detach(home.sid);
         this.pool.release(home.proc);
-      };
-      if (home.inFlight > 0) home.idle.push(letGo);
-      else letGo();
+      });
     }
     this.onGone();
-    for (const listener of this.deathListeners.splice(0)) {
-      try {
-        listener(death);
-      } catch {
-        // a listener's failure must not stop the others
-      }
-    }
+    this.report(death);
+    this.deathListeners.length = 0;
   }
 
   async dispose(): Promise<void> {

@@ -9,6 +9,8 @@ import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth,
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
 import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes, pieceKey } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
+import { InFlight } from '../../lifecycle/in-flight.js';
+import { MemoryTrend } from './memory-trend.js';
 
 /** The worker entry, beside this file in the build. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
@@ -88,12 +90,13 @@ export class SandboxProcess {
   readonly exited: Promise<SandboxDeath>;
   readonly startedAt = performance.now();
   private readonly child: ChildProcess;
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout; leave(): void }>();
+  // Requests awaiting an answer, so the pool can end a process only once nothing is owed.
+  private readonly answersOwed = new InFlight();
   private readonly endpoints = new Map<string, ProcessEndpoint>();
   private nextId = 1;
   private nextSid = 1;
   private reserved = 0;
-  private idleWaiters: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private lastAnswerAt = performance.now();
   private lastShedAt = 0;
@@ -108,8 +111,10 @@ export class SandboxProcess {
   private lastBeatAt = performance.now();
   // Keys of chunked messages one of whose pieces could not be sent.
   private readonly lostChunks = new Set<string>();
-  // Why the process ran out of memory, once it did (V8's fatal report, or the hard total passed).
+  // Why the process ran out of memory, once it did (V8's fatal report, the hard total passed, or a
+  // crash with its committed memory at the kernel's limit).
   private memoryDeath: string | null = null;
+  private readonly memoryTrend: MemoryTrend;
 
   constructor(
     readonly role: 'pool' | 'dedicated',
@@ -121,6 +126,7 @@ export class SandboxProcess {
     // the process's first instruction: no window in which a plugin could run unbounded.
     const hardBytes = options.processHardMemoryMb * 1024 * 1024;
     const viaPrlimit = options.prlimit !== null && hardBytes > 0;
+    this.memoryTrend = new MemoryTrend(viaPrlimit ? hardBytes : 0, options.heartbeatIntervalMs);
     this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
       ...(viaPrlimit ? { execPath: options.prlimit!, execArgv: [`--data=${hardBytes}:${hardBytes}`, process.execPath, '--no-node-snapshot'] } : { execArgv: ['--no-node-snapshot'] }),
       env: workerEnv(),
@@ -154,9 +160,12 @@ export class SandboxProcess {
         } else this.handle(m);
       }
     });
-    const gone = (how: string): void => {
+    const gone = (how: string, signal: NodeJS.Signals | null = null, at = performance.now()): void => {
       if (this.state === 'exited') return;
       clearTimeout(startTimer);
+      // No V8 report, but the last heartbeats had the process at its kernel limit: a malloc outside
+      // V8 (ICU's) failed there, and such a failure ends the process by SIGSEGV or SIGABRT.
+      this.memoryDeath ??= this.memoryTrend.judge(signal, at);
       const death: SandboxDeath = this.memoryDeath
         ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `the sandbox process (pid ${this.pid}) ${how}: ${this.memoryDeath}` }
         : { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_EXITED', message: `the sandbox process (pid ${this.pid}) ${how}` };
@@ -170,19 +179,20 @@ export class SandboxProcess {
       if (this.child.pid === undefined) gone(`could not be started: ${e.message}`);
     });
     this.child.on('exit', (code, signal) => {
+      const at = performance.now();
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       // V8's out-of-memory report may still sit unread in the stderr pipe when 'exit' arrives: wait
       // briefly for the pipe to drain so the death is named for what it was. Bounded, because the
       // pipe's end is not guaranteed to follow (the 'close' event can lag far behind).
       const stderr = this.child.stderr;
-      if (this.memoryDeath !== null || !stderr || stderr.readableEnded) return gone(how);
+      if (this.memoryDeath !== null || !stderr || stderr.readableEnded) return gone(how, signal, at);
       const drained = (): void => {
         clearTimeout(timer);
-        gone(how);
+        gone(how, signal, at);
       };
       const timer = setTimeout(() => {
         stderr.off('end', drained);
-        gone(how);
+        gone(how, signal, at);
       }, STDERR_DRAIN_MS);
       stderr.once('end', drained);
     });
@@ -221,15 +231,14 @@ export class SandboxProcess {
         this.settled(id);
         reject(new SandboxError('SANDBOX_PROCESS_NO_ANSWER', `the sandbox process (pid ${this.pid}) did not answer '${type}' within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, leave: this.answersOwed.enter() });
       this.send({ type, id, ...body } as HostMessage);
     });
   }
 
   /** Resolves once no request to this process awaits an answer (at once if none does). */
-  idle(): Promise<void> {
-    if (this.pending.size === 0 || this.state === 'exited') return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+  async idle(): Promise<void> {
+    await this.answersOwed.idle();
   }
 
   /** Registers a sandbox living in this process; answers its id here. */
@@ -276,6 +285,7 @@ export class SandboxProcess {
   /** Pings now and answers the worker's health. */
   async probe(timeoutMs = 2000): Promise<WorkerHealth> {
     this.health = await this.request('ping', {}, timeoutMs);
+    this.memoryTrend.record(this.health);
     return this.health;
   }
 
@@ -394,8 +404,8 @@ export class SandboxProcess {
   }
 
   private settled(id: number): void {
+    this.pending.get(id)?.leave();
     this.pending.delete(id);
-    if (this.pending.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private startHeartbeat(): void {
@@ -452,7 +462,6 @@ export class SandboxProcess {
       waiter.reject(new ProcessExitedError(death.code, death.message));
       this.settled(id);
     }
-    for (const wake of this.idleWaiters.splice(0)) wake();
     const endpoints = [...this.endpoints.values()];
     this.endpoints.clear();
     for (const endpoint of endpoints) endpoint.processExited(death);

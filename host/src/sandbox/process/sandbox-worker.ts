@@ -3,6 +3,7 @@
 // credentials and no event data beyond the invocation in hand: log lines and HTTP requests are
 // forwarded to the host, which applies policy and adds credentials.
 import type { ErrorInfo } from '@jobhook/sdk/protocol';
+import { committedDataBytes } from '../data-limit.js';
 import { IsolateSandboxFactory } from '../isolate-sandbox-factory.js';
 import type { IsolateSandbox } from '../isolate-sandbox.js';
 import type { SandboxHostServices } from '../plugin-sandbox.js';
@@ -113,7 +114,7 @@ async function answer(request: HostRequest): Promise<unknown> {
       return null;
     }
     case 'ping':
-      return { rssBytes: process.memoryUsage.rss(), isolates: factory.census().live, heldChunks: chunks.size };
+      return { rssBytes: process.memoryUsage.rss(), dataBytes: committedDataBytes(), isolates: factory.census().live, heldChunks: chunks.size };
     case 'shed':
       return shedLargest(request.reason);
   }

@@ -46,6 +46,8 @@ export type HostMessage =
 /** A worker's answer to a ping. */
 export interface WorkerHealth {
   readonly rssBytes: number;
+  /** Writable memory committed (what the kernel's data limit counts); null where not reported. */
+  readonly dataBytes: number | null;
   /** Isolates alive in the worker. */
   readonly isolates: number;
   /** Chunked messages whose pieces the worker holds, waiting for the message itself. */
