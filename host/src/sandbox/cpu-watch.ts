@@ -47,9 +47,9 @@ export class CpuWatch {
     this.timer.unref();
   }
 
-  // bench (issue 8): begin and end are O(1). Every invocation in flight is charged all the isolate's
+  // Begin and end are O(1). Every invocation in flight is charged all the isolate's
   // CPU since it began, so its use is `last - startNs`; adding each sample to every tracked entry on
-  // each begin/end cost O(in flight) BigInt work per call and halved pipelined throughput.
+  // each begin/end cost O(in flight) BigInt work per call and halved pipelined throughput (bench/dispatch).
 
   /** Starts charging CPU to `invocationId`, up to `limitMs` (null: counted, not bounded). */
   begin(invocationId: string, limitMs: number | null): void {

@@ -20,7 +20,7 @@ const ACQUIRE_TIMEOUT_MS = 15_000;
 const MAX_RESPAWN_DELAY_MS = 30_000;
 
 /**
- * The sandbox worker processes (design §4): a shared pool, kept at its size (a process that dies is
+ * The sandbox worker processes: a shared pool, kept at its size (a process that dies is
  * replaced at once), plus dedicated processes, one per sandbox of a plugin the admin isolated.
  */
 export class ProcessPool {

@@ -36,8 +36,8 @@ export interface ProcessCensus {
 }
 
 /**
- * Sandboxes in supervised worker processes (design §4: isolates never run in the host process that
- * holds the event store, the credentials and the API). Processes start on the first load.
+ * Sandboxes in supervised worker processes: isolates never run in the host process that holds the
+ * event store, the credentials and the API, since V8 cannot be trusted after a catastrophic error. Processes start on the first load.
  */
 export class ProcessSandboxFactory implements SandboxFactory {
   private readonly pool: ProcessPool;
