@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { OUTCOMES, PLUGIN_STATES, REPLAYABLE_OUTCOMES } from '@jobhook/sdk/contract';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { repoRoot, request, startTestService, type TestService } from '../../support/service-harness.js';
 
@@ -50,6 +51,21 @@ describe('the console page and its assets', function () {
       expect(res.status, asset).to.equal(200);
       expect(res.headers.get('content-type'), asset).to.match(asset.endsWith('.css') ? /^text\/css/ : /javascript/);
       expect(body.length, asset).to.be.greaterThan(0);
+    }
+  });
+
+  it('serves the outcome and state lists the pages use from the one contract', async () => {
+    const res = await fetch(`${svc.url}/console/contract.js`);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.match(/javascript/);
+    const text = await res.text();
+    const module = (await import(`data:text/javascript,${encodeURIComponent(text)}`)) as Record<string, unknown>;
+    expect(module.OUTCOMES).to.deep.equal([...OUTCOMES]);
+    expect(module.REPLAYABLE_OUTCOMES).to.deep.equal([...REPLAYABLE_OUTCOMES]);
+    expect(module.PLUGIN_STATES).to.deep.equal([...PLUGIN_STATES]);
+    for (const file of await readdir(ASSETS)) {
+      const source = await readFile(path.join(ASSETS, file), 'utf8');
+      expect(source, `${file} declares its own outcome list`).to.not.match(/\[\s*'(?:succeeded|failed)',\s*'(?:failed|error)'/);
     }
   });
 

@@ -1,5 +1,6 @@
 // The console: sign-in, routing between pages, and the live feed that keeps counters current.
 import { api, ApiError, session } from './api.js';
+import { OUTCOMES } from './contract.js';
 import { badge, h, mount, table, when } from './dom.js';
 import { eventPage } from './event.js';
 import { EVENT_COLUMNS, eventRows, eventsPage } from './events.js';
@@ -34,10 +35,10 @@ const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function renderCounters() {
   counters.hidden = false;
-  const totals = { succeeded: 0, failed: 0, error: 0, timeout: 0, crashed: 0, rejected: 0 };
+  const totals = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
   for (const p of state.plugins) for (const [k, v] of Object.entries(p.invocations)) totals[k] += v;
   const active = state.plugins.filter((p) => p.state === 'active' && !p.disabled).length;
-  const bad = totals.failed + totals.error + totals.timeout + totals.crashed + totals.rejected;
+  const bad = OUTCOMES.filter((o) => o !== 'succeeded').reduce((sum, o) => sum + totals[o], 0);
   mount(
     counters,
     h('span', { class: 'counter', id: 'count-plugins' }, h('b', {}, `${active}/${state.plugins.length}`), ' plugins active'),

@@ -1,9 +1,10 @@
 // The events list: filters, paging, and a summary of each event's outcomes.
 import { api, query } from './api.js';
+import { OUTCOMES } from './contract.js';
 import { badge, h, mount, shortId, table, when } from './dom.js';
 
 const STATUSES = ['', 'pending', 'dispatching', 'done'];
-const OUTCOMES = ['', 'succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'];
+const OUTCOME_CHOICES = ['', ...OUTCOMES];
 const FILTERS = ['status', 'outcome', 'plugin', 'jobType', 'jobId', 'from', 'until'];
 
 /** The outcomes of an event as badges, latest attempt of each handler. */
@@ -48,7 +49,7 @@ export async function eventsPage(main, params, plugins, navigate) {
     'form',
     { class: 'filters', id: 'filters' },
     field('Status', select('status', STATUSES, params.get('status'))),
-    field('Outcome', select('outcome', OUTCOMES, params.get('outcome'))),
+    field('Outcome', select('outcome', OUTCOME_CHOICES, params.get('outcome'))),
     field('Plugin', select('plugin', ['', ...plugins.map((p) => p.id)], params.get('plugin'))),
     field('Job type', h('input', { name: 'jobType', placeholder: 'e.g. PEMInventory', value: params.get('jobType') ?? '' })),
     field('Job id', h('input', { name: 'jobId', placeholder: 'GUID', value: params.get('jobId') ?? '' })),

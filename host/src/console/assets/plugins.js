@@ -1,8 +1,8 @@
 // The plugins table: what is deployed, its state, counters and last error, with disable/enable.
 import { api } from './api.js';
+import { OUTCOMES } from './contract.js';
 import { badge, h, shortId, table, when } from './dom.js';
 
-const OUTCOMES = ['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'];
 
 /**
  * Which live hosts run which version of each plugin, from GET /v1/cluster (its `plugins` spread:

@@ -1,8 +1,7 @@
 // Bulk replay: every failed handler run of a plugin since a time, after a fix.
 import { api, query } from './api.js';
+import { REPLAYABLE_OUTCOMES as REPLAYABLE } from './contract.js';
 import { badge, h, mount, table, when } from './dom.js';
-
-const REPLAYABLE = ['failed', 'error', 'timeout', 'crashed'];
 
 const localNow = (offsetMs) => {
   const d = new Date(Date.now() - offsetMs);
