@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { cliEnv, jobhook, loudLines, ROOT, waitForOutput } from './cli-support.js';
+import { cliEnv, jobhook, loudLines, ROOT, waitForOutput } from '../../support/cli-runner.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/plugins');
 /** The job type the hostile and slow fixtures are registered for. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { cliEnv, jobhook, jsonLines, loudLines, ROOT, waitForOutput } from './cli-support.js';
+import { cliEnv, jobhook, jsonLines, loudLines, ROOT, waitForOutput } from '../../support/cli-runner.js';
 
 describe('jobhook serve: signals from the first instant, log formats', function () {
   this.timeout(120_000);
