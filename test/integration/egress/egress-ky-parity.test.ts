@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { startRig, eventually, type EgressRig } from './egress-rig.js';
+import { waitFor } from '../../support/wait-for.js';
+import { startRig, type EgressRig } from './egress-rig.js';
 
 type Scenario = (client: unknown, errors: { HTTPError: unknown; TimeoutError: unknown }) => Promise<unknown>;
 
@@ -53,7 +54,7 @@ describe('plugin code written for ky behaves the same through the proxy', functi
     });
     expect(outcomes[0]?.outcome).to.equal('succeeded');
     const count = Object.keys(scenarios).length;
-    await eventually(() => rig.logs.lines.filter((l) => l.msg === 'parity').length === count);
+    await waitFor(() => rig.logs.lines.filter((l) => l.msg === 'parity').length === count, { what: `${count} 'parity' log lines`, timeoutMs: 3000 });
     for (const line of rig.logs.lines.filter((l) => l.msg === 'parity')) {
       const data = line.data as { scenario: string; result: unknown };
       viaProxy[data.scenario] = data.result;
