@@ -78,6 +78,13 @@ export function jobhookSdk(args: readonly string[], options?: CliOptions): Promi
   return runCli(JOBHOOK_SDK, args, options);
 }
 
+/** `run`, once it has exited 0; otherwise fails with its output (for setup steps that must work). */
+export async function succeeded(run: Promise<CliRun>): Promise<CliRun> {
+  const done = await run;
+  if (done.code !== 0) throw new Error(`the command failed: ${explain(done)}`);
+  return done;
+}
+
 /** Resolves once `output()` matches `pattern`; fails after `timeoutMs` showing the output so far. */
 export async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   await waitFor(() => pattern.test(output()), { what: () => `output matching ${pattern}, got:\n${output()}`, timeoutMs, intervalMs: 25 });

@@ -2,7 +2,7 @@
 // an admin (or a deploy tool) puts them into, changes them in, and takes them out of a plugins folder.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PluginChange } from '@jobhook/host';

@@ -1,29 +1,20 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
-import { waitFor } from '../../support/wait-for.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 import { sharedPostgres, type PostgresServer } from '../../support/postgres-server.js';
-import { repoRoot, request, spawnServe, type ServeChild } from '../../support/service-harness.js';
+import { jobhook as runJobhook, type CliRun } from '../../support/cli-runner.js';
+import { request, spawnServe, type ServeChild } from '../../support/service-harness.js';
 import { RECORDER_FIXTURE, RECORDER_JOB_TYPE, pgQuery, postWithFailover, startClusterHost, type ClusterHost } from '../../support/cluster-hosts.js';
 import { packPluginFolder } from '../../../host/dist/cluster/plugin-archive.js';
 
 const PLUGIN = 'test.cluster-recorder';
 
-/** Runs the `jobhook` CLI; resolves with its exit code and output. */
-function jobhook(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', path.join(repoRoot, 'host/dist/main.js'), ...args], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+/** Runs the `jobhook` CLI with `env` added to this process's environment. */
+const jobhook = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runJobhook(args, { env: { ...process.env, ...env } });
 
 /** A copy of the recorder fixture at `version` (manifest and the version its runs report). */
 async function recorderVersion(root: string, version: string): Promise<string> {
@@ -78,8 +69,8 @@ describe('deploying plugins to every host', function () {
       const [a, b] = [hosts[0]!.serve.url, hosts[1]!.serve.url];
       const v1 = await recorderVersion(tmp.path, '1.0.0');
       const first = await jobhook(['deploy', v1, '--url', a]);
-      expect(first.code, first.err).to.equal(0);
-      expect(first.out).to.match(/deployed test\.cluster-recorder 1\.0\.0/);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stdout).to.match(/deployed test\.cluster-recorder 1\.0\.0/);
       // The other host learns of it through NOTIFY (seconds at most; bounded generously for a busy machine).
       await waitFor(async () => (await activeVersion(a)) === '1.0.0' && (await activeVersion(b)) === '1.0.0', { what: '1.0.0 active on both hosts', timeoutMs: 15_000 });
 
@@ -91,7 +82,7 @@ describe('deploying plugins to every host', function () {
           const jobId = randomUUID();
           const id = await postWithFailover(() => [a, b], i, event(RECORDER_JOB_TYPE, { jobId }), jobId);
           if (id) accepted.push(id);
-          await new Promise((r) => setTimeout(r, 5));
+          await sleep(5);
         }
       })();
       await waitFor(() => accepted.length >= 50, { what: 'events flowing', timeoutMs: 20_000 });
@@ -99,7 +90,7 @@ describe('deploying plugins to every host', function () {
       const tgz = path.join(tmp.path, 'recorder-1.1.0.tgz');
       await writeFile(tgz, v2.tgz);
       const second = await jobhook(['deploy', tgz, '--url', b]);
-      expect(second.code, second.err).to.equal(0);
+      expect(second.code, second.stderr).to.equal(0);
       await waitFor(async () => (await activeVersion(a)) === '1.1.0' && (await activeVersion(b)) === '1.1.0', { what: '1.1.0 active on both hosts', timeoutMs: 15_000 });
       const atSwap = accepted.length;
       await waitFor(() => accepted.length >= atSwap + 50, { what: 'events flowing after the swap', timeoutMs: 20_000 });
@@ -136,9 +127,9 @@ describe('deploying plugins to every host', function () {
     it('flags a plugin that differs between live hosts, and the host without it leaves its events to the other', async () => {
       const [a, b] = [hosts[0]!, hosts[1]!];
       const undeploy = await jobhook(['undeploy', PLUGIN, '--url', a.serve.url]);
-      expect(undeploy.code, undeploy.err).to.equal(0);
+      expect(undeploy.code, undeploy.stderr).to.equal(0);
       await waitFor(async () => (await activeVersion(a.serve.url)) === null && (await activeVersion(b.serve.url)) === null, { what: 'removed from both hosts', timeoutMs: 15_000 });
-      expect((await jobhook(['undeploy', PLUGIN, '--url', a.serve.url])).err).to.match(/DEPLOYMENT_NOT_FOUND/);
+      expect((await jobhook(['undeploy', PLUGIN, '--url', a.serve.url])).stderr).to.match(/DEPLOYMENT_NOT_FOUND/);
 
       // Dropped by hand on one host only.
       await cp(await recorderVersion(tmp.path, '2.0.0'), path.join(a.pluginsDir, 'recorder'), { recursive: true });
@@ -182,11 +173,11 @@ describe('deploying plugins to every host', function () {
 
     it('deploys and undeploys through the API with the host token, refusing unsafe or foreign packages', async () => {
       const v1 = await recorderVersion(tmp.path, '1.0.0');
-      expect((await jobhook(['deploy', v1, '--url', serve.url])).err).to.match(/AUTH_REQUIRED/);
+      expect((await jobhook(['deploy', v1, '--url', serve.url])).stderr).to.match(/AUTH_REQUIRED/);
       const tokenFile = path.join(tmp.path, 'token');
       await writeFile(tokenFile, 'deploy-secret\n');
       const ok = await jobhook(['deploy', v1, '--url', serve.url, '--token-file', tokenFile]);
-      expect(ok.code, ok.err).to.equal(0);
+      expect(ok.code, ok.stderr).to.equal(0);
       const auth = { authorization: 'Bearer deploy-secret' };
       await waitFor(async () => ((await request(`${serve.url}/v1/plugins`, { headers: auth })).body.plugins as Array<{ state: string }>).some((p) => p.state === 'active'), { what: 'active', timeoutMs: 15_000 });
       const cluster = (await request(`${serve.url}/v1/cluster`, { headers: auth })).body;
@@ -202,7 +193,7 @@ describe('deploying plugins to every host', function () {
       expect(((await garbage.json()) as { error: { code: string } }).error.code).to.equal('DEPLOY_PACKAGE_INVALID');
 
       const gone = await jobhook(['undeploy', PLUGIN, '--url', serve.url, '--token-file', tokenFile]);
-      expect(gone.code, gone.err).to.equal(0);
+      expect(gone.code, gone.stderr).to.equal(0);
       await waitFor(async () => ((await request(`${serve.url}/v1/plugins`, { headers: auth })).body.plugins as unknown[]).length === 0, { what: 'removed', timeoutMs: 15_000 });
     });
   });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { tempDir } from '../../support/foundation-plugins.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { startTestService } from '../../support/service-harness.js';
-import { waitFor } from '../../support/wait-for.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 /** An OAuth 2 token endpoint on 127.0.0.1 issuing fresh tokens; `hang` makes it never answer. */
 async function startTokenEndpoint(): Promise<{ url: string; issued: string[]; hang: boolean; close(): Promise<void> }> {
@@ -113,7 +113,7 @@ describe('the job-history poller: the host platform credentials', function () {
     idp.hang = true;
     poller = createPoller({ config, store, logger: captureLogs('info').logger, onStored: () => {} })!;
     poller.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const started = Date.now();
     await poller.dispose();
     expect(Date.now() - started, 'dispose waited for the token endpoint').to.be.below(5000);

@@ -5,7 +5,7 @@ import { createPoller } from '../../../host/dist/poller/create-poller.js';
 import type { JobHistoryPoller } from '../../../host/dist/poller/job-history-poller.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { waitFor } from '../../support/wait-for.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 describe('the job-history poller: where a new store starts (platform.poll.since)', function () {
   this.timeout(30_000);
@@ -46,9 +46,9 @@ describe('the job-history poller: where a new store starts (platform.poll.since)
 
   it('an ISO time starts at the first row that started then or later', async () => {
     fake.addMany(3);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     const since = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     const { first, last } = fake.addMany(2);
     const p = start({ since });
     await waitFor(async () => (await storedRows()).length === 2, { what: async () => `${JSON.stringify(await storedRows())} ${JSON.stringify(p.status())}`, timeoutMs: 20_000, intervalMs: 50 });

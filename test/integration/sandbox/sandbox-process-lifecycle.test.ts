@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHostLogger } from '../../../host/dist/logging/logger.js';
 import { captureLogs } from '../../support/log-capture.js';

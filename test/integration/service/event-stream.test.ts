@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
 import { MAX_LIVE_STREAMS } from '../../../host/dist/live/event-stream-routes.js';
+import { sleep } from '../../support/wait-for.js';
 
 const TOKEN = 'stream-test-token';
 
@@ -98,7 +99,7 @@ describe('the live feed: GET /v1/events/stream', function () {
         }
         await res.arrayBuffer();
         if (Date.now() > until) throw new Error('the closed stream was never released');
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     } finally {
       for (const c of open) c.abort();
