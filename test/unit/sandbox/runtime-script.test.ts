@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ivm from 'isolated-vm';
 import { RuntimeScript } from '../../../host/dist/sandbox/runtime-script.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 describe('RuntimeScript (the SDK runtime and its host-made code cache)', function () {
   this.timeout(20_000);
@@ -40,9 +40,9 @@ describe('RuntimeScript (the SDK runtime and its host-made code cache)', functio
   });
 
   it('falls back to compiling cold when the warm-up fails, and still caches what it can', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'jobhook-runtime-'));
+    const dir = await tempDir('jobhook-runtime-');
     try {
-      const bundle = path.join(dir, 'runtime.bundle.js');
+      const bundle = path.join(dir.path, 'runtime.bundle.js');
       await writeFile(bundle, `var __jobhookRuntime = { boot() { throw new Error('this runtime cannot boot'); } };`);
       const runtime = new RuntimeScript(bundle);
       scripts.push(runtime);
@@ -53,7 +53,7 @@ describe('RuntimeScript (the SDK runtime and its host-made code cache)', functio
       expect(boot.typeof).to.equal('function');
       expect(runtime.cachedBytes).to.be.greaterThan(0);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await dir.dispose();
     }
   });
 });
