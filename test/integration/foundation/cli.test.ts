@@ -2,16 +2,15 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cliEnv, jobhook as runJobhook, type CliRun } from '../../support/cli-runner.js';
-import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { GUID_A, event, handlerBundle, manifest, writePlugin } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 /** `jobhook args…` from the repository root, logging at info. */
 const jobhook = (args: string[], options: { stdin?: string } = {}): Promise<CliRun> => runJobhook(args, { ...options, env: cliEnv({ JOBHOOK_LOG_LEVEL: 'info' }) });
 
 describe('the jobhook command line', function () {
   this.timeout(30_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir()));
-  after(() => tmp.dispose());
+  const tmp = useTempDir();
 
   describe('validate', () => {
     it('exits 0 and says ok for the example plugins', async () => {

@@ -17,14 +17,13 @@ class SlowToDisposeFactory extends IsolateSandboxFactory {
   }
 }
 import { captureLogs } from '../../support/log-capture.js';
-import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { GUID_A, event, handlerBundle, manifest, writePlugin } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 import { sleep } from '../../support/wait-for.js';
 
 describe('host teardown', function () {
   this.timeout(30_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir()));
-  after(() => tmp.dispose());
+  const tmp = useTempDir();
 
   it('disposes every isolate it created, including failed loads and in-flight work, when closed', async () => {
     const root = path.join(tmp.path, 'plugins');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 import { cliEnv, jobhook, type CliRun } from '../../support/cli-runner.js';
 
 /** `jobhook serve --plugins plugins args…`, which must refuse at once (killed after 20 s otherwise). */
@@ -8,9 +8,7 @@ const serve = (args: string[], env: Record<string, string> = {}): Promise<CliRun
 
 describe('jobhook serve: flags it refuses before loading any plugin', function () {
   this.timeout(30_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir('jobhook-serve-cli-')));
-  after(() => tmp.dispose());
+  const tmp = useTempDir('jobhook-serve-cli-');
 
   it('refuses a non-loopback --listen without a token (exit 2, SERVE_INSECURE_LISTEN)', async () => {
     const { code, stderr } = await serve(['--listen', '0.0.0.0:0', '--data-dir', path.join(tmp.path, 'a')], { JOBHOOK_TOKEN: '' });
