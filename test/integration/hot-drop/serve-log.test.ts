@@ -43,7 +43,7 @@ describe('jobhook serve with hot drop', function () {
     });
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     const logged = (change: string, extra: (l: Record<string, unknown>) => boolean = () => true) =>
-      waitFor(() => lines.find((l) => l.change === change && extra(l)), { what: `a '${change}' log line (stderr: ${stderr})`, timeoutMs: 15_000 });
+      waitFor(() => lines.find((l) => l.change === change && extra(l)), { what: () => `a '${change}' log line (stderr: ${stderr})`, timeoutMs: 15_000 });
 
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('jobhook is serving')) || proc.exitCode !== null, { what: 'serve to start', timeoutMs: 15_000 });
     expect(proc.exitCode, stderr).to.equal(null);
