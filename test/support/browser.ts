@@ -1,11 +1,11 @@
 // A real browser for console tests: playwright-core driving Debian's Chromium, headless, with no
 // background networking and a fresh profile per launch (removed by close()).
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './service-harness.js';
+import { tempDir } from './temp-dir.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -25,9 +25,9 @@ export interface TestBrowser {
 
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'jobhook-chromium-'));
+  const userDataDir = await tempDir('jobhook-chromium-');
   await mkdir(SCREENSHOT_DIR, { recursive: true });
-  const context = await chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir.path, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: VIEWPORTS.desktop,
@@ -45,7 +45,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
     async close() {
       await context.close().catch(() => undefined);
-      await rm(userDataDir, { recursive: true, force: true });
+      await userDataDir.dispose();
     },
   };
 }

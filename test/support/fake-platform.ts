@@ -1,9 +1,11 @@
-// A small fake of the Keyfactor Command API (keyfactor-reference.md) on 127.0.0.1, for tests, demos
-// and benchmarks. It records every request it receives, serves the calls real handlers make, and has
-// a few routes that misbehave on purpose (slow, redirecting, oversized, echoing headers).
+// The SDK's fake platform, extended for the host's own tests: Keyfactor Command's built-in routes
+// over a little state (job history, certificates), routes that misbehave on purpose (slow,
+// redirecting, oversized, echoing headers), and a record of each request that says whether its
+// response completed or the client went away first (what the egress limits are judged by).
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startFakePlatform as startSdkFakePlatform } from '@jobhook/sdk/testing';
+import { keyfactorError, keyfactorRoutes } from './fake-platform-routes.js';
 
 /** One request as the fake received it. */
 export interface RecordedRequest {
@@ -83,25 +85,11 @@ export interface FakePlatform {
 }
 
 const MAX_RECORDED_BODY = 2 * 1024 * 1024;
-const JOB_ID_QUERY = /JobID\s+-eq\s+"([^"]+)"/i;
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
-}
-
-function keyfactorError(res: http.ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { ErrorCode: '0xA0110002', Message: message });
-}
-
-function parseJsonBody(req: RecordedRequest): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(req.body) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts the fake on 127.0.0.1 on an ephemeral port. */
@@ -113,8 +101,6 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
   const custom: Array<{ method: string; route: string | RegExp; handler: RouteHandler }> = [];
   const waiters = new Set<{ predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }>();
   const timers = new Set<NodeJS.Timeout>();
-  // Requests whose body has been read: the ones `waitFor` may answer with.
-  const ready = new WeakSet<RecordedRequest>();
   let nextHistoryId = 1000;
 
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
@@ -126,112 +112,62 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     return t;
   };
 
-  // Built-in routes, keyed by "METHOD route" or matched by pattern.
-  async function builtIn(req: RecordedRequest, res: http.ServerResponse): Promise<void> {
-    const route = req.route ?? '';
-    const m = req.method;
-    if (m === 'GET' && route === 'OrchestratorJobs/JobHistory') {
-      const wanted = JOB_ID_QUERY.exec(req.query['pq.queryString'] ?? '')?.[1]?.toLowerCase();
-      return sendJson(res, 200, wanted === undefined ? history : history.filter((h) => h.JobID.toLowerCase() === wanted));
+  // Replies a PlatformReply cannot describe: timed against the client, streamed, binary. True when answered.
+  function misbehave(req: RecordedRequest, res: http.ServerResponse): boolean {
+    switch (req.route) {
+      case 'Test/Slow': {
+        const ms = Number(req.query.ms ?? 1000);
+        const t = later(ms, () => sendJson(res, 200, { slept: ms }));
+        res.on('close', () => {
+          clearTimeout(t);
+          timers.delete(t);
+        });
+        return true;
+      }
+      case 'Test/WaitFor': {
+        // Answers once a request for `route` has been received (or 404 after `ms`): lets a plugin
+        // wait until another of its requests is certainly in flight.
+        const wanted = req.query.route ?? '';
+        const deadline = Date.now() + Number(req.query.ms ?? 5000);
+        const poll = (): void => {
+          if (res.destroyed) return;
+          if (requests.some((r) => r.route === wanted)) return void res.writeHead(204).end();
+          if (Date.now() > deadline) return sendJson(res, 404, keyfactorError(404, `no request for ${wanted} arrived`).json);
+          later(5, poll);
+        };
+        poll();
+        return true;
+      }
+      case 'Test/Oversized': {
+        const bytes = Number(req.query.bytes ?? 1024);
+        const chunk = Buffer.alloc(64 * 1024, 0x78);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', ...(req.query.declare === '1' ? { 'content-length': bytes } : {}) });
+        let left = bytes;
+        const pump = (): void => {
+          while (left > 0 && !res.destroyed) {
+            const n = Math.min(left, chunk.length);
+            left -= n;
+            if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
+          }
+          if (!res.destroyed) res.end();
+        };
+        pump();
+        return true;
+      }
+      case 'Test/Echo':
+        sendJson(res, 200, { method: req.method, url: req.url, query: req.query, contentType: req.headers['content-type'] ?? null, accept: req.headers.accept ?? null, body: req.body, bodyBytes: req.bodyBytes });
+        return true;
+      case 'Test/Bytes': {
+        const bytes = Buffer.from(req.query.hex ?? '', 'hex');
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length }).end(bytes);
+        return true;
+      }
+      default:
+        return false;
     }
-    if (m === 'PUT' && route === 'Certificates/Metadata') {
-      const body = parseJsonBody(req);
-      const id = body?.Id;
-      const metadata = body?.Metadata;
-      if (typeof id !== 'number' || typeof metadata !== 'object' || metadata === null) return keyfactorError(res, 400, 'Body must be { "Id": <int>, "Metadata": { … } }');
-      const cert = certificates.get(id);
-      if (!cert) return keyfactorError(res, 404, `Certificate ID ${id} was not found`);
-      for (const [k, v] of Object.entries(metadata)) cert.Metadata[k] = String(v);
-      res.writeHead(204).end();
-      return;
-    }
-    let match = /^Certificates\/(\d+)$/.exec(route);
-    if (m === 'GET' && match) {
-      const cert = certificates.get(Number(match[1]));
-      return cert ? sendJson(res, 200, cert) : keyfactorError(res, 404, `Certificate ID ${match[1]} was not found`);
-    }
-    match = /^Workflow\/Instances\/([0-9a-fA-F-]{36})\/Signals$/.exec(route);
-    if (m === 'POST' && match) {
-      const body = parseJsonBody(req);
-      if (typeof body?.SignalKey !== 'string') return keyfactorError(res, 400, 'SignalKey is required');
-      res.writeHead(204).end();
-      return;
-    }
-    if (m === 'POST' && route === 'OrchestratorJobs/Custom') {
-      const body = parseJsonBody(req);
-      if (typeof body?.JobTypeName !== 'string' && typeof body?.JobType !== 'string') return keyfactorError(res, 400, 'JobTypeName is required');
-      return sendJson(res, 200, { JobId: randomUUID(), ...body });
-    }
-    // Misbehaving routes for tests.
-    if (route === 'Test/Slow') {
-      const ms = Number(req.query.ms ?? 1000);
-      const t = later(ms, () => sendJson(res, 200, { slept: ms }));
-      res.on('close', () => {
-        clearTimeout(t);
-        timers.delete(t);
-      });
-      return;
-    }
-    if (route === 'Test/WaitFor') {
-      // Answers once a request for `route` has been received (or 404 after `ms`): lets a plugin
-      // wait until another of its requests is certainly in flight.
-      const wanted = req.query.route ?? '';
-      const arrived = (): boolean => requests.some((r) => r.route === wanted);
-      const deadline = Date.now() + Number(req.query.ms ?? 5000);
-      const poll = (): void => {
-        if (res.destroyed) return;
-        if (arrived()) return void res.writeHead(204).end();
-        if (Date.now() > deadline) return keyfactorError(res, 404, `no request for ${wanted} arrived`);
-        later(5, poll);
-      };
-      poll();
-      return;
-    }
-    if (route === 'Test/Redirect') {
-      const status = Number(req.query.status ?? 302);
-      res.writeHead(status, { location: req.query.to ?? '/' }).end();
-      return;
-    }
-    if (route === 'Test/Oversized') {
-      const bytes = Number(req.query.bytes ?? 1024);
-      const chunk = Buffer.alloc(64 * 1024, 0x78);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', ...(req.query.declare === '1' ? { 'content-length': bytes } : {}) });
-      let left = bytes;
-      const pump = (): void => {
-        while (left > 0 && !res.destroyed) {
-          const n = Math.min(left, chunk.length);
-          left -= n;
-          if (!res.write(chunk.subarray(0, n))) return void res.once('drain', pump);
-        }
-        if (!res.destroyed) res.end();
-      };
-      pump();
-      return;
-    }
-    if (route === 'Test/EchoHeaders') {
-      // A hostile server: everything the host sent comes back, in headers and in the body.
-      const echoed: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') echoed[`x-echo-${k}`] = v;
-      return sendJson(res, 200, { headers: req.headers }, { ...echoed, 'set-cookie': `session=${req.headers.authorization ?? 'none'}` });
-    }
-    match = /^Test\/Status\/(\d{3})$/.exec(route);
-    if (match) return keyfactorError(res, Number(match[1]), `status ${match[1]} as requested`);
-    if (route === 'Test/Echo') {
-      return sendJson(res, 200, { method: m, url: req.url, query: req.query, contentType: req.headers['content-type'] ?? null, accept: req.headers.accept ?? null, body: req.body, bodyBytes: req.bodyBytes });
-    }
-    if (route === 'Test/Bytes') {
-      const bytes = Buffer.from(req.query.hex ?? '', 'hex');
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length }).end(bytes);
-      return;
-    }
-    if (route === 'Test/Empty') {
-      res.writeHead(Number(req.query.status ?? 200)).end();
-      return;
-    }
-    keyfactorError(res, 404, `No route for ${m} ${req.url}`);
   }
 
-  async function handle(raw: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function intercept(raw: http.IncomingMessage, res: http.ServerResponse, body: Buffer): Promise<boolean> {
     const parsed = new URL(raw.url ?? '/', 'http://fake.invalid');
     const record: RecordedRequest = {
       method: raw.method ?? 'GET',
@@ -239,8 +175,8 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       route: parsed.pathname.startsWith(basePath) ? parsed.pathname.slice(basePath.length) : null,
       query: Object.fromEntries(parsed.searchParams),
       headers: raw.headers,
-      body: '',
-      bodyBytes: 0,
+      body: body.subarray(0, MAX_RECORDED_BODY).toString('utf8'),
+      bodyBytes: body.length,
       receivedAt: Date.now(),
       completed: false,
       aborted: false,
@@ -250,22 +186,6 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true;
     });
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    try {
-      for await (const chunk of raw) {
-        const buf = chunk as Buffer;
-        record.bodyBytes += buf.length;
-        if (kept < MAX_RECORDED_BODY) {
-          chunks.push(buf);
-          kept += buf.length;
-        }
-      }
-    } catch {
-      return;
-    }
-    record.body = Buffer.concat(chunks).toString('utf8').slice(0, MAX_RECORDED_BODY);
-    ready.add(record);
     for (const w of [...waiters]) {
       if (w.predicate(record)) {
         waiters.delete(w);
@@ -273,32 +193,30 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       }
     }
     if (options.requireAuthorization !== undefined && record.route !== null && raw.headers.authorization !== options.requireAuthorization) {
-      return keyfactorError(res, 401, 'Unauthorized');
+      sendJson(res, 401, keyfactorError(401, 'Unauthorized').json);
+      return true;
     }
     const hit = custom.find((c) => c.method === record.method && (typeof c.route === 'string' ? c.route === record.route : c.route.test(record.route ?? '')));
+    if (hit === undefined) return misbehave(record, res);
     try {
-      await (hit ? hit.handler(record, res) : builtIn(record, res));
+      await hit.handler(record, res);
     } catch (e) {
-      if (!res.headersSent) keyfactorError(res, 500, `fake platform route failed: ${(e as Error).message}`);
+      if (!res.headersSent) sendJson(res, 500, keyfactorError(500, `fake platform route failed: ${(e as Error).message}`).json);
     }
+    return true;
   }
 
-  const server = http.createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const server = await startSdkFakePlatform(keyfactorRoutes(history, certificates), { prefix: basePath, intercept });
+  const origin = new URL(server.url).origin;
   let closing: Promise<void> | undefined;
 
   return {
     origin,
-    url: `${origin}${basePath}`,
+    url: server.url,
     requests,
     requestsTo: (method, route) => requests.filter((r) => r.method === method && r.route === route),
     waitFor(predicate, timeoutMs = 5000) {
-      const seen = requests.find((r) => ready.has(r) && predicate(r));
+      const seen = requests.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const waiter = {
@@ -357,12 +275,11 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       custom.length = 0;
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+        await server.close();
+      })();
       return closing;
     },
   };

@@ -1,22 +1,13 @@
 // Writes tiny real plugin packages (plugin.json + a hand-written CommonJS bundle) into temp folders.
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GUID_A } from './sample-event.js';
 
-export const GUID_A = 'a809ce1f-1eea-4738-a38e-15708c89c981';
+export { GUID_A, event } from './sample-event.js';
+export { tempDir, type TempDir } from './temp-dir.js';
+
 export const GUID_B = '3f2d8a41-7c55-4b0e-a1d2-95c4e6b7f802';
 export const GUID_C = '9e41c0d7-2b6a-4d13-8f5e-0c7a3b9d1e64';
-
-/** A temp folder removed by `dispose()`. */
-export interface TempDir {
-  readonly path: string;
-  dispose(): Promise<void>;
-}
-
-export async function tempDir(prefix = 'jobhook-test-'): Promise<TempDir> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { path: dir, dispose: () => rm(dir, { recursive: true, force: true }) };
-}
 
 /** A manifest with sensible defaults for one handler `H` on `jobTypes`. */
 export function manifest(id: string, overrides: Record<string, unknown> = {}, jobTypes: string[] = [GUID_A]): Record<string, unknown> {
@@ -55,22 +46,4 @@ export async function writePlugin(root: string, folder: string, manifestJson: un
   await writeFile(path.join(dir, 'plugin.json'), typeof manifestJson === 'string' ? manifestJson : JSON.stringify(manifestJson, null, 2));
   await writeFile(path.join(dir, bundleName), bundle);
   return dir;
-}
-
-/** A valid event for job type `jobTypeId`, camelCase, with optional overrides. */
-export function event(jobTypeId: string = GUID_A, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    agentId: '7f1c2b9e-3d4a-4e5f-8a6b-1c2d3e4f5a6b',
-    username: 'KEYFACTOR\\svc',
-    clientMachine: 'orch-01.example.com',
-    jobResult: 2,
-    jobId: '0b6c3e2a-9f41-4d7e-b1a5-c3d2e1f0a9b8',
-    jobType: 'PEMInventory',
-    jobTypeId,
-    operationType: 0,
-    certificateId: null,
-    requestTimestamp: '2026-11-30T02:00:00.000Z',
-    currentRetryCount: 0,
-    ...overrides,
-  };
 }

@@ -8,7 +8,8 @@ import { IsolateSandboxFactory } from '../../host/dist/sandbox/isolate-sandbox-f
 import type { WatchTimings } from '../../host/dist/watch/watch-timings.js';
 import { event, GUID_A, tempDir, type TempDir } from './foundation-plugins.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
-import { ChangeLog, waitFor } from './plugin-folders.js';
+import { ChangeLog } from './plugin-folders.js';
+import { tick, waitFor } from './wait-for.js';
 
 /** Shorter than the defaults so the suite stays quick; still well above chokidar's 50 ms throttle. */
 export const TEST_TIMINGS: WatchTimings = { settleMs: 80, unlinkGraceMs: 200, recheckMs: 80, incompleteGraceMs: 1200 };
@@ -59,9 +60,8 @@ export async function startHotHost(prepare: (plugins: string) => Promise<void> =
     dispatch,
     waitServing: (id, version, jobTypeId = GUID_A, timeoutMs = 5000) =>
       waitFor(
-        `${id} ${version} to serve`,
         async () => (await dispatch(jobTypeId)).outcomes.find((o) => o.plugin === id && o.version === version && o.outcome === 'succeeded'),
-        timeoutMs,
+        { what: `${id} ${version} to serve`, timeoutMs: timeoutMs },
       ),
     dispose: async () => {
       await host.close();
@@ -81,7 +81,7 @@ export function keepDispatching(hot: HotHost, jobTypeId = GUID_A): { stop(): Pro
     while (running) {
       results.push(await hot.dispatch(jobTypeId));
       // An event no handler matches resolves without I/O: yield, or this loop starves the timers.
-      await new Promise((r) => setImmediate(r));
+      await tick();
     }
   })();
   return {

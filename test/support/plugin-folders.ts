@@ -2,11 +2,12 @@
 // an admin (or a deploy tool) puts them into, changes them in, and takes them out of a plugins folder.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { PluginChange } from '@jobhook/host';
 import { GUID_A } from './foundation-plugins.js';
+import { sleep, waitFor as waitForCondition } from './wait-for.js';
 
 const run = promisify(execFile);
 
@@ -125,17 +126,9 @@ export async function writeSlowly(file: string, text: string, chunks: number, pa
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
+/** The older `(what, check, timeoutMs)` form of `waitFor` in wait-for.ts, for callers not yet moved over. */
+export function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  return waitForCondition(check, { what, timeoutMs });
 }
 
 /** Records the host's plugin changes, so tests can wait for one and assert what was never reported. */
@@ -147,7 +140,7 @@ export class ChangeLog {
 
   /** Waits for a change matching `match` recorded at index `from` or later. */
   next(match: (c: PluginChange) => boolean, from = 0, timeoutMs = 5000): Promise<PluginChange> {
-    return waitFor('a plugin change', () => this.all.slice(from).find(match), timeoutMs);
+    return waitForCondition(() => this.all.slice(from).find(match), { what: 'a plugin change', timeoutMs });
   }
 
   /** Kinds recorded for plugin id or folder name `who`, in order. */

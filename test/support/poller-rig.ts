@@ -7,6 +7,7 @@ import { SqliteEventStore } from '../../host/dist/store/sqlite-event-store.js';
 import type { EventRecord } from '../../host/dist/store/event-store.js';
 import { handlerBundle, manifest, writePlugin } from './foundation-plugins.js';
 import { request } from './service-harness.js';
+import { waitFor } from './wait-for.js';
 
 /** The fake platform with one agent and the PEM store type, and plugins routed to PEM inventory. */
 export interface PollerRig {
@@ -50,15 +51,6 @@ export async function pollerStatus(url: string): Promise<any> {
   return (await request(`${url}/v1/poller`)).body;
 }
 
-/** Waits until `check` is true (polling every 50 ms), or throws with `describe()` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean> | boolean, describe: () => Promise<string> | string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out: ${await describe()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Every polled event the service has, newest first (through the API, paging with `before`). */
 export async function polledEvents(url: string): Promise<EventRecord[]> {
   const out: EventRecord[] = [];
@@ -97,8 +89,7 @@ export async function waitAllDone(url: string, ids: readonly number[], timeoutMs
   };
   await waitFor(
     async () => ((events = await polledEvents(url)), done()),
-    async () => `${events.length} polled event(s), want done events for rows ${ids.join(',')}; poller: ${JSON.stringify(await pollerStatus(url))}`,
-    timeoutMs,
+    { what: async () => `done events for rows ${ids.join(',')}, have ${events.length} polled event(s); poller: ${JSON.stringify(await pollerStatus(url))}`, timeoutMs, intervalMs: 50 },
   );
   return events;
 }

@@ -13,6 +13,7 @@ import { ClusterNode } from '../../host/dist/cluster/cluster-node.js';
 import { clusterRoutes } from '../../host/dist/cluster/cluster-routes.js';
 import { SqliteClusterStore } from '../../host/dist/store/sqlite-cluster-store.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
+import { waitFor } from './wait-for.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -117,13 +118,14 @@ export async function request<T = any>(url: string, init: { method?: string; bod
 
 /** Polls `GET /v1/job-completions/:id` until the event is done (or throws after `timeoutMs`). */
 export async function waitDone(url: string, id: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request(`${url}/v1/job-completions/${id}`, { headers });
-    if (res.status === 200 && res.body.status === 'done') return res.body;
-    if (Date.now() > until) throw new Error(`event ${id} not done after ${timeoutMs} ms: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let last: JsonAnswer | undefined;
+  return waitFor(
+    async () => {
+      last = await request(`${url}/v1/job-completions/${id}`, { headers });
+      return last.status === 200 && last.body.status === 'done' ? last.body : undefined;
+    },
+    { what: () => `event ${id} to be done, have ${JSON.stringify(last?.body)}`, timeoutMs, intervalMs: 25 },
+  );
 }
 
 /** `jobhook serve` as a child process, with its JSON log lines and the URL it listens on. */

@@ -15,11 +15,11 @@ export interface FakePlatform {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -54,6 +54,12 @@ function send(res: ServerResponse, reply: PlatformReply): void {
 export interface FakeServerOptions {
   /** Path prefix the route keys are relative to; default `/KeyfactorAPI/`. */
   readonly prefix?: string;
+  /**
+   * Sees every request, body read, before the routes table, and may answer it itself (a streamed,
+   * binary or deliberately broken reply that a `PlatformReply` cannot describe): true when it did,
+   * and the request is then not recorded in `requests`.
+   */
+  readonly intercept?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
 }
 
 /** Starts a fake platform on an ephemeral loopback port. */
@@ -64,7 +70,9 @@ export async function startFakePlatform(routes: PlatformRoutes = {}, serverOptio
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://platform.invalid');
-      const body = await readBody(req);
+      const bytes = await readBody(req);
+      if (serverOptions.intercept && (await serverOptions.intercept(req, res, bytes))) return;
+      const body = bytes.toString('utf8');
       const method = (req.method ?? 'GET').toUpperCase();
       const inApi = url.pathname.startsWith(PLATFORM_API_PREFIX);
       const path = inApi ? decodeURIComponent(url.pathname.slice(PLATFORM_API_PREFIX.length)) : url.pathname;

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initPlugin } from '../../../sdk/dist/init/index.js';
-import { explain, linkWorkspaceModules, scratch, sdkCli, type Scratch } from './kit-support.js';
+import { tempDir, type TempDir } from '../../support/temp-dir.js';
+import { explain, linkWorkspaceModules, sdkCli } from './kit-support.js';
 
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
@@ -15,7 +16,7 @@ async function exists(file: string): Promise<boolean> {
 
 describe('authors kit: jobhook-sdk build refusals', function () {
   this.timeout(60_000);
-  let tmp: Scratch;
+  let tmp: TempDir;
   let n = 0;
 
   /** A fresh scaffold with the workspace's modules linked in. */
@@ -27,7 +28,7 @@ describe('authors kit: jobhook-sdk build refusals', function () {
   }
 
   before(async () => {
-    tmp = await scratch('jobhook-refusals-');
+    tmp = await tempDir('jobhook-refusals-');
   });
   after(async () => {
     await tmp.dispose();

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initPlugin } from '../../../sdk/dist/init/index.js';
-import { explain, linkWorkspaceModules, scratch, sdkCli, type Scratch } from './kit-support.js';
+import { tempDir, type TempDir } from '../../support/temp-dir.js';
+import { explain, linkWorkspaceModules, sdkCli } from './kit-support.js';
 
 async function vendor(dir: string, name: string, files: Record<string, string>): Promise<void> {
   const root = path.join(dir, 'src', 'vendor', 'node_modules', name);
@@ -22,7 +23,7 @@ async function useFromIndex(dir: string, importLine: string, exportLine: string)
 
 describe('authors kit: jobhook-sdk build with packages for web runtimes', function () {
   this.timeout(60_000);
-  let tmp: Scratch;
+  let tmp: TempDir;
   let n = 0;
 
   async function plugin(): Promise<string> {
@@ -33,7 +34,7 @@ describe('authors kit: jobhook-sdk build with packages for web runtimes', functi
   }
 
   before(async () => {
-    tmp = await scratch('jobhook-web-packages-');
+    tmp = await tempDir('jobhook-web-packages-');
   });
   after(() => tmp.dispose());
 

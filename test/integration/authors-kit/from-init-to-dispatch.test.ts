@@ -6,31 +6,20 @@ import { readFile, rename, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createHost, readPluginPackage, ManifestSchema, type Host, type PluginChange } from '@jobhook/host';
 import { startFakePlatform, type FakePlatform } from '@jobhook/sdk/testing';
-import { explain, installFromWorkspace, run, scratch, sdkCli, STORE_INVENTORY_GUID, type Scratch } from './kit-support.js';
+import { tempDir, type TempDir } from '../../support/temp-dir.js';
+import { waitFor } from '../../support/wait-for.js';
+import { explain, installFromWorkspace, run, sdkCli, STORE_INVENTORY_GUID } from './kit-support.js';
 
 const ID = 'acme.inventory-audit';
 
-function waitForChange(changes: PluginChange[], id: string, timeoutMs: number): Promise<PluginChange> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      const hit = changes.find((c) => c.id === id);
-      if (hit) resolve(hit);
-      else if (Date.now() - started > timeoutMs) reject(new Error(`the host did not pick up '${id}' within ${timeoutMs} ms (changes: ${JSON.stringify(changes)})`));
-      else setTimeout(poll, 25);
-    };
-    poll();
-  });
-}
-
 describe('authors kit: from jobhook-sdk init to a dispatch in a running host', function () {
   this.timeout(180_000);
-  let tmp: Scratch;
+  let tmp: TempDir;
   let host: Host | undefined;
   let platform: FakePlatform | undefined;
 
   before(async () => {
-    tmp = await scratch('jobhook-kit-');
+    tmp = await tempDir('jobhook-kit-');
   });
   after(async () => {
     await host?.close();
@@ -91,7 +80,7 @@ describe('authors kit: from jobhook-sdk init to a dispatch in a running host', f
     expect(pkg.manifest.integrity).to.equal(pkg.bundleIntegrity);
     await rename(path.join(staging, ID), path.join(pluginsDir, ID));
 
-    const change = await waitForChange(changes, ID, 15_000);
+    const change = await waitFor(() => changes.find((c) => c.id === ID), { what: () => `the host to pick up '${ID}' (changes: ${JSON.stringify(changes)})`, timeoutMs: 15_000, intervalMs: 25 });
     expect(change.kind, JSON.stringify(change)).to.equal('added');
 
     const result = await host.dispatch({

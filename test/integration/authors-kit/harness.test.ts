@@ -7,7 +7,8 @@ import path from 'node:path';
 import { createHarness, expectLog, expectOutcome, expectRequest, HarnessError, runHandler, type PlatformRoutes } from '@jobhook/sdk/testing';
 import { buildPlugin } from '@jobhook/sdk/build';
 import { initPlugin } from '../../../sdk/dist/init/index.js';
-import { explain, linkWorkspaceModules, REPO, run, scratch, type Scratch } from './kit-support.js';
+import { tempDir, type TempDir } from '../../support/temp-dir.js';
+import { explain, linkWorkspaceModules, REPO, run } from './kit-support.js';
 
 const HISTORY: PlatformRoutes = {
   'GET OrchestratorJobs/JobHistory': { json: [{ JobID: 'x', Result: 4, Message: 'Store unreachable' }] },
@@ -24,7 +25,7 @@ async function rejection(p: Promise<unknown>): Promise<HarnessError> {
 
 describe('authors kit: the @jobhook/sdk/testing harness', function () {
   this.timeout(60_000);
-  let tmp: Scratch;
+  let tmp: TempDir;
   let plugin: string;
   let n = 0;
 
@@ -38,7 +39,7 @@ describe('authors kit: the @jobhook/sdk/testing harness', function () {
   }
 
   before(async () => {
-    tmp = await scratch('jobhook-harness-test-');
+    tmp = await tempDir('jobhook-harness-test-');
     plugin = path.join(tmp.path, 'audit');
     await initPlugin(plugin, { id: 'acme.harness-audit' });
     await linkWorkspaceModules(plugin);

@@ -1,22 +1,21 @@
 // Helpers for the authors' kit tests: run the real `jobhook-sdk` CLI and npm as child processes
 // against plugin packages scaffolded into temp folders.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jobhookSdk, type CliRun } from '../../support/cli-runner.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+export { explain } from '../../support/cli-runner.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SDK_CLI = path.join(REPO, 'sdk', 'dist', 'cli', 'main.js');
 
 /** A custom job-type GUID, written upper-case the way Keyfactor's examples do. */
 export const STORE_INVENTORY_GUID = '5B2E7C61-0D1A-4F9E-9C3B-7E0F4A2D8B11';
 
-export interface ProcessResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** How a command ended (null: a signal ended it), and what it wrote. */
+export type ProcessResult = Pick<CliRun, 'code' | 'stdout' | 'stderr'>;
 
 /** Child environment without the test runner's NODE_OPTIONS, so packages prove their own flags. */
 export function cleanEnv(): NodeJS.ProcessEnv {
@@ -35,9 +34,9 @@ export function run(command: string, args: readonly string[], cwd: string, timeo
   });
 }
 
-/** `jobhook-sdk <args>` through the built CLI, as an author would type it. */
-export function sdkCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
-  return run(process.execPath, [SDK_CLI, ...args], cwd);
+/** `jobhook-sdk <args>` in `cwd`, as an author would type it. */
+export function sdkCli(args: readonly string[], cwd: string): Promise<CliRun> {
+  return jobhookSdk(args, { cwd, env: cleanEnv(), killAfterMs: 120_000 });
 }
 
 // Where each of a scaffold's devDependencies comes from in the workspace. A scaffold that gains a
@@ -64,31 +63,15 @@ export async function installFromWorkspace(pluginDir: string): Promise<ProcessRe
   if (unmapped.length > 0) throw new Error(`the scaffold depends on ${unmapped.join(', ')}, which installFromWorkspace does not map to a workspace folder`);
   const set = await run('npm', ['pkg', 'set', ...wanted.map((name) => `devDependencies.${name}=file:${path.join(REPO, WORKSPACE_SOURCES[name]!)}`)], pluginDir);
   if (set.code !== 0) return set;
-  const cache = await mkdtemp(path.join(os.tmpdir(), 'jobhook-empty-npm-cache-'));
+  const cache = await tempDir('jobhook-empty-npm-cache-');
   try {
-    return await run('npm', ['install', '--offline', '--no-audit', '--no-fund'], pluginDir, 120_000, { ...cleanEnv(), npm_config_cache: cache });
+    return await run('npm', ['install', '--offline', '--no-audit', '--no-fund'], pluginDir, 120_000, { ...cleanEnv(), npm_config_cache: cache.path });
   } finally {
-    await rm(cache, { recursive: true, force: true });
+    await cache.dispose();
   }
 }
 
 /** Gives a package the workspace's installed modules (the SDK, host, mocha, tsx) without npm. */
 export async function linkWorkspaceModules(pluginDir: string): Promise<void> {
   await symlink(path.join(REPO, 'node_modules'), path.join(pluginDir, 'node_modules'), 'dir');
-}
-
-/** A temp folder removed by `dispose()`. */
-export interface Scratch {
-  readonly path: string;
-  dispose(): Promise<void>;
-}
-
-export async function scratch(prefix: string): Promise<Scratch> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  return { path: dir, dispose: () => rm(dir, { recursive: true, force: true }) };
-}
-
-/** The output of a failed process, for assertion messages. */
-export function explain(r: ProcessResult): string {
-  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }

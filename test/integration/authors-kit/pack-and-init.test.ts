@@ -4,11 +4,12 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestSchema, readPluginPackage } from '@jobhook/host';
 import { initPlugin } from '../../../sdk/dist/init/index.js';
-import { explain, linkWorkspaceModules, run, scratch, sdkCli, type Scratch } from './kit-support.js';
+import { tempDir, type TempDir } from '../../support/temp-dir.js';
+import { explain, linkWorkspaceModules, run, sdkCli } from './kit-support.js';
 
 describe('authors kit: jobhook-sdk pack and init', function () {
   this.timeout(60_000);
-  let tmp: Scratch;
+  let tmp: TempDir;
   let n = 0;
 
   async function plugin(): Promise<string> {
@@ -26,7 +27,7 @@ describe('authors kit: jobhook-sdk pack and init', function () {
   }
 
   before(async () => {
-    tmp = await scratch('jobhook-pack-');
+    tmp = await tempDir('jobhook-pack-');
   });
   after(async () => {
     await tmp.dispose();

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { cliEnv, jobhook, loudLines, ROOT, waitForOutput } from './cli-support.js';
+import { event } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { cliEnv, jobhook, loudLines, ROOT, waitForOutput } from '../../support/cli-runner.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/plugins');
 /** The job type the hostile and slow fixtures are registered for. */
@@ -10,9 +11,7 @@ const FIXTURE_JOB_TYPE = 'e1a7c3d2-5b4f-4a69-9c8e-7d6f5a4b3c21';
 
 describe('jobhook dispatch: refusals, signals, deadline and shutdown', function () {
   this.timeout(180_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir('jobhook-dispatch-cli-')));
-  after(() => tmp.dispose());
+  const tmp = useTempDir('jobhook-dispatch-cli-');
 
   async function pluginsWith(name: string, ...fixtures: string[]): Promise<string> {
     const dir = path.join(tmp.path, name);

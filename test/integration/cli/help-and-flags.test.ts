@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { JOBHOOK, JOBHOOK_SDK, ROOT, runCli } from './cli-support.js';
+import { JOBHOOK, JOBHOOK_SDK, ROOT, runCli } from '../../support/cli-runner.js';
 
 const version = (pkg: string): string => (JSON.parse(readFileSync(path.join(ROOT, pkg, 'package.json'), 'utf8')) as { version: string }).version;
 

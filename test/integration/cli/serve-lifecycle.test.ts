@@ -1,14 +1,12 @@
 import { expect } from 'chai';
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { cliEnv, jobhook, jsonLines, loudLines, ROOT, waitForOutput } from './cli-support.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { cliEnv, jobhook, jsonLines, loudLines, ROOT, waitForOutput } from '../../support/cli-runner.js';
 
 describe('jobhook serve: signals from the first instant, log formats', function () {
   this.timeout(120_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir('jobhook-serve-cli-')));
-  after(() => tmp.dispose());
+  const tmp = useTempDir('jobhook-serve-cli-');
 
   const serveArgs = (plugins: string, name: string): string[] => ['serve', '--plugins', plugins, '--listen', '127.0.0.1:0', '--data-dir', path.join(tmp.path, `data-${name}`)];
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
-import { waitFor } from '../../support/plugin-folders.js';
+import { waitFor } from '../../support/wait-for.js';
 import { sharedPostgres, type PostgresServer } from '../../support/postgres-server.js';
 import { RECORDER_FIXTURE, RECORDER_JOB_TYPE, pgQuery, postWithFailover, startClusterHost, type ClusterHost } from '../../support/cluster-hosts.js';
 
@@ -72,9 +72,8 @@ describe('three hosts on one PostgreSQL store', function () {
     expect(accepted.size).to.equal(EVENTS);
 
     await waitFor(
-      'every accepted event done',
       async () => Number((await pgQuery<{ n: string }>(url, server, `SELECT count(*) AS n FROM events WHERE status <> 'done'`))[0]!.n) === 0,
-      120_000,
+      { what: 'every accepted event done', timeoutMs: 120_000 },
     );
     const events = await pgQuery<{ id: string; job_id: string; status: string; attempts: number }>(url, server, 'SELECT id, job_id, status, attempts FROM events');
     expect(events.length).to.equal(EVENTS);
@@ -115,9 +114,9 @@ describe('three hosts on one PostgreSQL store', function () {
     // The stopped host left the hosts table; the killed one is still listed (as not live, later).
     expect(hostsRows.map((h) => h.id)).to.deep.equal(['h1', 'h3']);
     const cluster = (await (await fetch(`${hosts[2]!.serve.url}/v1/cluster`)).json()) as { hosts: Array<{ id: string; live: boolean }> };
-    await waitFor('the killed host shown as not live', async () => {
+    await waitFor(async () => {
       const c = (await (await fetch(`${hosts[2]!.serve.url}/v1/cluster`)).json()) as typeof cluster;
       return c.hosts.find((h) => h.id === 'h1')?.live === false;
-    }, 20_000);
+    }, { what: 'the killed host shown as not live', timeoutMs: 20_000 });
   });
 });

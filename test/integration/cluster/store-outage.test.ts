@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
-import { waitFor } from '../../support/plugin-folders.js';
+import { waitFor } from '../../support/wait-for.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres-server.js';
 import { request } from '../../support/service-harness.js';
 import { RECORDER_FIXTURE, RECORDER_JOB_TYPE, startClusterHost, type ClusterHost } from '../../support/cluster-hosts.js';
@@ -37,10 +37,10 @@ describe('a host whose PostgreSQL store goes away', function () {
 
   const post = () => request(`${host.serve.url}/v1/job-completions`, { body: event(RECORDER_JOB_TYPE, { jobId: randomUUID() }) });
   const done = (id: string) =>
-    waitFor('event done', async () => {
+    waitFor(async () => {
       const r = await request(`${host.serve.url}/v1/job-completions/${id}`);
       return r.body.status === 'done' ? r.body : undefined;
-    }, 30_000);
+    }, { what: 'event done', timeoutMs: 30_000 });
 
   it('refuses events with 503 while the store is down, stays up, and carries on when it is back', async () => {
     const before = await post();
@@ -56,7 +56,7 @@ describe('a host whose PostgreSQL store goes away', function () {
     expect(ready.status).to.equal(503);
 
     await server.resume();
-    await waitFor('ready again', async () => (await request(`${host.serve.url}/readyz`)).body.status === 'ready', 30_000);
+    await waitFor(async () => (await request(`${host.serve.url}/readyz`)).body.status === 'ready', { what: 'ready again', timeoutMs: 30_000 });
     const after = await post();
     expect(after.status).to.equal(202);
     expect((await done(after.body.id)).outcomes).to.have.length(2);

@@ -7,21 +7,12 @@ import { launchBrowser, type TestBrowser } from '../../support/browser.js';
 import { repoRoot, request, spawnServe, startTestService, waitDone, type ServeChild } from '../../support/service-harness.js';
 import { startClusterHost, type ClusterHost } from '../../support/cluster-hosts.js';
 import { sharedPostgres } from '../../support/postgres-server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const TOKEN = 'console-test-token-5f1e';
 const CERT_CHECK = 'd5c1e0a4-7b2f-4c3e-9a81-6f0e2d4b7c95';
 const fixture = (name: string) => path.join(repoRoot, 'test/fixtures/plugins', name);
 const EXAMPLES = ['example.inventory-audit', 'example.metadata-sync', 'example.owner-notify'];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The console marks the hash it has finished drawing: waits for the current one.
 async function rendered(page: Page): Promise<void> {
@@ -86,7 +77,7 @@ describe('the web console in a real browser', function () {
       await rendered(page);
       for (const id of EXAMPLES) expect(await page.locator(`tr[data-plugin="${id}"]`).count(), id).to.equal(1);
       expect(await page.locator('#latest-events').isVisible()).to.equal(true);
-      await until('the live feed', async () => (await page.locator('#live').getAttribute('data-state')) === 'live');
+      await waitFor(async () => (await page.locator('#live').getAttribute('data-state')) === 'live', { what: 'the live feed', timeoutMs: 20_000, intervalMs: 100 });
       expect(page.url()).to.not.include(TOKEN);
       expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('jobhook.token'))).to.equal(TOKEN);
     });
@@ -103,7 +94,7 @@ describe('the web console in a real browser', function () {
       // Without a reload: the live feed adds it to "New failures" and the counters.
       await page.locator('#live-failures li.live-failure').first().waitFor({ timeout: 15_000 });
       expect(await page.locator('#live-failures').textContent()).to.include('console.cert-check');
-      await until('the latest events to list it', async () => (await page.locator(`#latest-events tr[data-event="${eventId}"]`).count()) === 1);
+      await waitFor(async () => (await page.locator(`#latest-events tr[data-event="${eventId}"]`).count()) === 1, { what: 'the latest events to list it', timeoutMs: 20_000, intervalMs: 100 });
       await shoot(browser, '03-overview');
 
       await page.click('#nav a[data-page="events"]');
@@ -112,7 +103,7 @@ describe('the web console in a real browser', function () {
       await page.selectOption('#filters select[name=plugin]', 'console.cert-check');
       await page.fill('#filters input[name=jobId]', jobId);
       await page.click('#filters button[type=submit]');
-      await until('the filtered list', async () => page.url().includes('outcome=error'));
+      await waitFor(async () => page.url().includes('outcome=error'), { what: 'the filtered list', timeoutMs: 20_000, intervalMs: 100 });
       await rendered(page);
       expect(await page.locator('#results tr[data-event]').count()).to.equal(1);
       expect(await page.locator(`#results tr[data-event="${eventId}"]`).count()).to.equal(1);
@@ -136,10 +127,10 @@ describe('the web console in a real browser', function () {
     it('replays the event after the plugin is fixed by hot-drop, and the new outcome arrives live', async () => {
       await cp(path.join(fixture('console-cert-check-fixed'), 'bundle.js'), path.join(pluginsDir, 'cert-check', 'bundle.js'));
       await cp(path.join(fixture('console-cert-check-fixed'), 'plugin.json'), path.join(pluginsDir, 'cert-check', 'plugin.json'));
-      await until('version 1.1.0 to be active', async () => {
+      await waitFor(async () => {
         const res = await request(`${serve.url}/v1/plugins/console.cert-check`, { headers: auth });
         return res.body.version === '1.1.0' && res.body.state === 'active';
-      });
+      }, { what: 'version 1.1.0 to be active', timeoutMs: 20_000, intervalMs: 100 });
       await page.click('.outcome-row[data-replay="0"] button.replay');
       await page.locator('#replay-notice:not([hidden])').waitFor();
       expect(await page.locator('#replay-notice').textContent()).to.include('#1');
@@ -176,7 +167,7 @@ describe('the web console in a real browser', function () {
       await notify.locator('.badge.b-disabled').waitFor();
       expect((await request(`${serve.url}/v1/plugins/example.owner-notify`, { headers: auth })).body.disabled).to.equal(true);
       await notify.locator('button', { hasText: 'Enable' }).click();
-      await until('the plugin to be enabled again', async () => (await notify.locator('.badge.b-disabled').count()) === 0 && (await notify.locator('button', { hasText: 'Disable' }).count()) === 1);
+      await waitFor(async () => (await notify.locator('.badge.b-disabled').count()) === 0 && (await notify.locator('button', { hasText: 'Disable' }).count()) === 1, { what: 'the plugin to be enabled again', timeoutMs: 20_000, intervalMs: 100 });
       expect((await request(`${serve.url}/v1/plugins/example.owner-notify`, { headers: auth })).body.disabled).to.equal(false);
 
       await row.locator('a', { hasText: 'Replay…' }).click();
@@ -184,7 +175,7 @@ describe('the web console in a real browser', function () {
       expect(await page.locator('#replay-form select[name=plugin]').inputValue()).to.equal('console.cert-check');
       await page.click('#replay-form button[type=submit]');
       // Its only failure already succeeded on replay: nothing is left to run again.
-      await until('the bulk answer', async () => ((await page.locator('#replay-result').textContent()) ?? '').includes('0 replays queued'));
+      await waitFor(async () => ((await page.locator('#replay-result').textContent()) ?? '').includes('0 replays queued'), { what: 'the bulk answer', timeoutMs: 20_000, intervalMs: 100 });
       await shoot(browser, '08-replay');
     });
 
@@ -230,10 +221,10 @@ describe('the web console in a real browser', function () {
         hosts.push(await startClusterHost(tmp.path, 'host-a', url, server, { plugins: [fixture('console-cert-check')] }));
         hosts.push(await startClusterHost(tmp.path, 'host-b', url, server, { plugins: [fixture('console-cert-check-fixed')] }));
         const a = hosts[0]!.serve.url;
-        await until('both hosts to be live with their plugin', async () => {
+        await waitFor(async () => {
           const view = (await request(`${a}/v1/cluster`)).body;
           return view.plugins?.[0]?.versions?.length === 2 && view.hosts.filter((x: { live: boolean }) => x.live).length === 2;
-        });
+        }, { what: 'both hosts to be live with their plugin', timeoutMs: 20_000, intervalMs: 100 });
         browser = await launchBrowser();
         await browser.page.goto(`${a}/#/plugins`);
         const row = browser.page.locator('tr[data-plugin="console.cert-check"]');

@@ -13,10 +13,10 @@
 // and no registry (`--offline` in the block itself), and /srv/jobhook moved under the scratch folder.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFile, readdir, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, readdir, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -88,12 +88,13 @@ function readerEnv(home: string, cache: string): NodeJS.ProcessEnv {
 
 describe('documented commands run as written', function () {
   this.timeout(600_000);
+  const scratch = useTempDir('jobhook-docs-');
   let tmp: string;
   let clone: string;
   let env: NodeJS.ProcessEnv;
 
   before(async () => {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'jobhook-docs-'));
+    tmp = scratch.path;
     clone = path.join(tmp, 'jobhook');
     const cloned = await bash(`git clone --quiet --no-hardlinks "${REPO}" "${clone}"`, tmp, process.env);
     expect(cloned.code, cloned.output).to.equal(0);
@@ -106,7 +107,6 @@ describe('documented commands run as written', function () {
     await mkdir(cache);
     env = readerEnv(home, cache);
   });
-  after(() => rm(tmp, { recursive: true, force: true }));
 
   it('marks the blocks to run in both documents', async () => {
     const readme = runnableBlocks(await readFile(path.join(REPO, 'README.md'), 'utf8'));

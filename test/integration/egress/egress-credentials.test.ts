@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type { PlatformAuth } from '@jobhook/host';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
-import { startRig, type EgressRig } from './egress-rig.js';
+import { event } from '../../support/sample-event.js';
+import { PROBE_JOB_TYPE, startRig, type EgressRig } from './egress-rig.js';
 
 const canary = (): string => `canary-${randomBytes(18).toString('hex')}`;
 
@@ -65,19 +66,7 @@ describe('platform credentials stay on the host', function () {
           res.writeHead(200, { 'content-type': 'application/json', ...echoed, 'set-cookie': `sid=${value}` });
           res.end(JSON.stringify({ headers: req.headers, quoted: `you sent ${value}` }));
         });
-        const { outcomes } = await rig.host.dispatch({
-          agentId: '7f1c2b9e-3d4a-4e5f-8a6b-1c2d3e4f5a6b',
-          jobId: '0b6c3e2a-9f41-4d7e-b1a5-c3d2e1f0a9b8',
-          jobTypeId: '6c1f0f5e-2d7b-4b7e-9a55-0e3c1d2b4a01',
-          jobType: 'Hunt',
-          jobResult: 2,
-          operationType: 0,
-          certificateId: null,
-          clientMachine: collector.origin,
-          username: null,
-          requestTimestamp: null,
-          currentRetryCount: 0,
-        });
+        const { outcomes } = await rig.host.dispatch(event(PROBE_JOB_TYPE, { jobType: 'Hunt', clientMachine: collector.origin, username: null, requestTimestamp: null }));
         outcomesJson = JSON.stringify(outcomes);
         expect(outcomes[0]?.outcome, outcomesJson).to.equal('succeeded');
       });

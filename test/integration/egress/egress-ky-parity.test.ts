@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ky, { HTTPError, TimeoutError } from 'ky';
-import { startRig, eventually, type EgressRig } from './egress-rig.js';
+import { waitFor } from '../../support/wait-for.js';
+import { event } from '../../support/sample-event.js';
+import { PROBE_JOB_TYPE, startRig, type EgressRig } from './egress-rig.js';
 
 type Scenario = (client: unknown, errors: { HTTPError: unknown; TimeoutError: unknown }) => Promise<unknown>;
 
@@ -38,22 +40,10 @@ describe('plugin code written for ky behaves the same through the proxy', functi
     rig.platform.addCertificate({ Id: 42, Metadata: { Owner: 'pki-team' } });
     const client = ky.create({ prefixUrl: rig.platform.url, retry: 0, headers: { authorization: 'Bearer test-token-0123456789' } });
     for (const [name, scenario] of Object.entries(scenarios)) viaKy[name] = await settle(() => scenario(client, { HTTPError, TimeoutError }));
-    const { outcomes } = await rig.host.dispatch({
-      agentId: '7f1c2b9e-3d4a-4e5f-8a6b-1c2d3e4f5a6b',
-      jobId: '0b6c3e2a-9f41-4d7e-b1a5-c3d2e1f0a9b8',
-      jobTypeId: '6c1f0f5e-2d7b-4b7e-9a55-0e3c1d2b4a01',
-      jobType: 'Parity',
-      jobResult: 2,
-      operationType: 0,
-      certificateId: null,
-      clientMachine: null,
-      username: null,
-      requestTimestamp: null,
-      currentRetryCount: 0,
-    });
+    const { outcomes } = await rig.host.dispatch(event(PROBE_JOB_TYPE, { jobType: 'Parity', clientMachine: null, username: null, requestTimestamp: null }));
     expect(outcomes[0]?.outcome).to.equal('succeeded');
     const count = Object.keys(scenarios).length;
-    await eventually(() => rig.logs.lines.filter((l) => l.msg === 'parity').length === count);
+    await waitFor(() => rig.logs.lines.filter((l) => l.msg === 'parity').length === count, { what: `${count} 'parity' log lines`, timeoutMs: 3000 });
     for (const line of rig.logs.lines.filter((l) => l.msg === 'parity')) {
       const data = line.data as { scenario: string; result: unknown };
       viaProxy[data.scenario] = data.result;

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type http from 'node:http';
 import { startFakePlatform } from '../../support/fake-platform.js';
-import { eventually, startRig, type EgressRig } from './egress-rig.js';
+import { waitFor } from '../../support/wait-for.js';
+import { startRig, type EgressRig } from './egress-rig.js';
 
 const MiB = 1024 * 1024;
 
@@ -29,7 +30,7 @@ describe('egress limits, through a real isolate and real HTTP', function () {
       const { result } = await rig.run('request', { input: `Test/Oversized?bytes=${64 * MiB}` });
       expect(result?.threw).to.include({ code: 'EGRESS_RESPONSE_TOO_LARGE' });
       expect(result?.threw.message).to.match(/over the limit of 10485760 bytes \(egress\.maxResponseBytes\)/);
-      expect(await eventually(() => rig.platform.requests[0]?.aborted === true)).to.equal(true);
+      await waitFor(() => rig.platform.requests[0]?.aborted, { what: 'the server to see the download aborted', timeoutMs: 3000 });
     });
 
     it('refuses a response that declares more than 10 MiB without reading it', async () => {
@@ -49,7 +50,7 @@ describe('egress limits, through a real isolate and real HTTP', function () {
       expect(outcome.outcome).to.equal('timeout');
       expect(outcome.durationMs).to.be.below(3000);
       const slow = rig.platform.requestsTo('GET', 'Test/Slow')[0];
-      expect(await eventually(() => slow?.aborted === true)).to.equal(true);
+      await waitFor(() => slow?.aborted, { what: 'the server to see the slow request aborted', timeoutMs: 3000 });
       expect(slow?.completed).to.equal(false);
     });
 
@@ -57,7 +58,7 @@ describe('egress limits, through a real isolate and real HTTP', function () {
       const { result } = await rig.run('request', { input: 'Test/Slow?ms=5000', options: { timeout: 100 } });
       expect(result?.threw).to.include({ name: 'TimeoutError', code: 'EGRESS_TIMEOUT', isTimeoutError: true });
       expect(result?.threw.message).to.match(/^Request timed out: GET http:\/\/127\.0\.0\.1:\d+\/KeyfactorAPI\/Test\/Slow\?ms=5000$/);
-      expect(await eventually(() => rig.platform.requests[0]?.aborted === true)).to.equal(true);
+      await waitFor(() => rig.platform.requests[0]?.aborted, { what: 'the server to see the timed-out request aborted', timeoutMs: 3000 });
     });
 
     it('aborts the requests an invocation still has in flight when it ends', async () => {
@@ -65,9 +66,9 @@ describe('egress limits, through a real isolate and real HTTP', function () {
       expect(outcome.outcome).to.equal('succeeded');
       const started = Date.now();
       const slow = rig.platform.requestsTo('GET', 'Test/Slow')[0];
-      expect(await eventually(() => slow?.aborted === true, 2000)).to.equal(true);
+      await waitFor(() => slow?.aborted, { what: 'the server to see the request in flight aborted', timeoutMs: 2000 });
       expect(Date.now() - started).to.be.below(2000);
-      expect(await eventually(() => rig.logs.lines.some((l) => l.invocationId === outcome.invocationId && l.code === 'EGRESS_ABORTED'))).to.equal(true);
+      await waitFor(() => rig.logs.lines.some((l) => l.invocationId === outcome.invocationId && l.code === 'EGRESS_ABORTED'), { what: 'an EGRESS_ABORTED log line for the invocation', timeoutMs: 3000 });
     });
   });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHost, type EgressLimits, type HandlerOutcome, type Host, type HostConfigInput, type PlatformAuth } from '@jobhook/host';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
+import { waitFor } from '../../support/wait-for.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform, type FakePlatformOptions } from '../../support/fake-platform.js';
 
@@ -76,8 +77,8 @@ export async function startRig(options: RigOptions = {}): Promise<EgressRig> {
         if (!outcome) throw new Error('the probe did not run');
         // Plugin log lines cross the bridge fire-and-forget: the line may land just after the outcome.
         const find = (): Record<string, unknown> | undefined => logs.lines.find((l) => l.invocationId === outcome.invocationId && l.msg === 'probe result');
-        await eventually(() => find() !== undefined, 2000);
-        const line = find();
+        // A handler that never finished (a timeout) writes none: its result is then undefined.
+        const line = await waitFor(find, { what: 'its probe result', timeoutMs: 2000 }).catch(() => undefined);
         // The plugin's own fields are under `data` on its log line.
         return { outcome, result: (line?.data as Record<string, unknown> | undefined)?.result as ProbeRun['result'] };
       },
@@ -94,14 +95,4 @@ export async function startRig(options: RigOptions = {}): Promise<EgressRig> {
     await tmp.dispose();
     throw e;
   }
-}
-
-/** Polls `check` until it is true or `ms` pass. */
-export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return check();
 }

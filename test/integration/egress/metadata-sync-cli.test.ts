@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHost } from '@jobhook/host';
+import { bareEnv, jobhook, type CliRun } from '../../support/cli-runner.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
@@ -12,32 +12,8 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const TOKEN = 'cli-e2e-token-5f1d9a';
 const example = path.join(repo, 'examples/events/pem-management-add.json');
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** `jobhook dispatch` as an admin runs it: a child process, credentials from the environment. */
-function dispatch(args: string[], cwd: string, timeoutMs = 30_000): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, JOBHOOK_PLATFORM_TOKEN: TOKEN };
-  const child = spawn(process.execPath, ['--no-node-snapshot', path.join(repo, 'host/dist/main.js'), 'dispatch', ...args], { cwd, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`jobhook dispatch did not finish within ${timeoutMs} ms:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const dispatch = (args: string[], cwd: string): Promise<CliRun> => jobhook(['dispatch', ...args], { cwd, env: bareEnv({ JOBHOOK_PLATFORM_TOKEN: TOKEN }), killAfterMs: 30_000 });
 
 describe('metadata-sync end to end through `jobhook dispatch --platform-url`', function () {
   this.timeout(60_000);

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRig, type EgressRig } from './egress-rig.js';
+import { sleep } from '../../support/wait-for.js';
 
 /** An OAuth 2 token endpoint on 127.0.0.1 that issues fresh random tokens and counts its requests. */
 async function startTokenEndpoint(lifetimeS: number): Promise<{ url: string; issued: string[]; forms: URLSearchParams[]; close(): Promise<void> }> {
@@ -83,7 +84,7 @@ describe('OAuth 2 client credentials for the platform API', function () {
     expect((await rig.run('parallel', JSON.stringify({ count: 2, input: 'Test/Authenticated' }))).result?.value).to.deep.equal([200, 200]);
     expect(idp.issued).to.have.length(1);
     // The token lives 3 s and is renewed shortly (a tenth of its life) before.
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const run = await rig.run('parallel', JSON.stringify({ count: 4, input: 'Test/Authenticated' }));
     expect(run.result?.value).to.deep.equal(Array(4).fill(200));
     expect(idp.issued).to.have.length(2);

@@ -1,37 +1,16 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { cliEnv, jobhook as runJobhook, type CliRun } from '../../support/cli-runner.js';
+import { GUID_A, event, handlerBundle, manifest, writePlugin } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const main = path.join(root, 'host/dist/main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function jobhook(args: string[], options: { stdin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', main, ...args], { cwd: root, env: { ...process.env, JOBHOOK_LOG_LEVEL: 'info' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+/** `jobhook args…` from the repository root, logging at info. */
+const jobhook = (args: string[], options: { stdin?: string } = {}): Promise<CliRun> => runJobhook(args, { ...options, env: cliEnv({ JOBHOOK_LOG_LEVEL: 'info' }) });
 
 describe('the jobhook command line', function () {
   this.timeout(30_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir()));
-  after(() => tmp.dispose());
+  const tmp = useTempDir();
 
   describe('validate', () => {
     it('exits 0 and says ok for the example plugins', async () => {

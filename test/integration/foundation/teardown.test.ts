@@ -10,20 +10,20 @@ class SlowToDisposeFactory extends IsolateSandboxFactory {
     super();
   }
   override async dispose(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await super.dispose();
     if (this.failWith) throw this.failWith;
     this.disposed = true;
   }
 }
 import { captureLogs } from '../../support/log-capture.js';
-import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { GUID_A, event, handlerBundle, manifest, writePlugin } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
+import { sleep } from '../../support/wait-for.js';
 
 describe('host teardown', function () {
   this.timeout(30_000);
-  let tmp: TempDir;
-  before(async () => (tmp = await tempDir()));
-  after(() => tmp.dispose());
+  const tmp = useTempDir();
 
   it('disposes every isolate it created, including failed loads and in-flight work, when closed', async () => {
     const root = path.join(tmp.path, 'plugins');
@@ -34,7 +34,7 @@ describe('host teardown', function () {
     const host = await createHost({ config: { pluginsDir: root }, logger: captureLogs().logger, sandboxFactory: factory });
     expect(factory.census()).to.deep.equal({ live: 2, created: 3 });
     const pending = host.dispatch(event(GUID_A));
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     await host.close();
     expect(factory.census().live).to.equal(0);
     // The slow invocation was drained to completion before its isolate was disposed.
@@ -85,7 +85,7 @@ describe('host teardown', function () {
       );
       expect(error.code).to.equal('HOST_START_ABORTED');
       // Give a stray rejection time to surface (disposal takes 300 ms).
-      await new Promise((r) => setTimeout(r, 800));
+      await sleep(800);
       expect(unhandled.map(String)).to.deep.equal([]);
       expect(JSON.stringify(logs.lines)).to.include('dispose broke');
     } finally {

@@ -3,17 +3,8 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GUID_A } from '../../support/foundation-plugins.js';
 import { startHotHost, keepDispatching, TEST_TIMINGS, type HotHost } from '../../support/hot-host.js';
-import {
-  dropByCopy,
-  dropByRename,
-  dropByTar,
-  hotPluginFiles,
-  replaceBySwap,
-  sleep,
-  waitFor,
-  writePackage,
-  writeSlowly,
-} from '../../support/plugin-folders.js';
+import { dropByCopy, dropByRename, dropByTar, hotPluginFiles, replaceBySwap, writePackage, writeSlowly,  } from '../../support/plugin-folders.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 describe('hot drop: plugin folders added, replaced and removed while the host runs', function () {
   this.timeout(30_000);
@@ -133,7 +124,7 @@ describe('hot drop: plugin folders added, replaced and removed while the host ru
       const load = keepDispatching(hot);
       await sleep(50);
       await replaceBySwap(hot.plugins, 'p', { id: 't.p', version: '2.0.0' });
-      await waitFor('2.0.0 to serve', () => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'));
+      await waitFor(() => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'), { what: '2.0.0 to serve' });
       await sleep(50);
       const results = await load.stop();
       expect(results.length).to.be.greaterThan(10);
@@ -146,7 +137,7 @@ describe('hot drop: plugin folders added, replaced and removed while the host ru
       await sleep(50);
       await rm(path.join(hot.plugins, 'p'), { recursive: true, force: true });
       await dropByCopy(hot.plugins, 'p', { id: 't.p', version: '2.0.0' }, hot.staging);
-      await waitFor('2.0.0 to serve', () => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'));
+      await waitFor(() => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'), { what: '2.0.0 to serve' });
       await sleep(50);
       const results = await load.stop();
       for (const r of results) expect(r.outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
@@ -158,7 +149,7 @@ describe('hot drop: plugin folders added, replaced and removed while the host ru
       await rm(path.join(hot.plugins, 'p'), { recursive: true, force: true });
       await sleep(TEST_TIMINGS.settleMs * 1.5);
       await dropByCopy(hot.plugins, 'p', { id: 't.p', version: '2.0.0' }, hot.staging);
-      await waitFor('2.0.0 to serve', () => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'));
+      await waitFor(() => hot.host.plugins().find((p) => p.id === 't.p' && p.version === '2.0.0'), { what: '2.0.0 to serve' });
       const results = await load.stop();
       for (const r of results) expect(r.outcomes.map((o) => o.outcome)).to.deep.equal(['succeeded']);
       expect(hot.changes.kinds('t.p')).to.deep.equal(['added', 'replaced']);
@@ -186,7 +177,7 @@ describe('hot drop: plugin folders added, replaced and removed while the host ru
       expect(removed).to.include({ version: '1.0.0' });
       expect((await hot.dispatch(GUID_A)).outcomes.map((o) => o.plugin)).to.deep.equal(['t.stays']);
       expect(hot.host.plugins().map((p) => p.id)).to.deep.equal(['t.stays']);
-      await waitFor('the removed version to be disposed', () => hot.factory.census().live === 1);
+      await waitFor(() => hot.factory.census().live === 1, { what: 'the removed version to be disposed' });
     };
 
     it('unloads a plugin whose folder is deleted with rm -rf', async () => {

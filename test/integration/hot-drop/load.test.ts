@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DispatchResult } from '@jobhook/host';
 import { startHotHost, type HotHost } from '../../support/hot-host.js';
-import { dropByCopy, dropByRename, replaceBySwap, waitFor, writePackage, type HotPluginSpec } from '../../support/plugin-folders.js';
+import { dropByCopy, dropByRename, replaceBySwap, writePackage, type HotPluginSpec } from '../../support/plugin-folders.js';
+import { waitFor } from '../../support/wait-for.js';
 
 interface Sent {
   readonly at: number;
@@ -65,7 +66,7 @@ describe('hot drop under load', function () {
         await hot.changes.next((c) => c.kind === 'replaced' && c.id === 't.swap' && c.to === semverOf(n), from, 10_000);
         // Routing switched before the change was reported: let some events meet this version.
         const seen = load.count();
-        await waitFor('events for the new version', () => load.count() >= seen + 5);
+        await waitFor(() => load.count() >= seen + 5, { what: 'events for the new version' });
         if (n === 6) {
           flipRemovedAt = performance.now();
           await rm(path.join(hot.plugins, 'flip'), { recursive: true, force: true });

@@ -4,7 +4,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { dropByRename, waitFor, writePackage } from '../../support/plugin-folders.js';
+import { dropByRename, writePackage } from '../../support/plugin-folders.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -42,9 +43,9 @@ describe('jobhook serve with hot drop', function () {
     });
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     const logged = (change: string, extra: (l: Record<string, unknown>) => boolean = () => true) =>
-      waitFor(`a '${change}' log line (stderr: ${stderr})`, () => lines.find((l) => l.change === change && extra(l)), 15_000);
+      waitFor(() => lines.find((l) => l.change === change && extra(l)), { what: () => `a '${change}' log line (stderr: ${stderr})`, timeoutMs: 15_000 });
 
-    await waitFor('serve to start', () => lines.some((l) => String(l.msg).startsWith('jobhook is serving')) || proc.exitCode !== null, 15_000);
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('jobhook is serving')) || proc.exitCode !== null, { what: 'serve to start', timeoutMs: 15_000 });
     expect(proc.exitCode, stderr).to.equal(null);
 
     await dropByRename(plugins, 'audit', { id: 't.audit' });

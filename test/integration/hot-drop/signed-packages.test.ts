@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { GUID_B, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startHostileServe, type HostileServe } from '../../support/hostile-serve.js';
 import { writePackage } from '../../support/plugin-folders.js';
-import { repoRoot } from '../../support/service-harness.js';
+import { jobhookSdk, succeeded } from '../../support/cli-runner.js';
 
 const run = promisify(execFile);
-const sdk = (...args: string[]) => run(process.execPath, [path.join(repoRoot, 'sdk/bin/jobhook-sdk.js'), ...args]);
+const sdk = (...args: string[]) => succeeded(jobhookSdk(args));
 
 describe('signed packages', function () {
   this.timeout(60_000);

@@ -3,7 +3,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GUID_A, GUID_B } from '../../support/foundation-plugins.js';
 import { keepDispatching, startHotHost, type HotHost } from '../../support/hot-host.js';
-import { dropByRename, hotPluginFiles, sleep, waitFor, writePackage } from '../../support/plugin-folders.js';
+import { dropByRename, hotPluginFiles, writePackage } from '../../support/plugin-folders.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 const status = (hot: HotHost, id: string) => hot.host.plugins().find((p) => p.id === id);
 
@@ -57,7 +58,7 @@ describe('hot drop: new versions, broken versions and duplicate ids', function (
     await hot.changes.next((c) => c.kind === 'refused');
     const files = hotPluginFiles({ id: 't.audit', version: '2.0.0', bundle: "throw new Error('flaky');" });
     await writeFile(path.join(hot.plugins, 'audit', 'plugin.json'), files.manifest);
-    await waitFor('a second refusal', () => hot.changes.all.filter((c) => c.kind === 'refused').length === 2);
+    await waitFor(() => hot.changes.all.filter((c) => c.kind === 'refused').length === 2, { what: 'a second refusal' });
   });
 
   it('moves routing to the new job types when a new version changes them', async () => {

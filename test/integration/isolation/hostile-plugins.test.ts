@@ -3,14 +3,15 @@
 // within 3x its solo median latency, and no isolate or process is left behind.
 import { expect } from 'chai';
 import type { HandlerOutcome } from '@jobhook/host';
-import { eventually, IsolationHost, WELL_ID } from './isolation-harness.js';
+import { waitFor } from '../../support/wait-for.js';
+import { IsolationHost, WELL_ID } from './isolation-harness.js';
 
 interface Expectation {
   readonly outcome: HandlerOutcome['outcome'];
   readonly code: string | readonly string[];
   readonly message?: RegExp;
   /** Further checks once the attack is over (the plugin is still loaded). */
-  readonly after?: (h: IsolationHost, result: HandlerOutcome) => void | Promise<void>;
+  readonly after?: (h: IsolationHost, result: HandlerOutcome) => unknown;
 }
 
 // Every ECMAScript global V8 gives a context, plus what the SDK runtime installs (console, timers, and
@@ -36,7 +37,10 @@ const attacks: Array<[string, string, Expectation]> = [
     {
       outcome: 'timeout',
       code: 'SANDBOX_TIMEOUT',
-      after: (h) => eventually(() => expect(h.status('hostile.loop-after-await')?.lastError?.code).to.equal('SANDBOX_UNRESPONSIVE')),
+      after: (h) => waitFor(() => {
+        expect(h.status('hostile.loop-after-await')?.lastError?.code).to.equal('SANDBOX_UNRESPONSIVE');
+        return true;
+      }, { what: 'hostile.loop-after-await to report SANDBOX_UNRESPONSIVE', timeoutMs: 3000 }),
     },
   ],
   ['ends a heap bomb of arrays at its memory limit', 'hostile-heap-arrays', { outcome: 'crashed', code: 'ISOLATE_MEMORY_LIMIT' }],
@@ -81,13 +85,14 @@ const attacks: Array<[string, string, Expectation]> = [
       outcome: 'succeeded',
       code: [],
       after: async (h) => {
-        await eventually(() => {
+        await waitFor(() => {
           const lines = h.pluginLines('hostile.log-flood');
           const notices = lines.filter((l) => l.code === 'LOG_RATE_LIMITED');
           expect(notices.length, 'rate-limit notices').to.be.at.least(1);
           // The burst (100) plus what the rate (50/s) refills while the flood lasts, and the notices.
           expect(lines.length - notices.length, 'flood lines written').to.be.within(100, 400);
-        });
+          return true;
+        }, { what: 'the log flood to be rate-limited', timeoutMs: 3000 });
       },
     },
   ],
@@ -95,12 +100,18 @@ const attacks: Array<[string, string, Expectation]> = [
   [
     'disposes an isolate that keeps working after its handler returned',
     'hostile-background-work',
-    { outcome: 'succeeded', code: [], after: (h) => eventually(() => expect(h.status('hostile.background-work')?.lastError?.code).to.equal('SANDBOX_BACKGROUND_WORK')) },
+    { outcome: 'succeeded', code: [], after: (h) => waitFor(() => {
+      expect(h.status('hostile.background-work')?.lastError?.code).to.equal('SANDBOX_BACKGROUND_WORK');
+      return true;
+    }, { what: 'hostile.background-work to report SANDBOX_BACKGROUND_WORK', timeoutMs: 3000 }) },
   ],
   [
     'stops CPU-bound bursts at the CPU-time limit though each burst is short',
     'hostile-cpu-burst',
-    { outcome: 'timeout', code: 'SANDBOX_CPU_LIMIT', after: (h) => eventually(() => expect(h.status('hostile.cpu-burst')?.lastError?.code).to.equal('SANDBOX_CPU_LIMIT')) },
+    { outcome: 'timeout', code: 'SANDBOX_CPU_LIMIT', after: (h) => waitFor(() => {
+      expect(h.status('hostile.cpu-burst')?.lastError?.code).to.equal('SANDBOX_CPU_LIMIT');
+      return true;
+    }, { what: 'hostile.cpu-burst to report SANDBOX_CPU_LIMIT', timeoutMs: 3000 }) },
   ],
 ];
 

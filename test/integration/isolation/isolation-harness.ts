@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createHost, type HandlerOutcome, type Host, type HostConfigInput } from '@jobhook/host';
 import { ProcessSandboxFactory, type ProcessSandboxFactoryOptions } from '../../../host/dist/sandbox/process/process-sandbox-factory.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
+import { waitFor } from '../../support/wait-for.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/plugins');
@@ -22,22 +23,6 @@ export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `check` passes (it throws while not), or rethrows its last failure after `timeoutMs`. */
-export async function eventually(check: () => unknown, timeoutMs = 3000, stepMs = 25): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (e) {
-      if (performance.now() > deadline) throw e;
-      await sleep(stepMs);
-    }
-  }
-}
 
 /** Pids of this process's children that run the sandbox worker, read from /proc (what the OS sees). */
 export function workerPids(): number[] {
@@ -153,13 +138,14 @@ export class IsolationHost {
    * isolates, the pool is at its size and ready, and the OS sees exactly those worker processes.
    */
   async expectNothingLeftBehind(sandboxes = 1): Promise<void> {
-    await eventually(async () => {
+    await waitFor(async () => {
       const census = await this.factory.probe();
       expect(census.sandboxes, 'sandboxes the host counts').to.equal(sandboxes);
       expect(census.processes.reduce((n, p) => n + (p.isolates ?? 0), 0), 'isolates alive in the workers').to.equal(sandboxes);
       expect(census.processes.filter((p) => p.role === 'pool' && p.state === 'ready'), 'ready pool processes').to.have.length(this.poolSize);
       expect(census.processes.map((p) => p.pid).sort((a, b) => a - b), 'worker processes the OS sees').to.deep.equal(workerPids());
-    }, 5000);
+      return true;
+    }, { what: 'nothing left behind: sandboxes, isolates, pool processes and worker pids agreeing', timeoutMs: 5000 });
   }
 
   /** Plugin log lines of plugin `id` the host wrote. */

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { HOSTILE_JOB_TYPE, IsolationHost, SLOW_JOB_TYPE, WELL_ID, eventually, sleep, workerPids } from './isolation-harness.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
+import { HOSTILE_JOB_TYPE, IsolationHost, SLOW_JOB_TYPE, WELL_ID, workerPids } from './isolation-harness.js';
 
 /** The pid of the worker holding plugin `id`. */
 function pidOf(h: IsolationHost, id: string): number {
@@ -49,7 +50,10 @@ describe('sandbox process supervision', function () {
       const served = [];
       for (let i = 0; i < 10; i++) served.push(await h.dispatchWell());
       // The death is recorded against it (it was running something); it reloads in the replacement.
-      await eventually(() => expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED'), 1000, 5);
+      await waitFor(() => {
+        expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
+        return true;
+      }, { what: 'isolation.slow to report SANDBOX_PROCESS_EXITED', timeoutMs: 1000, intervalMs: 5 });
       const outcomes = await Promise.all(inFlight);
       for (const o of outcomes) {
         expect(o.outcome).to.equal('crashed');
@@ -62,7 +66,10 @@ describe('sandbox process supervision', function () {
       if (process.env.JOBHOOK_ISOLATION_REPORT) console.log(`      SIGKILL → ready replacement: ${replacedMs.toFixed(0)} ms`);
       expect(replacedMs, 'ms from SIGKILL to a ready replacement').to.be.below(1000);
       // The plugin is reloaded in the replacement and serves again.
-      await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'active' }), 5000);
+      await waitFor(() => {
+        expect(h.status('isolation.slow')).to.include({ state: 'active' });
+        return true;
+      }, { what: 'isolation.slow active again', timeoutMs: 5000 });
       expect(pidOf(h, 'isolation.slow')).to.not.equal(victim);
       expect((await h.dispatchOne(SLOW_JOB_TYPE)).outcome).to.equal('succeeded');
       expect(workerPids()).to.not.include(victim);
@@ -84,7 +91,10 @@ describe('sandbox process supervision', function () {
       expect(await replacedWithin(h, victim, stoppedAt)).to.be.below(1500 + 200 + 1000);
       h.expectNeighbourUnharmed(served);
       expect(h.logs.lines.some((l) => l.msg === 'sandbox process stopped answering heartbeats; killing it' && l.pid === victim)).to.equal(true);
-      await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'active' }), 5000);
+      await waitFor(() => {
+        expect(h.status('isolation.slow')).to.include({ state: 'active' });
+        return true;
+      }, { what: 'isolation.slow active again', timeoutMs: 5000 });
       await h.expectNothingLeftBehind(2);
     });
 
@@ -97,7 +107,10 @@ describe('sandbox process supervision', function () {
       expect(dedicated[0]).to.include({ sandboxes: 1, pid: pidOf(h, 'isolation.slow') });
       expect((await h.dispatchOne(SLOW_JOB_TYPE)).outcome).to.equal('succeeded');
       await h.unload('isolation-slow');
-      await eventually(() => expect(workerPids()).to.not.include(dedicated[0]!.pid));
+      await waitFor(() => {
+        expect(workerPids()).to.not.include(dedicated[0]!.pid);
+        return true;
+      }, { what: 'the dedicated process to be gone', timeoutMs: 3000 });
       await h.expectNothingLeftBehind(1);
     });
   });
@@ -127,7 +140,10 @@ describe('sandbox process supervision', function () {
       expect((await h.load('hostile-memory-hog')).kind).to.equal('added');
       const { result, neighbour } = await h.underAttack(() => h.dispatchHostile());
       expect(result.outcome).to.equal('succeeded');
-      await eventually(() => expect(h.status('hostile.memory-hog')?.lastError?.code).to.equal('SANDBOX_PROCESS_MEMORY'), 5000);
+      await waitFor(() => {
+        expect(h.status('hostile.memory-hog')?.lastError?.code).to.equal('SANDBOX_PROCESS_MEMORY');
+        return true;
+      }, { what: 'hostile.memory-hog to report SANDBOX_PROCESS_MEMORY', timeoutMs: 5000 });
       expect(h.status(WELL_ID)).to.include({ state: 'active', lastError: null });
       h.expectNeighbourUnharmed(neighbour);
       expect((await h.dispatchWell()).outcome).to.equal('succeeded');
@@ -142,14 +158,20 @@ describe('sandbox process supervision', function () {
       const { result, neighbour } = await h.underAttack(async () => {
         const outcome = await h.dispatchHostile();
         // Keep the neighbour busy while it moves.
-        await eventually(() => expect(pidOf(h, WELL_ID)).to.not.equal(poisoned), 5000);
+        await waitFor(() => {
+          expect(pidOf(h, WELL_ID)).to.not.equal(poisoned);
+          return true;
+        }, { what: 'the well-behaved plugin to move off the poisoned process', timeoutMs: 5000 });
         return outcome;
       });
       expect(result).to.include({ outcome: 'crashed' });
       expect(result.error?.code).to.equal('ISOLATE_CATASTROPHIC');
       for (const o of neighbour) expect(o.outcome).to.equal('succeeded');
       expect(h.status(WELL_ID), 'the neighbour moved without a death').to.include({ state: 'active', lastError: null });
-      await eventually(() => expect(workerPids()).to.not.include(poisoned), 5000);
+      await waitFor(() => {
+        expect(workerPids()).to.not.include(poisoned);
+        return true;
+      }, { what: 'the poisoned process to be gone', timeoutMs: 5000 });
       await h.unload('hostile-heap-maps');
       await h.expectNothingLeftBehind();
     });
@@ -178,14 +200,20 @@ describe('restart and quarantine', function () {
       // The host's own clock: the death is recorded before the outcome reaches this test, so a
       // stopwatch started here would miss part of the backoff.
       const diedAt = Date.parse(h.status(id)!.lastError!.at);
-      await eventually(() => expect(h.status(id)).to.include({ state: 'active' }), 5000, 5);
+      await waitFor(() => {
+        expect(h.status(id)).to.include({ state: 'active' });
+        return true;
+      }, { what: `${id} active again`, timeoutMs: 5000, intervalMs: 5 });
       backoffs.push(Date.parse(h.status(id)!.loadedAt!) - diedAt);
     }
     // 100 ms, then 200 ms, before each reload starts.
     expect(backoffs[0]).to.be.at.least(100);
     expect(backoffs[1]).to.be.at.least(200);
     expect((await h.dispatchHostile()).outcome).to.equal('crashed');
-    await eventually(() => expect(h.status(id)).to.include({ state: 'failed' }));
+    await waitFor(() => {
+      expect(h.status(id)).to.include({ state: 'failed' });
+      return true;
+    }, { what: `${id} to be failed`, timeoutMs: 3000 });
     expect(h.status(id)?.lastError?.code).to.equal('PLUGIN_QUARANTINED');
     expect(h.status(id)?.lastError?.message).to.match(/quarantined after 3 faults within 300 s; last: ISOLATE_MEMORY_LIMIT/);
     expect((await h.host.dispatch({ ...(await import('../../support/foundation-plugins.js')).event(HOSTILE_JOB_TYPE) })).outcomes, 'no dispatch to a quarantined plugin').to.have.length(0);
@@ -206,14 +234,16 @@ describe('restart and quarantine', function () {
       const before = h.status(WELL_ID)?.lastError?.at;
       process.kill(pid, 'SIGKILL');
       // The death is recorded, and stays as lastError after the restart so an admin sees why.
-      await eventually(() => {
+      await waitFor(() => {
         expect(h.status(WELL_ID)?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
         expect(h.status(WELL_ID)?.lastError?.at).to.not.equal(before);
-      }, 1000, 5);
-      await eventually(() => {
+        return true;
+      }, { what: 'the kill recorded as SANDBOX_PROCESS_EXITED', timeoutMs: 1000, intervalMs: 5 });
+      await waitFor(() => {
         expect(h.status(WELL_ID)).to.include({ state: 'active' });
         expect(pidOf(h, WELL_ID)).to.not.equal(pid);
-      }, 5000);
+        return true;
+      }, { what: 'the well-behaved plugin active on a new process', timeoutMs: 5000 });
     }
     expect((await h.dispatchWell()).outcome, 'still routed after three process deaths').to.equal('succeeded');
     await h.expectNothingLeftBehind();
@@ -229,12 +259,18 @@ describe('restart and quarantine', function () {
       expect(await inFlight).to.include({ outcome: 'crashed' });
       if (kill < 3) {
         // It moved and serves on, with the death recorded against it.
-        await eventually(() => expect(pidOf(h, 'isolation.slow')).to.not.equal(pid), 5000);
+        await waitFor(() => {
+          expect(pidOf(h, 'isolation.slow')).to.not.equal(pid);
+          return true;
+        }, { what: 'isolation.slow to move to another process', timeoutMs: 5000 });
         expect(h.status('isolation.slow')).to.include({ state: 'active' });
         expect(h.status('isolation.slow')?.lastError?.code).to.equal('SANDBOX_PROCESS_EXITED');
       }
     }
-    await eventually(() => expect(h.status('isolation.slow')).to.include({ state: 'failed' }), 5000);
+    await waitFor(() => {
+          expect(h.status('isolation.slow')).to.include({ state: 'failed' });
+          return true;
+        }, { what: 'isolation.slow to be failed', timeoutMs: 5000 });
     expect(h.status('isolation.slow')?.lastError?.code).to.equal('PLUGIN_QUARANTINED');
     expect(h.status('isolation.slow')?.lastError?.message).to.match(/^quarantined after 3 faults within 300 s; last: SANDBOX_PROCESS_EXITED/);
     expect((await h.host.dispatch({ ...(await import('../../support/foundation-plugins.js')).event(SLOW_JOB_TYPE) })).outcomes, 'no dispatch to a quarantined plugin').to.have.length(0);
@@ -279,7 +315,10 @@ describe('a sandbox process that crashes at its kernel memory limit', function (
     expect((await h.dispatchOne(HOLDER_JOB_TYPE)).outcome).to.equal('succeeded');
     const pid = pidOf(h, WELL_ID);
     // Two heartbeats after the memory is committed, so the last sample saw it.
-    await eventually(() => expect(h.factory.census().processes[0]?.rssBytes ?? 0).to.be.above(360 * 1024 * 1024), 5000);
+    await waitFor(() => {
+          expect(h.factory.census().processes[0]?.rssBytes ?? 0).to.be.above(360 * 1024 * 1024);
+          return true;
+        }, { what: 'the sandbox process to hold more than 360 MiB', timeoutMs: 5000 });
     await sleep(500);
     const inFlight = h.dispatchOne(SLOW_JOB_TYPE);
     await sleep(300);

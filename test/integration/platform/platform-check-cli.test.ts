@@ -1,29 +1,14 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { repoRoot } from '../../support/service-harness.js';
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { bareEnv, jobhook, type CliRun } from '../../support/cli-runner.js';
 
 /** Runs `jobhook platform check` in an empty folder (no jobhook.config.json) with only `env` set. */
-function check(cwd: string, args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const keep = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-    execFile(process.execPath, ['--no-node-snapshot', path.join(repoRoot, 'host/dist/main.js'), 'platform', 'check', ...args], { cwd, env: { ...keep, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const check = (cwd: string, args: string[], env: Record<string, string>): Promise<CliRun> => jobhook(['platform', 'check', ...args], { cwd, env: bareEnv(env), killAfterMs: 30_000 });
 
 /** A port nothing listens on: bound, then released. */
 async function deadPort(): Promise<number> {

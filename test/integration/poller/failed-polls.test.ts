@@ -6,7 +6,7 @@ import type { JobHistoryPoller } from '../../../host/dist/poller/job-history-pol
 import type { PolledEvent } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { waitFor } from '../../support/poller-rig.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** A real memory store whose next commit carrying events fails, as a lost database connection would. */
 class FlakyStore extends MemoryEventStore {
@@ -57,9 +57,9 @@ describe('the job-history poller: a poll that fails part-way', function () {
     fake.fail('server-error', { path: /^Agents$/, query: /orch-02/ });
     // A long pause after the failure, so that row 2 finishes before the page is read again.
     const p = start({ intervalMs: 2000, maxBackoffMs: 2000 });
-    await waitFor(() => (p.status().errors.POLL_PLATFORM_ERROR ?? 0) > 0, () => status(p));
+    await waitFor(() => (p.status().errors.POLL_PLATFORM_ERROR ?? 0) > 0, { what: () => status(p), timeoutMs: 20_000, intervalMs: 50 });
     fake.complete(r2);
-    await waitFor(async () => (await storedRows()).length >= 3 && p.status().cursor === r3, async () => `${JSON.stringify(await storedRows())} ${status(p)}`);
+    await waitFor(async () => (await storedRows()).length >= 3 && p.status().cursor === r3, { what: async () => `${JSON.stringify(await storedRows())} ${status(p)}`, timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([r1, r2, r3]);
   });
 
@@ -69,9 +69,9 @@ describe('the job-history poller: a poll that fails part-way', function () {
     const after = fake.add();
     store.failNextEvents = true;
     const p = start({ pageSize: 2, intervalMs: 2000, maxBackoffMs: 2000 });
-    await waitFor(() => (p.status().errors.POLL_STORE_FAILED ?? 0) > 0, () => status(p));
+    await waitFor(() => (p.status().errors.POLL_STORE_FAILED ?? 0) > 0, { what: () => status(p), timeoutMs: 20_000, intervalMs: 50 });
     fake.complete(running);
-    await waitFor(async () => (await storedRows()).length >= 4 && p.status().cursor === after, async () => `${JSON.stringify(await storedRows())} ${status(p)}`);
+    await waitFor(async () => (await storedRows()).length >= 4 && p.status().cursor === after, { what: async () => `${JSON.stringify(await storedRows())} ${status(p)}`, timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([first, last, running, after]);
   });
 
@@ -79,14 +79,14 @@ describe('the job-history poller: a poll that fails part-way', function () {
     const running = Array.from({ length: 14 }, () => fake.begin());
     const done = fake.add();
     const p = start({ pageSize: 5 });
-    await waitFor(() => p.status().open.waiting === 14, () => status(p));
+    await waitFor(() => p.status().open.waiting === 14, { what: () => status(p), timeoutMs: 20_000, intervalMs: 50 });
     const [gone, ...rest] = running;
     fake.remove(gone!);
     // 13 rows still run (re-read as a range): the cursor moves up to the next of them.
-    await waitFor(() => p.status().cursor === rest[0]! - 1 && p.status().open.waiting === 13, () => status(p), 10_000);
+    await waitFor(() => p.status().cursor === rest[0]! - 1 && p.status().open.waiting === 13, { what: () => status(p), timeoutMs: 10_000, intervalMs: 50 });
     expect(p.status().errors.POLL_ROW_VANISHED).to.equal(1);
     for (const id of rest) fake.complete(id);
-    await waitFor(() => p.status().cursor === done, () => status(p));
+    await waitFor(() => p.status().cursor === done, { what: () => status(p), timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([...rest, done]);
     expect(p.status().open.waiting).to.equal(0);
   });

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { tempDir } from '../../support/foundation-plugins.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { startTestService } from '../../support/service-harness.js';
-import { waitFor } from '../../support/poller-rig.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 /** An OAuth 2 token endpoint on 127.0.0.1 issuing fresh tokens; `hang` makes it never answer. */
 async function startTokenEndpoint(): Promise<{ url: string; issued: string[]; hang: boolean; close(): Promise<void> }> {
@@ -80,7 +80,7 @@ describe('the job-history poller: the host platform credentials', function () {
     fake.fail('unauthorized', { path: /JobHistory/ });
     poller = createPoller({ config, store, logger: captureLogs('info').logger, onStored: () => {}, credentials })!;
     poller.start();
-    await waitFor(async () => (await storedRows()).length === 3, () => JSON.stringify(poller!.status()));
+    await waitFor(async () => (await storedRows()).length === 3, { what: () => JSON.stringify(poller!.status()), timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([first, first + 1, last]);
     expect(fake.requests[0]!.status).to.equal(401);
     expect(bearerOf(0)).to.equal(idp.issued[0]);
@@ -99,7 +99,7 @@ describe('the job-history poller: the host platform credentials', function () {
     const hostConfig = { platform: { url: fake.url, auth: config.platform.auth, poll: { enabled: true, intervalMs: 40, since: 0 } } };
     const service = await startTestService(path.join(tmp.path, 'plugins'), path.join(tmp.path, 'data'), { hostConfig: hostConfig as never, platformCredentials: credentials });
     try {
-      await waitFor(async () => (await service.store.list({ limit: 10 })).length === 1, () => JSON.stringify(fake.requests.map((r) => r.status)));
+      await waitFor(async () => (await service.store.list({ limit: 10 })).length === 1, { what: () => JSON.stringify(fake.requests.map((r) => r.status)), timeoutMs: 20_000, intervalMs: 50 });
       expect((await service.store.list({ limit: 10 }))[0]!.event.jobHistoryId).to.equal(id);
       expect(idp.issued).to.have.length(1);
       expect(fake.requests.every((_, i) => bearerOf(i) === idp.issued[0])).to.equal(true);
@@ -113,7 +113,7 @@ describe('the job-history poller: the host platform credentials', function () {
     idp.hang = true;
     poller = createPoller({ config, store, logger: captureLogs('info').logger, onStored: () => {} })!;
     poller.start();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     const started = Date.now();
     await poller.dispose();
     expect(Date.now() - started, 'dispose waited for the token endpoint').to.be.below(5000);

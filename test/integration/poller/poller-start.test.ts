@@ -5,7 +5,7 @@ import { createPoller } from '../../../host/dist/poller/create-poller.js';
 import type { JobHistoryPoller } from '../../../host/dist/poller/job-history-poller.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
 import { captureLogs } from '../../support/log-capture.js';
-import { waitFor } from '../../support/poller-rig.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 describe('the job-history poller: where a new store starts (platform.poll.since)', function () {
   this.timeout(30_000);
@@ -37,35 +37,35 @@ describe('the job-history poller: where a new store starts (platform.poll.since)
   it('`now` skips the history that exists at the first start and keeps that starting point', async () => {
     fake.addMany(5);
     const p = start({ since: 'now' });
-    await waitFor(() => p.status().cursor === 5, () => JSON.stringify(p.status()));
+    await waitFor(() => p.status().cursor === 5, { what: () => JSON.stringify(p.status()), timeoutMs: 20_000, intervalMs: 50 });
     const later = fake.add();
-    await waitFor(async () => (await storedRows()).length === 1, async () => JSON.stringify(await storedRows()));
+    await waitFor(async () => (await storedRows()).length === 1, { what: async () => JSON.stringify(await storedRows()), timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([later]);
     expect(JSON.parse((await store.pollCursor(`job-history ${fake.url}`))!)).to.include({ after: later });
   });
 
   it('an ISO time starts at the first row that started then or later', async () => {
     fake.addMany(3);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     const since = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     const { first, last } = fake.addMany(2);
     const p = start({ since });
-    await waitFor(async () => (await storedRows()).length === 2, async () => `${JSON.stringify(await storedRows())} ${JSON.stringify(p.status())}`);
+    await waitFor(async () => (await storedRows()).length === 2, { what: async () => `${JSON.stringify(await storedRows())} ${JSON.stringify(p.status())}`, timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([first, last]);
   });
 
   it('a JobHistoryId starts after that row; 0 reads the whole history', async () => {
     fake.addMany(6);
     const p = start({ since: 4 });
-    await waitFor(async () => (await storedRows()).length === 2, async () => JSON.stringify(p.status()));
+    await waitFor(async () => (await storedRows()).length === 2, { what: async () => JSON.stringify(p.status()), timeoutMs: 20_000, intervalMs: 50 });
     expect(await storedRows()).to.deep.equal([5, 6]);
   });
 
   it('an ISO time is asked for in the server zone (platform.poll.timeZone)', async () => {
     fake.addMany(2);
     const p = start({ since: '2026-01-01T10:00:00Z', timeZone: '+02:00' });
-    await waitFor(() => p.status().cursor !== null, () => JSON.stringify(p.status()));
+    await waitFor(() => p.status().cursor !== null, { what: () => JSON.stringify(p.status()), timeoutMs: 20_000, intervalMs: 50 });
     const asked = fake.requests.find((r) => /OperationStart/.test(r.query['pq.queryString'] ?? ''));
     expect(asked?.query['pq.queryString']).to.equal('OperationStart -ge "2026-01-01T12:00:00.000"');
   });

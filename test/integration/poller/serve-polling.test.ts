@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { expectOnePerRow, pollerStatus, startPollerRig, storedEvents, waitAllDone, waitFor, type PollerRig } from '../../support/poller-rig.js';
+import { expectOnePerRow, pollerStatus, startPollerRig, storedEvents, waitAllDone, type PollerRig } from '../../support/poller-rig.js';
+import { waitFor } from '../../support/wait-for.js';
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { startFakeJobHistory } from '@jobhook/sdk/testing';
@@ -50,7 +51,7 @@ describe('jobhook serve polling a Command job history', function () {
     await waitAllDone(child.url, [r1, r3]);
     // Several polls later the cursor still stops below the row in process.
     const seen = historyRequests();
-    await waitFor(() => historyRequests() >= seen + 3, () => `polls: ${historyRequests() - seen}`);
+    await waitFor(() => historyRequests() >= seen + 3, { what: () => `polls: ${historyRequests() - seen}`, timeoutMs: 20_000, intervalMs: 50 });
     let status = await pollerStatus(child.url);
     expect(status.cursor, JSON.stringify(status)).to.equal(r1);
     expect(status.open.waiting).to.equal(1);
@@ -115,7 +116,7 @@ describe('jobhook serve polling a Command job history', function () {
     fake.pageDelayMs = 40;
     const dataDir = path.join(tmp.path, 'kill', 'data');
     const child = await serve('kill', { pageSize: 100 });
-    await waitFor(async () => (await pollerStatus(child.url)).eventsStored >= 300, async () => JSON.stringify(await pollerStatus(child.url)));
+    await waitFor(async () => (await pollerStatus(child.url)).eventsStored >= 300, { what: async () => JSON.stringify(await pollerStatus(child.url)), timeoutMs: 20_000, intervalMs: 50 });
     // Killed while a page is being served (each takes 40 ms to answer).
     child.child.kill('SIGKILL');
     await child.exited;
@@ -142,7 +143,7 @@ describe('jobhook serve polling a Command job history', function () {
       fake.fail(mode);
       const seen = fake.requests.length;
       fake.add();
-      await waitFor(() => fake.requests.length >= seen + 3, () => `requests while ${mode}: ${fake.requests.length - seen}`);
+      await waitFor(() => fake.requests.length >= seen + 3, { what: () => `requests while ${mode}: ${fake.requests.length - seen}`, timeoutMs: 20_000, intervalMs: 50 });
       const ready = await request(`${child.url}/readyz`);
       expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
       expect(ready.body.status).to.equal('degraded');
@@ -156,7 +157,7 @@ describe('jobhook serve polling a Command job history', function () {
       expect(pushed.status, JSON.stringify(pushed.body)).to.equal(200);
       expect(pushed.body.outcomes.map((o: { outcome: string }) => o.outcome), 'the handler sees a pushed event as pushed').to.deep.equal(['succeeded', 'succeeded']);
       fake.fail(null);
-      await waitFor(async () => (await pollerStatus(child.url)).healthy === true, async () => JSON.stringify(await pollerStatus(child.url)));
+      await waitFor(async () => (await pollerStatus(child.url)).healthy === true, { what: async () => JSON.stringify(await pollerStatus(child.url)), timeoutMs: 20_000, intervalMs: 50 });
     }
     const all = [...fake.rows.keys()];
     const events = await waitAllDone(child.url, all);
@@ -199,7 +200,7 @@ describe('jobhook serve polling a Command job history', function () {
         const s = await pollerStatus(child.url);
         return s.rowsSkipped === 2 && s.cursor === after;
       },
-      async () => JSON.stringify(await pollerStatus(child.url)),
+      { what: async () => JSON.stringify(await pollerStatus(child.url)), timeoutMs: 20_000, intervalMs: 50 },
     );
     const status = await pollerStatus(child.url);
     expect(status.recentlySkipped.map((s: { jobHistoryId: number; code: string }) => [s.jobHistoryId, s.code]).sort()).to.deep.equal([
@@ -231,7 +232,7 @@ describe('jobhook serve --poll', function () {
       await waitFor(async () => {
         const s = await pollerStatus(child!.url);
         return s.cursor === before.last && s.state === 'polling';
-      }, async () => JSON.stringify(await pollerStatus(child!.url)));
+      }, { what: async () => JSON.stringify(await pollerStatus(child!.url)), timeoutMs: 20_000, intervalMs: 50 });
       expect(await pollerStatus(child.url)).to.include({ state: 'polling', intervalMs: 10_000 });
       child.child.kill('SIGTERM');
       expect(await child.exited).to.equal(0);

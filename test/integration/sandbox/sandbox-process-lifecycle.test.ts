@@ -1,17 +1,12 @@
 import { expect } from 'chai';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHostLogger } from '../../../host/dist/logging/logger.js';
+import { captureLogs } from '../../support/log-capture.js';
 import { SandboxProcess } from '../../../host/dist/sandbox/process/sandbox-process.js';
 import { sandboxLimits } from '../../../host/dist/sandbox/sandbox-limits.js';
 
 const NEVER_READY = fileURLToPath(new URL('../../fixtures/workers/never-ready.js', import.meta.url));
 
-function recordingLogger(): { logger: ReturnType<typeof createHostLogger>; lines: Array<{ level: number; msg: string }> } {
-  const lines: Array<{ level: number; msg: string }> = [];
-  const logger = createHostLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string }) } });
-  return { logger, lines };
-}
 
 function options(logger: ReturnType<typeof createHostLogger>, extra: { startTimeoutMs?: number; entry?: string } = {}) {
   return { limits: sandboxLimits({}), heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 5000, processMemoryMb: 2048, processHardMemoryMb: 0, prlimit: null, logger, ...extra };
@@ -21,7 +16,7 @@ describe('a sandbox process ending', function () {
   this.timeout(60_000);
 
   it('kills a worker that never becomes ready, so nothing waits on it forever', async () => {
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = captureLogs('debug');
     const proc = new SandboxProcess('pool', options(logger, { startTimeoutMs: 1500, entry: NEVER_READY }), () => {});
     const failure = await proc.ready.then(
       () => null,
@@ -34,7 +29,7 @@ describe('a sandbox process ending', function () {
   });
 
   it('shuts down with answers still on their way without a warning, and the worker exits 0', async () => {
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = captureLogs('debug');
     // The race (answers written after the host closed the channel) is lost about one time in three.
     for (let round = 0; round < 6; round++) {
       const proc = new SandboxProcess('pool', options(logger), () => {});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, spawnServe, waitDone, type ServeChild } from '../../support/service-harness.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** Posts events from `workers` concurrent clients until `stop()` or the server goes away; returns the acknowledged ids. */
 function postContinuously(url: string, workers: number): { acked: string[]; stop: () => Promise<void> } {
@@ -56,7 +57,7 @@ describe('jobhook serve as a process: kill -9 and SIGTERM lose no acknowledged e
     const first = await spawnServe(['--plugins', plugins, '--data-dir', dataDir]);
     children.push(first);
     const load = postContinuously(first.url, 16);
-    while (load.acked.length < 200) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => load.acked.length >= 200, { what: '200 acknowledged events', timeoutMs: 30_000, intervalMs: 5 });
     first.child.kill('SIGKILL');
     await first.exited;
     await load.stop();

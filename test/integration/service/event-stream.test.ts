@@ -4,6 +4,7 @@ import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
 import { MAX_LIVE_STREAMS } from '../../../host/dist/live/event-stream-routes.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const TOKEN = 'stream-test-token';
 
@@ -88,18 +89,16 @@ describe('the live feed: GET /v1/events/stream', function () {
       expect(refused.status).to.equal(503);
       expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal('LIVE_STREAM_LIMIT');
       open.pop()!.abort();
-      const until = Date.now() + 10_000;
-      for (;;) {
-        const c = new AbortController();
-        const res = await fetch(`${svc.url}/v1/events/stream`, { headers, signal: c.signal });
-        if (res.status === 200) {
-          open.push(c);
-          break;
-        }
-        await res.arrayBuffer();
-        if (Date.now() > until) throw new Error('the closed stream was never released');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        async () => {
+          const c = new AbortController();
+          const res = await fetch(`${svc.url}/v1/events/stream`, { headers, signal: c.signal });
+          if (res.status === 200) return open.push(c);
+          await res.arrayBuffer();
+          return false;
+        },
+        { what: 'the closed stream to be released (a new one admitted)', timeoutMs: 10_000, intervalMs: 50 },
+      );
     } finally {
       for (const c of open) c.abort();
     }

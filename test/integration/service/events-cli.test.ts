@@ -1,23 +1,9 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { normalizeEvent } from '@jobhook/host';
 import { GUID_A, GUID_B, event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { repoRoot } from '../../support/service-harness.js';
+import { jobhook } from '../../support/cli-runner.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
-
-const run = promisify(execFile);
-
-async function jobhook(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--no-node-snapshot', path.join(repoRoot, 'host/dist/main.js'), ...args], { cwd: repoRoot });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('jobhook events list|show', function () {
   this.timeout(30_000);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { GUID_A, GUID_C, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
+import { sleep } from '../../support/wait-for.js';
 
 // One sample line of the Prometheus text format: name, optional {labels}, value.
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?)|NaN|\+Inf|-Inf)$/;
@@ -63,7 +64,7 @@ describe('GET /metrics', function () {
     // The last POST did not wait: once it is dispatched, the queue gauges read empty.
     let depth = m;
     for (let i = 0; i < 100 && (depth.get('jobhook_queue_depth{status="pending"}') !== 0 || depth.get('jobhook_queue_depth{status="dispatching"}') !== 0); i++) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       depth = parseMetrics((await request<string>(`${svc.url}/metrics`)).body);
     }
     expect(depth.get('jobhook_queue_depth{status="pending"}')).to.equal(0);

@@ -2,19 +2,21 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { GUID_A, GUID_B, GUID_C, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, waitDone, type TestService } from '../../support/service-harness.js';
+import { waitFor } from '../../support/wait-for.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
 
 const TOKEN = 'replay-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 async function waitReplaysDone(url: string, id: string, count: number): Promise<any> {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const { body } = await request(`${url}/v1/job-completions/${id}`, { headers: auth });
-    if (body.replays?.length >= count && body.replays.every((r: { status: string }) => r.status === 'done')) return body;
-    if (Date.now() > until) throw new Error(`replays of ${id} not done: ${JSON.stringify(body.replays)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let body: any;
+  return waitFor(
+    async () => {
+      body = (await request(`${url}/v1/job-completions/${id}`, { headers: auth })).body;
+      return body.replays?.length >= count && body.replays.every((r: { status: string }) => r.status === 'done') ? body : undefined;
+    },
+    { what: () => `${count} replay(s) of ${id} done, have ${JSON.stringify(body?.replays)}`, timeoutMs: 15_000, intervalMs: 50 },
+  );
 }
 
 describe('replay: running handlers again after a fix', function () {

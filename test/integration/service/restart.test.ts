@@ -4,6 +4,7 @@ import { normalizeEvent } from '@jobhook/host';
 import { GUID_A, GUID_B, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, waitDone } from '../../support/service-harness.js';
 import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const byPlugin = (outcomes: Array<{ plugin: string }>): Record<string, any> => Object.fromEntries(outcomes.map((o) => [o.plugin, o]));
 
@@ -84,7 +85,7 @@ describe('restarts and shutdown: accepted events are dispatched exactly once per
     const dataDir = path.join(tmp.path, 'graceful');
     const svc = await startTestService(plugins, dataDir, { shutdownDeadlineMs: 5000 });
     const { id } = (await request(`${svc.url}/v1/job-completions`, { body: event(GUID_B, { currentRetryCount: 300 }) })).body;
-    while ((await svc.store.get(id))?.status !== 'dispatching') await new Promise((r) => setTimeout(r, 5));
+    await waitFor(async () => (await svc.store.get(id))?.status === 'dispatching', { what: `event ${id} to be dispatching`, timeoutMs: 10_000, intervalMs: 5 });
     await svc.close();
     const store = SqliteEventStore.open(dataDir);
     try {
@@ -100,7 +101,7 @@ describe('restarts and shutdown: accepted events are dispatched exactly once per
     const dataDir = path.join(tmp.path, 'cut-off');
     const svc = await startTestService(plugins, dataDir, { shutdownDeadlineMs: 100 });
     const { id } = (await request(`${svc.url}/v1/job-completions`, { body: event(GUID_B, { currentRetryCount: 600 }) })).body;
-    while ((await svc.store.get(id))?.status !== 'dispatching') await new Promise((r) => setTimeout(r, 5));
+    await waitFor(async () => (await svc.store.get(id))?.status === 'dispatching', { what: `event ${id} to be dispatching`, timeoutMs: 10_000, intervalMs: 5 });
     await svc.close();
     const store = SqliteEventStore.open(dataDir);
     const left = await store.get(id);

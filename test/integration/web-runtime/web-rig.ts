@@ -7,6 +7,7 @@ import { createHost, resolveConfig, type HandlerOutcome, type Host, type HostCon
 import { countedEgress } from '../../../host/dist/composition/counted-egress.js';
 import type { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
+import { waitFor } from '../../support/wait-for.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { startFakePlatform, type FakePlatform } from '../../support/fake-platform.js';
 
@@ -24,15 +25,6 @@ export interface WebRig {
   /** Runs one scenario of the probe; answers what it logged as its result. */
   run(scenario: string, args?: unknown): Promise<{ outcome: HandlerOutcome; value?: any; threw?: any }>;
   close(): Promise<void>;
-}
-
-/** Waits for `check` (at most `ms`); throws `what` past it, so a missing result fails loudly. */
-async function eventually(check: () => boolean, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() >= until) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export interface WebRigOptions {
@@ -77,9 +69,10 @@ export async function startWebRig(mode: 'process' | 'in-process', options: WebRi
         if (!outcome) throw new Error('the probe did not run');
         const find = (): Record<string, any> | undefined => logs.lines.find((l) => l.invocationId === outcome.invocationId && l.msg === 'probe result');
         // Plugin log lines cross the bridge fire-and-forget: the line may land just after the outcome.
-        await eventually(() => find() !== undefined, 3000, `scenario '${scenario}' (invocation ${outcome.invocationId}, outcome ${outcome.outcome}) logged no 'probe result'`);
+        // A missing result fails loudly, naming the scenario.
+        const line = await waitFor(find, { what: `scenario '${scenario}' (invocation ${outcome.invocationId}, outcome ${outcome.outcome}) to log its 'probe result'`, timeoutMs: 3000 });
         // A plugin's log fields arrive under `data`, never beside the host's own fields.
-        const result = find()!.data?.result as { value?: unknown; threw?: unknown } | undefined;
+        const result = line.data?.result as { value?: unknown; threw?: unknown } | undefined;
         if (!result || (!('value' in result) && !('threw' in result))) throw new Error(`scenario '${scenario}' (invocation ${outcome.invocationId}) logged a 'probe result' with neither value nor threw`);
         return { outcome, ...result };
       },

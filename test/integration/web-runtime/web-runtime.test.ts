@@ -3,6 +3,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { buildPlugin } from '@jobhook/sdk/build';
 import { v5 as uuidv5 } from 'uuid';
 import { startWebRig, WEB_FIXTURE, type WebRig } from './web-rig.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -65,8 +66,7 @@ for (const mode of ['in-process', 'process'] as const) {
       let ended = false;
       const running = rig.run('fetch-abort', { url: `${rig.thirdParty.origin}/allowed/Test/Slow?ms=4000`, afterMs: 100, holdMs: 1500 }).finally(() => (ended = true));
       const slow = await rig.thirdParty.waitFor((r) => r.route === 'Test/Slow', 5000);
-      const until = Date.now() + 3000;
-      while (!slow.aborted && !slow.completed && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(() => slow.aborted || slow.completed, { what: 'the slow request to end', timeoutMs: 3000 });
       expect(slow.aborted, 'the host aborted the request').to.equal(true);
       expect(ended, 'while the invocation still ran').to.equal(false);
       const { outcome, value } = await running;

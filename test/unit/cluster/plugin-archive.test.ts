@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 import { ARCHIVE_LIMITS, packPluginFolder, readPackageArchive } from '../../../host/dist/cluster/plugin-archive.js';
 
 // A raw ustar entry, so a test can write what no well-behaved packer would (links, '..', absolute paths).
@@ -37,9 +37,7 @@ async function refusal(p: Promise<unknown>): Promise<{ code?: string; message: s
 }
 
 describe('plugin package archives', () => {
-  let tmp: TempDir;
-  beforeEach(async () => (tmp = await tempDir('jobhook-archive-')));
-  afterEach(async () => tmp.dispose());
+  const tmp = useTempDir('jobhook-archive-', 'each');
 
   it('reads a package with one top folder (as jobhook-sdk pack writes it) or with files at its top', async () => {
     const nested = await readPackageArchive(tgz(entry('acme.x/', '', '5'), entry('acme.x/plugin.json', '{}'), entry('acme.x/dist/plugin.js', 'code')));

@@ -6,14 +6,12 @@ import { promisify } from 'node:util';
 import { readPackageFile } from '../../../host/dist/manifest/read-package-file.js';
 import { jsonSyntaxProblem } from '../../../host/dist/manifest/json-syntax-problem.js';
 import { boundProblems } from '../../../host/dist/errors.js';
-import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const run = promisify(execFile);
 
 describe('reading one file of a package', () => {
-  let tmp: TempDir;
-  beforeEach(async () => (tmp = await tempDir()));
-  afterEach(() => tmp.dispose());
+  const tmp = useTempDir('jobhook-manifest-', 'each');
 
   it('reads a regular file within the cap', async () => {
     await writeFile(path.join(tmp.path, 'f'), 'hello');

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ManifestError, ManifestSchema, readPluginPackage } from '@jobhook/host';
-import { handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
+import { handlerBundle, manifest, writePlugin } from '../../support/foundation-plugins.js';
+import { useTempDir } from '../../support/temp-dir.js';
 
 const schema = new ManifestSchema();
 
@@ -18,9 +19,7 @@ async function problemsOf(dir: string): Promise<Array<{ pointer: string; message
 }
 
 describe('reading a plugin package', () => {
-  let tmp: TempDir;
-  beforeEach(async () => (tmp = await tempDir()));
-  afterEach(() => tmp.dispose());
+  const tmp = useTempDir('jobhook-manifest-', 'each');
 
   it('reads a valid package with its bundle, integrity and content hash', async () => {
     const dir = await writePlugin(tmp.path, 'ok', manifest('acme.ok'), handlerBundle('return true;'));

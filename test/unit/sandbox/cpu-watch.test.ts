@@ -32,14 +32,30 @@ describe('CpuWatch', () => {
     }
   };
 
-  it('reports an invocation past its CPU budget (with two samples of slack), once', () => {
+  it('reports an invocation that burns past its CPU budget once, with the CPU it had used, before it has used twice the budget', () => {
     watch.begin('a', 300);
-    run(400, 100);
-    expect(events).to.deep.equal([]);
-    run(200, 100);
-    expect(events).to.deep.equal(['invocation a 600']);
-    run(300, 100);
+    let burnt = 0;
+    while (events.length === 0 && burnt < 3000) {
+      run(100, 100);
+      burnt += 100;
+    }
+    expect(events, 'reported while it still runs').to.have.length(1);
+    const used = Number(/^invocation a (\d+)$/.exec(events[0]!)?.[1]);
+    expect(used, 'the CPU it had used when reported').to.equal(burnt);
+    expect(used, 'not while within its budget').to.be.above(300);
+    expect(used, 'before twice its budget').to.be.at.most(600);
+    run(1000, 100);
     expect(events, 'reported once').to.have.length(1);
+  });
+
+  it('never reports an invocation that ends within its CPU budget, however its CPU is spread across samples', () => {
+    watch.begin('a', 300);
+    run(200, 100);
+    run(300, 30);
+    cpuNs += 10n * MS;
+    watch.end('a');
+    run(500, 0);
+    expect(events).to.deep.equal([]);
   });
 
   it('charges every invocation in flight, and counts without bounding when there is no budget', () => {

@@ -6,7 +6,8 @@ import type { PluginPackage } from '../../../host/dist/manifest/read-plugin-pack
 import { PluginWatcher, type PluginFolderSink } from '../../../host/dist/watch/plugin-watcher.js';
 import type { WatchTimings } from '../../../host/dist/watch/watch-timings.js';
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
-import { hotPluginFiles, sleep, waitFor, writePackage } from '../../support/plugin-folders.js';
+import { hotPluginFiles, writePackage } from '../../support/plugin-folders.js';
+import { sleep, waitFor } from '../../support/wait-for.js';
 
 const TIMINGS: WatchTimings = { settleMs: 60, unlinkGraceMs: 150, recheckMs: 60, incompleteGraceMs: 600 };
 
@@ -79,7 +80,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
       await writeFile(path.join(dir, `notes-${i}.txt`), 'x');
       await sleep(10);
     }
-    await waitFor('a call', () => sink.calls.length > 0);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call' });
     await sleep(TIMINGS.settleMs * 3);
     expect(sink.summary()).to.deep.equal(['sync burst pkg 1.0.0']);
   });
@@ -93,7 +94,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     await sleep(TIMINGS.settleMs * 4);
     expect(sink.calls).to.deep.equal([]);
     await writeFile(path.join(dir, 'dist', 'plugin.js'), files.bundle);
-    await waitFor('a call', () => sink.calls.length > 0);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call' });
     await sleep(TIMINGS.settleMs * 2);
     expect(sink.summary()).to.deep.equal(['sync slow pkg 1.0.0']);
   });
@@ -101,7 +102,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
   it('reports a folder that stays half-written past the grace, once, with the reason', async () => {
     await startWatcher();
     await mkdir(path.join(root, 'empty'));
-    await waitFor('a call', () => sink.calls.length > 0, 3000);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call', timeoutMs: 3000 });
     await sleep(TIMINGS.incompleteGraceMs + TIMINGS.recheckMs * 2);
     expect(sink.summary()).to.deep.equal(['sync empty error MANIFEST_MISSING']);
   });
@@ -110,13 +111,13 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     await startWatcher();
     const dir = path.join(root, 'same');
     await writePackage(dir, { id: 't.same' });
-    await waitFor('a call', () => sink.calls.length === 1);
+    await waitFor(() => sink.calls.length === 1, { what: 'a call' });
     const { bundle, manifest } = hotPluginFiles({ id: 't.same' });
     await writeFile(path.join(dir, 'dist', 'plugin.js'), bundle);
     await sleep(TIMINGS.settleMs * 4);
     expect(sink.calls).to.have.length(1);
     await writeFile(path.join(dir, 'plugin.json'), manifest);
-    await waitFor('a second call', () => sink.calls.length === 2);
+    await waitFor(() => sink.calls.length === 2, { what: 'a second call' });
     expect(sink.summary()).to.deep.equal(['sync same pkg 1.0.0', 'sync same pkg 1.0.0']);
   });
 
@@ -128,7 +129,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     await writePackage(path.join(tmp.path, 'swap-new'), { id: 't.swap', version: '2.0.0' });
     await sleep(TIMINGS.settleMs + 20);
     await rename(path.join(tmp.path, 'swap-new'), path.join(root, 'swap'));
-    await waitFor('a call', () => sink.calls.length > 0);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call' });
     await sleep(TIMINGS.unlinkGraceMs * 2);
     expect(sink.summary()).to.deep.equal(['sync swap pkg 2.0.0']);
   });
@@ -138,7 +139,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     sink.states.set(path.join(root, 'gone'), { hash: (await readPluginPackage(path.join(root, 'gone'), schema)).contentHash, error: null });
     await startWatcher();
     await rm(path.join(root, 'gone'), { recursive: true });
-    await waitFor('a call', () => sink.calls.length > 0);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call' });
     await sleep(TIMINGS.unlinkGraceMs * 2);
     expect(sink.summary()).to.deep.equal(['remove gone']);
   });
@@ -152,7 +153,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     await writeFile(path.join(root, 'plugin.tgz'), 'not a folder');
     await writePackage(path.join(root, 'real'), { id: 't.real' });
     await writePackage(path.join(root, 'real', 'node_modules', 'dep'), { id: 't.dep' });
-    await waitFor('a call', () => sink.calls.length > 0);
+    await waitFor(() => sink.calls.length > 0, { what: 'a call' });
     await sleep(TIMINGS.settleMs * 3);
     expect(sink.summary()).to.deep.equal(['sync real pkg 1.0.0']);
   });
@@ -164,7 +165,7 @@ describe('PluginWatcher: plugin folder changes → registry calls', function () 
     sink.states.set(path.join(root, 'same'), { hash: (await readPluginPackage(path.join(root, 'same'), schema)).contentHash, error: null });
     sink.states.set(path.join(root, 'vanished'), { hash: 'whatever', error: null });
     await startWatcher();
-    await waitFor('two calls', () => sink.calls.length === 2, 3000);
+    await waitFor(() => sink.calls.length === 2, { what: 'two calls', timeoutMs: 3000 });
     await sleep(TIMINGS.unlinkGraceMs);
     expect(sink.summary().sort()).to.deep.equal(['remove vanished', 'sync changed pkg 2.0.0']);
   });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { IpcBatcher } from '../../../../host/dist/sandbox/process/ipc-batcher.js';
 import { jsonStringBytes } from '../../../../host/dist/sandbox/process/json-size.js';
+import { tick } from '../../../support/wait-for.js';
 
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('IpcBatcher', () => {
   it('writes the messages of one turn as one batch', async () => {
