@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 
 /** Why a file of a package could not be read; each maps to a manifest problem or error code. */
 export type PackageFileFailure =
@@ -29,6 +29,11 @@ function kindOf(stats: { isFIFO(): boolean; isCharacterDevice(): boolean; isBloc
  * (a link, FIFO, device, socket, folder) and anything over `maxBytes`. The size is taken from the
  * opened descriptor, and reading stops at `maxBytes + 1` in case the file grows meanwhile, so a file
  * that never ends (a device, a growing log) costs at most the cap.
+ *
+ * Every step is a round trip through libuv's thread pool, which on a loaded host waits for a free
+ * core; a plugin load reads two or three of these files in a row, so the steps no answer depends on
+ * are left out of the wait: the descriptor is closed without waiting for the close, and a read that
+ * brought every byte the descriptor's size announced ends the loop without a second read to hear 0.
  */
 export async function readPackageFile(file: string, maxBytes: number): Promise<PackageFileRead> {
   const fail = (failure: PackageFileFailure): PackageFileRead => ({ ok: false, failure });
@@ -40,7 +45,7 @@ export async function readPackageFile(file: string, maxBytes: number): Promise<P
   } catch {
     return fail({ kind: 'missing' });
   }
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, OPEN_FLAGS);
   } catch (e) {
@@ -54,14 +59,18 @@ export async function readPackageFile(file: string, maxBytes: number): Promise<P
     const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
+      const wanted = buffer.length - length;
+      const { bytesRead } = await handle.read(buffer, length, wanted, null);
       length += bytesRead;
       if (length > maxBytes) return fail({ kind: 'too-large', size: length });
-      if (length === buffer.length) break;
+      // A short read that completes the announced size is the end of a regular file; one that does
+      // not (a network or FUSE file system may answer in pieces) is followed by another.
+      if (bytesRead === 0 || length === buffer.length || (bytesRead < wanted && length >= stats.size)) break;
     }
     return { ok: true, bytes: buffer.subarray(0, length) };
   } finally {
-    await handle.close();
+    // Nothing read depends on the close: it completes on its own, and a failure to close a
+    // read-only descriptor loses nothing.
+    handle.close().catch(() => {});
   }
 }
