@@ -100,9 +100,22 @@ export class IsolateSandbox implements PluginSandbox {
     });
     this.isolate = isolate;
     try {
-      const context = await isolate.createContext();
+      // The isolate's thread runs queued calls one after the other without waiting for this thread in
+      // between, so the calls whose inputs are known already go in together: the context, the
+      // runtime's and the bundle's compilation (compiling runs no code), and the two API lookups.
+      // Each is awaited where it was before; until then its failure must not count as unhandled.
+      // The bundle's script is still run only once the runtime has booted and hardened the global.
+      const contextCall = isolate.createContext();
+      const runtimeCall = this.runtime.compile(isolate);
+      // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
+      // factory, which the runtime calls with a `require` that only knows the SDK.
+      const pluginCall = isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, {
+        filename: spec.bundleFilename,
+      });
+      for (const call of [contextCall, runtimeCall, pluginCall]) call.catch(() => {});
+      const context = await contextCall;
       this.context = context;
-      const runtimeScript = await this.runtime.compile(isolate);
+      const runtimeScript = await runtimeCall;
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
@@ -112,15 +125,13 @@ export class IsolateSandbox implements PluginSandbox {
         Record<string, unknown>
       >;
       this.references.push(api);
-      const loadRef = (await api.get('loadPlugin', { reference: true })) as ivm.Reference<unknown>;
-      this.invokeRef = (await api.get('invoke', { reference: true })) as ivm.Reference<unknown>;
+      const lookups = [api.get('loadPlugin', { reference: true }), api.get('invoke', { reference: true })] as Array<Promise<ivm.Reference<unknown>>>;
+      lookups[1]!.catch(() => {});
+      const loadRef = await lookups[0]!;
+      this.invokeRef = await lookups[1]!;
       this.references.push(loadRef, this.invokeRef);
 
-      // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
-      // factory, which the runtime calls with a `require` that only knows the SDK.
-      const pluginScript = await isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, {
-        filename: spec.bundleFilename,
-      });
+      const pluginScript = await pluginCall;
       const factory = (await pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       pluginScript.release();
       const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson, spec.jobTypesJson ?? '{}'], { result: { copy: true }, timeout: spec.loadTimeoutMs });
