@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { ManifestError, type ManifestProblem } from '../errors.js';
-import { readPackageSignature, verifyPackageSignature } from '../trust/verify-package-signature.js';
+import { verifyPackageSignature } from '../trust/verify-package-signature.js';
 import { HOST_API_VERSION } from '../version.js';
 import { jsonSyntaxProblem } from './json-syntax-problem.js';
 import type { ManifestSchema } from './manifest-schema.js';
@@ -44,7 +44,7 @@ async function readBundle(dir: string, main: string, problems: ManifestProblem[]
   const target = path.join(dir, main);
   let real: string;
   try {
-    real = await realpath(target);
+    real = realpathSync.native(target);
   } catch {
     problems.push({ pointer: '/main', message: `file '${main}' does not exist in the package (build the plugin with 'jobhook-sdk build')` });
     return null;
@@ -101,15 +101,10 @@ async function readManifestBytes(folder: string, dir: string, rules: PackageRule
 export async function readPluginPackage(folder: string, schema: ManifestSchema, rules: PackageRules = DEFAULT_PACKAGE_RULES): Promise<PluginPackage> {
   let dir: string;
   try {
-    dir = await realpath(folder);
+    dir = realpathSync.native(folder);
   } catch (e) {
     throw new ManifestError('PLUGIN_DIR_MISSING', folder, [{ pointer: '', message: 'the plugin folder does not exist' }], undefined, { cause: e });
   }
-  // plugin.sig depends on no other file: read beside plugin.json and the bundle rather than after
-  // them (each read is several waits for the thread pool). Marked handled here: a refused manifest
-  // never looks at it; a failure to read it surfaces where the signature is checked.
-  const signature = rules.trust ? readPackageSignature(dir) : undefined;
-  signature?.catch(() => {});
   const manifestBytes = await readManifestBytes(folder, dir, rules);
   const text = manifestBytes.toString('utf8');
   let raw: unknown;
@@ -144,7 +139,7 @@ export async function readPluginPackage(folder: string, schema: ManifestSchema, 
     throw new ManifestError('MANIFEST_INVALID', folder, problems, pluginId);
   }
   const manifest = raw as PluginManifest;
-  const { signedBy } = rules.trust ? await verifyPackageSignature(dir, raw, bundle, rules.trust, manifest.id, signature) : { signedBy: null };
+  const { signedBy } = rules.trust ? await verifyPackageSignature(dir, raw, bundle, rules.trust, manifest.id) : { signedBy: null };
   const contentHash = createHash('sha256').update(manifestBytes).update('\0').update(bundle).digest('hex');
   return { dir, manifest, bundleCode: bundle.toString('utf8'), bundleIntegrity, contentHash, signedBy };
 }

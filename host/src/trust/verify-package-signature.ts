@@ -1,7 +1,7 @@
 import { verify } from 'node:crypto';
 import path from 'node:path';
 import { manifestSha256, parseSignature, sha256Hex, SIGNATURE_FILE, signedStatement } from '@jobhook/sdk/sign';
-import { readPackageFile, type PackageFileRead } from '../manifest/read-package-file.js';
+import { readPackageFile } from '../manifest/read-package-file.js';
 import { PackageTrustError } from './trust-error.js';
 import type { TrustStore } from './trust-store.js';
 
@@ -11,26 +11,12 @@ const MAX_SIGNATURE_BYTES = 16 * 1024;
 /** Who signed a package: a trusted key id, or null for an unsigned package the policy lets through. */
 export type SignatureCheck = { readonly signedBy: string } | { readonly signedBy: null };
 
-/** Reads `<dir>/plugin.sig` as a capped regular file (what `verifyPackageSignature` checks). */
-export function readPackageSignature(dir: string): Promise<PackageFileRead> {
-  return readPackageFile(path.join(dir, SIGNATURE_FILE), MAX_SIGNATURE_BYTES);
-}
-
 /**
  * Checks `<dir>/plugin.sig` against the parsed plugin.json and the bundle bytes the host is about to
  * load (the same bytes, read once), under the host's trust store. Throws PackageTrustError.
- * `signature` is the file as `readPackageSignature` read it, when the caller started that read
- * beside its own (the file does not depend on the others, and each read is a wait of its own).
  */
-export async function verifyPackageSignature(
-  dir: string,
-  manifest: unknown,
-  bundle: Buffer,
-  trust: TrustStore,
-  pluginId: string,
-  signature: Promise<PackageFileRead> = readPackageSignature(dir),
-): Promise<SignatureCheck> {
-  const read = await signature;
+export async function verifyPackageSignature(dir: string, manifest: unknown, bundle: Buffer, trust: TrustStore, pluginId: string): Promise<SignatureCheck> {
+  const read = await readPackageFile(path.join(dir, SIGNATURE_FILE), MAX_SIGNATURE_BYTES);
   if (!read.ok) {
     if (read.failure.kind !== 'missing') {
       throw new PackageTrustError('PACKAGE_SIGNATURE_MALFORMED', `plugin '${pluginId}': ${SIGNATURE_FILE} must be a regular file of at most ${MAX_SIGNATURE_BYTES} bytes`, undefined, pluginId);
@@ -45,9 +31,9 @@ export async function verifyPackageSignature(
     }
     return { signedBy: null };
   }
-  const parsed = parseSignature(read.bytes.toString('utf8'));
-  if (typeof parsed === 'string') throw new PackageTrustError('PACKAGE_SIGNATURE_MALFORMED', `plugin '${pluginId}': ${parsed}`, undefined, pluginId);
-  const { keyId } = parsed;
+  const signature = parseSignature(read.bytes.toString('utf8'));
+  if (typeof signature === 'string') throw new PackageTrustError('PACKAGE_SIGNATURE_MALFORMED', `plugin '${pluginId}': ${signature}`, undefined, pluginId);
+  const { keyId } = signature;
   const key = trust.key(keyId);
   if (key === 'revoked') {
     throw new PackageTrustError('PACKAGE_KEY_REVOKED', `plugin '${pluginId}' is signed with key '${keyId}', which this host has revoked (trust.revoked); re-sign it with a current key`, keyId, pluginId);
@@ -63,8 +49,8 @@ export async function verifyPackageSignature(
   }
   const manifestDigest = manifestSha256(manifest);
   const bundleDigest = sha256Hex(bundle);
-  const mismatch = manifestDigest !== parsed.manifestSha256 ? 'plugin.json changed after it was signed' : bundleDigest !== parsed.bundleSha256 ? 'the bundle changed after it was signed' : null;
-  const valid = mismatch === null && verify(null, signedStatement(keyId, manifestDigest, bundleDigest), key, Buffer.from(parsed.signature, 'base64'));
+  const mismatch = manifestDigest !== signature.manifestSha256 ? 'plugin.json changed after it was signed' : bundleDigest !== signature.bundleSha256 ? 'the bundle changed after it was signed' : null;
+  const valid = mismatch === null && verify(null, signedStatement(keyId, manifestDigest, bundleDigest), key, Buffer.from(signature.signature, 'base64'));
   if (!valid) {
     throw new PackageTrustError(
       'PACKAGE_SIGNATURE_INVALID',
