@@ -102,9 +102,9 @@ export class IsolateSandbox implements PluginSandbox {
     try {
       // The isolate's thread runs queued calls one after the other without waiting for this thread in
       // between, so the calls whose inputs are known already go in together: the context, the
-      // runtime's and the bundle's compilation (compiling runs no code), and the two API lookups.
-      // Each is awaited where it was before; until then its failure must not count as unhandled.
-      // The bundle's script is still run only once the runtime has booted and hardened the global.
+      // runtime's and the bundle's compilation (compiling runs no code); later the two API lookups and
+      // the bundle's script. Each is awaited where it was before; until then its failure must not
+      // count as unhandled.
       const contextCall = isolate.createContext();
       const runtimeCall = this.runtime.compile(isolate);
       // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
@@ -125,14 +125,16 @@ export class IsolateSandbox implements PluginSandbox {
         Record<string, unknown>
       >;
       this.references.push(api);
+      // The bundle's script runs only now, after the runtime has booted; the isolate takes it after
+      // the two lookups, which no plugin code can reach (a frozen object in the runtime's closure).
+      const pluginScript = await pluginCall;
       const lookups = [api.get('loadPlugin', { reference: true }), api.get('invoke', { reference: true })] as Array<Promise<ivm.Reference<unknown>>>;
-      lookups[1]!.catch(() => {});
+      const factoryCall = pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs }) as Promise<ivm.Reference<unknown>>;
+      for (const call of [lookups[1]!, factoryCall]) call.catch(() => {});
       const loadRef = await lookups[0]!;
       this.invokeRef = await lookups[1]!;
       this.references.push(loadRef, this.invokeRef);
-
-      const pluginScript = await pluginCall;
-      const factory = (await pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
+      const factory = await factoryCall;
       pluginScript.release();
       const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson, spec.jobTypesJson ?? '{}'], { result: { copy: true }, timeout: spec.loadTimeoutMs });
       factory.release();
