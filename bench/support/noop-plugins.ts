@@ -24,7 +24,13 @@ sdk.jobCompleteHandler('noop')(NoopHandler);
 `;
 }
 
-function manifest(i: number, jobType: string): Record<string, unknown> {
+/** What a bench plugin's manifest may set beyond the defaults. */
+export interface NoopPluginOptions {
+  /** plugin.json `limits` (e.g. `{ concurrency: 64 }`); the host defaults when absent. */
+  readonly limits?: Readonly<Record<string, number>>;
+}
+
+function manifest(i: number, jobType: string, options: NoopPluginOptions): Record<string, unknown> {
   return {
     id: `bench.noop-${i}`,
     name: `Bench no-op ${i}`,
@@ -32,6 +38,7 @@ function manifest(i: number, jobType: string): Record<string, unknown> {
     engine: '^0.1.0',
     main: 'dist/plugin.js',
     handlers: [{ name: 'noop', jobTypes: [jobType] }],
+    ...(options.limits ? { limits: options.limits } : {}),
   };
 }
 
@@ -44,12 +51,12 @@ export interface PluginsFolder {
 }
 
 /** Creates a temp plugins folder holding no-op plugins 0..count-1, each on its own job type. */
-export async function noopPlugins(count: number): Promise<PluginsFolder> {
+export async function noopPlugins(count: number, options: NoopPluginOptions = {}): Promise<PluginsFolder> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'jobhook-bench-'));
   const add = async (i: number, jobType = jobTypeOf(i)): Promise<string> => {
     const dir = path.join(root, `noop-${String(i).padStart(4, '0')}`);
     await mkdir(path.join(dir, 'dist'), { recursive: true });
-    await writeFile(path.join(dir, 'plugin.json'), JSON.stringify(manifest(i, jobType), null, 2));
+    await writeFile(path.join(dir, 'plugin.json'), JSON.stringify(manifest(i, jobType, options), null, 2));
     await writeFile(path.join(dir, 'dist', 'plugin.js'), bundle(jobType));
     return dir;
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { isSafeMainPath, sriSha256, type ManifestSchema, type Problem } from '@jobhook/sdk/contract';
@@ -38,7 +38,7 @@ async function readBundle(dir: string, main: string, problems: Problem[], rules:
   const target = path.join(dir, main);
   let real: string;
   try {
-    real = await realpath(target);
+    real = realpathSync.native(target);
   } catch {
     problems.push({ pointer: '/main', message: `file '${main}' does not exist in the package (build the plugin with 'jobhook-sdk build')` });
     return null;
@@ -95,7 +95,7 @@ async function readManifestBytes(folder: string, dir: string, rules: PackageRule
 export async function readPluginPackage(folder: string, schema: ManifestSchema, rules: PackageRules = DEFAULT_PACKAGE_RULES): Promise<PluginPackage> {
   let dir: string;
   try {
-    dir = await realpath(folder);
+    dir = realpathSync.native(folder);
   } catch (e) {
     throw new ManifestError('PLUGIN_DIR_MISSING', folder, [{ pointer: '', message: 'the plugin folder does not exist' }], undefined, { cause: e });
   }

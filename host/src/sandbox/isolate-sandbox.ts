@@ -101,9 +101,22 @@ export class IsolateSandbox implements PluginSandbox {
     });
     this.isolate = isolate;
     try {
-      const context = await isolate.createContext();
+      // The isolate's thread runs queued calls one after the other without waiting for this thread in
+      // between, so the calls whose inputs are known already go in together: the context, the
+      // runtime's and the bundle's compilation (compiling runs no code); later the two API lookups and
+      // the bundle's script. Each is awaited where it was before; until then its failure must not
+      // count as unhandled.
+      const contextCall = isolate.createContext();
+      const runtimeCall = this.runtime.compile(isolate);
+      // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
+      // factory, which the runtime calls with a `require` that only knows the SDK.
+      const pluginCall = isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, {
+        filename: spec.bundleFilename,
+      });
+      for (const call of [contextCall, runtimeCall, pluginCall]) call.catch(() => {});
+      const context = await contextCall;
       this.context = context;
-      const runtimeScript = await this.runtime.compile(isolate);
+      const runtimeScript = await runtimeCall;
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
@@ -113,16 +126,16 @@ export class IsolateSandbox implements PluginSandbox {
         Record<string, unknown>
       >;
       this.references.push(api);
-      const loadRef = (await api.get('loadPlugin', { reference: true })) as ivm.Reference<unknown>;
-      this.invokeRef = (await api.get('invoke', { reference: true })) as ivm.Reference<unknown>;
+      // The bundle's script runs only now, after the runtime has booted; the isolate takes it after
+      // the two lookups, which no plugin code can reach (a frozen object in the runtime's closure).
+      const pluginScript = await pluginCall;
+      const lookups = [api.get('loadPlugin', { reference: true }), api.get('invoke', { reference: true })] as Array<Promise<ivm.Reference<unknown>>>;
+      const factoryCall = pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs }) as Promise<ivm.Reference<unknown>>;
+      for (const call of [lookups[1]!, factoryCall]) call.catch(() => {});
+      const loadRef = await lookups[0]!;
+      this.invokeRef = await lookups[1]!;
       this.references.push(loadRef, this.invokeRef);
-
-      // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
-      // factory, which the runtime calls with a `require` that only knows the SDK.
-      const pluginScript = await isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, {
-        filename: spec.bundleFilename,
-      });
-      const factory = (await pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
+      const factory = await factoryCall;
       pluginScript.release();
       const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson, spec.jobTypesJson ?? '{}'], { result: { copy: true }, timeout: spec.loadTimeoutMs });
       factory.release();
