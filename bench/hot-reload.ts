@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ivm from 'isolated-vm';
 import { createHost, createHostLogger, type Host, type PluginChange } from '@jobhook/host';
-import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from '../host/dist/watch/watch-timings.js';
+import { DEFAULT_WATCH_TIMINGS, type WatchTimings } from '../host/dist/plugins/watch/watch-timings.js';
 import { benchEvent, jobTypeOf, noopPlugins } from './support/noop-plugins.js';
 import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
 import { median, summarize } from './support/stats.js';

@@ -12,7 +12,7 @@ import { startFakeJobHistory, type FakeJobHistory } from '@jobhook/sdk/testing';
 import { startService } from '../host/dist/composition/start-service.js';
 import type { Service } from '../host/dist/composition/service-options.js';
 import type { EventStore, PolledEvent } from '../host/dist/store/event-store.js';
-import { SqliteEventStore } from '../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../host/dist/store/sqlite/sqlite-event-store.js';
 import { benchEvent, noopPlugins, type PluginsFolder } from './support/noop-plugins.js';
 import { emitSummary, isQuick, row, type BenchRow } from './support/report.js';
 import { median, summarize } from './support/stats.js';

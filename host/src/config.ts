@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from './errors.js';
-import { toProblems } from './manifest/manifest-schema.js';
-import type { PluginLimits } from './manifest/plugin-manifest.js';
+import { toProblems } from './plugins/package/manifest-schema.js';
+import type { PluginLimits } from './plugins/package/plugin-manifest.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
-import { DEFAULT_TRUST, type TrustConfig } from './trust/trust-store.js';
+import { DEFAULT_TRUST, type TrustConfig } from './plugins/trust/trust-store.js';
 
 /** How the host authenticates to the platform API. Never sent into an isolate. */
 export type PlatformAuth =

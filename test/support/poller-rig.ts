@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFakeJobHistory, type FakeJobHistory } from '@jobhook/sdk/testing';
-import { SqliteEventStore } from '../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../host/dist/store/sqlite/sqlite-event-store.js';
 import type { EventRecord } from '../../host/dist/store/event-store.js';
 import { handlerBundle, manifest, writePlugin } from './foundation-plugins.js';
 import { request } from './service-harness.js';

@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { createHost, type Host, type HostConfigInput } from '@jobhook/host';
 import { startService } from '../../host/dist/composition/start-service.js';
 import type { Service, ServiceOptions } from '../../host/dist/composition/service-options.js';
-import { ServiceMetrics } from '../../host/dist/ingest/service-metrics.js';
+import { ServiceMetrics } from '../../host/dist/api/metrics/service-metrics.js';
 import type { EventStore } from '../../host/dist/store/event-store.js';
-import { SqliteEventStore } from '../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../host/dist/store/sqlite/sqlite-event-store.js';
 import { ClusterNode } from '../../host/dist/cluster/cluster-node.js';
-import { clusterRoutes } from '../../host/dist/cluster/cluster-routes.js';
-import { SqliteClusterStore } from '../../host/dist/store/sqlite-cluster-store.js';
+import { clusterRoutes } from '../../host/dist/api/routes/cluster-routes.js';
+import { SqliteClusterStore } from '../../host/dist/store/sqlite/sqlite-cluster-store.js';
 import { captureLogs, type LogCapture } from './log-capture.js';
 import { waitFor } from './wait-for.js';
 

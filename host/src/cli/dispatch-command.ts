@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandInput } from '@jobhook/sdk/command-line';
 import type { HostConfig } from '../config.js';
-import { normalizeEvent } from '../dispatch/normalize-event.js';
-import type { DispatchResult } from '../dispatch/dispatcher.js';
+import { normalizeEvent } from '../sources/normalize-event.js';
+import type { DispatchResult } from '../delivery/dispatcher.js';
 import { EventValidationError, JobHookError } from '../errors.js';
 import { createHost, type Host } from '../composition/create-host.js';
 import type { HostLogger } from '../logging/logger.js';
-import type { PluginChange } from '../registry/plugin-change.js';
+import type { PluginChange } from '../plugins/registry/plugin-change.js';
 import { configFromCli, cliErrorText } from './cli-config.js';
 import { createCliLogger, resolveLogFormat } from './cli-logger.js';
 import type { DISPATCH_FLAGS } from './command-table.js';

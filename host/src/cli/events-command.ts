@@ -2,7 +2,7 @@ import { UsageError, type CommandInput, type FlagSpecs } from '@jobhook/sdk/comm
 import { CertStoreOperationType, OrchestratorJobStatusJobResult } from '@jobhook/sdk';
 import { JobHookError } from '../errors.js';
 import { EVENT_STATUSES, type EventRecord, type EventStatus } from '../store/event-store.js';
-import { SqliteEventStore } from '../store/sqlite-event-store.js';
+import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.js';
 import { configFromCli, cliErrorText } from './cli-config.js';
 import type { EVENTS_LIST_FLAGS, EVENTS_SHOW_FLAGS } from './command-table.js';
 

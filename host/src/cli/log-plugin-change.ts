@@ -1,5 +1,5 @@
 import type { HostLogger } from '../logging/logger.js';
-import type { PluginChange } from '../registry/plugin-registry.js';
+import type { PluginChange } from '../plugins/registry/plugin-registry.js';
 
 /** One structured log line per plugin change, worded for admins. */
 export function logPluginChange(logger: HostLogger, change: PluginChange): void {

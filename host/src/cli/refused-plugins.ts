@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { PluginChange } from '../registry/plugin-change.js';
+import type { PluginChange } from '../plugins/registry/plugin-change.js';
 
 /** A plugin the host could not load, and whether the event at hand would have gone to it. */
 export interface RefusedPlugin {

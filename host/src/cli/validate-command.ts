@@ -1,7 +1,7 @@
 import type { CommandInput, FlagSpecs } from '@jobhook/sdk/command-line';
 import { ManifestError } from '../errors.js';
-import { ManifestSchema } from '../manifest/manifest-schema.js';
-import { readPluginPackage } from '../manifest/read-plugin-package.js';
+import { ManifestSchema } from '../plugins/package/manifest-schema.js';
+import { readPluginPackage } from '../plugins/package/read-plugin-package.js';
 import { cliErrorText } from './cli-config.js';
 
 /** `jobhook validate <plugin-dir>…`: prints every problem as `<dir>: <pointer>: <message>`; 2 if any. */

@@ -1,6 +1,6 @@
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
-import type { PluginStatus } from '../registry/plugin-state.js';
+import type { PluginStatus } from '../plugins/registry/plugin-state.js';
 import type { ClusterStore } from './cluster-store.js';
 import { degradedReason, spreadOfPlugins, type ClusterView } from './cluster-view.js';
 import { DeploymentSync } from './deployment-sync.js';

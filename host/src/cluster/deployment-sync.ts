@@ -3,8 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
-import { ManifestSchema } from '../manifest/manifest-schema.js';
-import { readPluginPackage } from '../manifest/read-plugin-package.js';
+import { ManifestSchema } from '../plugins/package/manifest-schema.js';
+import { readPluginPackage } from '../plugins/package/read-plugin-package.js';
 import type { ClusterStore, DeploymentRecord } from './cluster-store.js';
 import { readPackageArchive, writePackageFiles } from './plugin-archive.js';
 

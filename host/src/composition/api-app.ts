@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { BearerAuth } from '../ingest/bearer-auth.js';
-import { installErrorHandling, sendError } from '../ingest/http-errors.js';
+import { BearerAuth } from '../api/bearer-auth.js';
+import { installErrorHandling, sendError } from '../api/http-errors.js';
 import type { HostLogger } from '../logging/logger.js';
 
 /** The HTTP server's own limits and the token its /v1 routes require. */

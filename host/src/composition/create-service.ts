@@ -1,12 +1,12 @@
 import type { HostConfig } from '../config.js';
 import { ClusterNode } from '../cluster/cluster-node.js';
-import { clusterRoutes } from '../cluster/cluster-routes.js';
+import { clusterRoutes } from '../api/routes/cluster-routes.js';
 import { ConfigError, describeError } from '../errors.js';
-import { assertSafeListen, parseListen, type ListenAddress } from '../ingest/listen-address.js';
-import { ServiceMetrics } from '../ingest/service-metrics.js';
+import { assertSafeListen, parseListen, type ListenAddress } from '../api/listen-address.js';
+import { ServiceMetrics } from '../api/metrics/service-metrics.js';
 import { DisposableStore } from '../lifecycle/index.js';
 import type { HostLogger } from '../logging/logger.js';
-import type { PluginChange } from '../registry/plugin-change.js';
+import type { PluginChange } from '../plugins/registry/plugin-change.js';
 import { openEventStore } from '../store/open-event-store.js';
 import { DEFAULT_RETENTION_MS } from '../store/retention.js';
 import { HOST_API_VERSION } from '../version.js';

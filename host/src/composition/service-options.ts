@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { HostConfig } from '../config.js';
 import type { CredentialProvider } from '../egress/credentials/credential-provider.js';
-import type { ServicePlugins } from '../ingest/plugin-routes.js';
-import type { ServiceMetrics } from '../ingest/service-metrics.js';
+import type { ServicePlugins } from '../api/routes/plugin-routes.js';
+import type { ServiceMetrics } from '../api/metrics/service-metrics.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { MemoryEnforcement } from '../sandbox/plugin-sandbox.js';
 import type { EventStore } from '../store/event-store.js';

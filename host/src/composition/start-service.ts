@@ -1,6 +1,6 @@
-import { Dispatcher } from '../dispatch/dispatcher.js';
-import { assertSafeListen, parseListen } from '../ingest/listen-address.js';
-import { ServiceMetrics } from '../ingest/service-metrics.js';
+import { Dispatcher } from '../delivery/dispatcher.js';
+import { assertSafeListen, parseListen } from '../api/listen-address.js';
+import { ServiceMetrics } from '../api/metrics/service-metrics.js';
 import { DisposableStore } from '../lifecycle/index.js';
 import { buildApi } from './build-api.js';
 import type { Service, ServiceOptions } from './service-options.js';

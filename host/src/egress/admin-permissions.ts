@@ -1,5 +1,5 @@
 import type { PermissionOverrides } from '../config.js';
-import type { HttpPermissionRule } from '../manifest/plugin-manifest.js';
+import type { HttpPermissionRule } from '../plugins/package/plugin-manifest.js';
 import { EgressRuleError } from './egress-error.js';
 
 /** A permissions.http rule with the name messages use for it (where it was written). */

@@ -1,5 +1,5 @@
 import type { HostLogger } from '../logging/logger.js';
-import type { PluginManifest } from '../manifest/plugin-manifest.js';
+import type { PluginManifest } from '../plugins/package/plugin-manifest.js';
 import type { CredentialProvider } from './credentials/credential-provider.js';
 
 /** The invocation a request belongs to: for limits, attribution and abort when it ends. */

@@ -1,4 +1,4 @@
-import type { HttpPermissionRule } from '../manifest/plugin-manifest.js';
+import type { HttpPermissionRule } from '../plugins/package/plugin-manifest.js';
 import type { LabeledRule } from './admin-permissions.js';
 import { EgressDeniedError, EgressRuleError } from './egress-error.js';
 import { pathTrick } from './path-tricks.js';

@@ -2,7 +2,7 @@ import type { EgressLimits, PlatformAuth, PluginOverrides } from '../config.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { Disposable } from '../lifecycle/disposable.js';
 import { DisposableStore } from '../lifecycle/disposable-store.js';
-import type { PluginManifest } from '../manifest/plugin-manifest.js';
+import type { PluginManifest } from '../plugins/package/plugin-manifest.js';
 import { rulesInForce } from './admin-permissions.js';
 import type { CredentialProvider } from './credentials/credential-provider.js';
 import { OriginCredentials, pluginCredentialProviders } from './credentials/origin-credentials.js';

@@ -10,7 +10,7 @@ import { ProcessSandboxFactory } from './process/process-sandbox-factory.js';
 export async function createSandboxFactory(config: SandboxConfig, logger: HostLogger): Promise<SandboxFactory> {
   // Each factory picks its limits out of `config` (sandboxLimits), once.
   if (config.mode === 'in-process') {
-    const { IsolateSandboxFactory } = await import('./isolate-sandbox-factory.js');
+    const { IsolateSandboxFactory } = await import('./isolate/isolate-sandbox-factory.js');
     return new IsolateSandboxFactory(config, {
       onCatastrophic: (message, plugin) =>
         logger.fatal({ plugin, reason: message }, "V8 lost control of a plugin's isolate; restart the host (or use sandbox.mode 'process', which replaces only the sandbox process)"),

@@ -1,6 +1,6 @@
 // An accepted event as every store writes it, and how a second append under a used key is answered:
 // written once, so the stores agree on the row and on the refusal.
-import type { WireEventData } from '../dispatch/wire-event.js';
+import type { WireEventData } from '../sources/wire-event.js';
 import { newEventId } from './event-id.js';
 
 /** One event to insert: a new id, its idempotency key, the columns routing reads, and its JSON text. */

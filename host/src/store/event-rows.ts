@@ -1,8 +1,8 @@
 // The stored rows of events, outcomes and replays, as the SQL stores read them back, and the records
 // the EventStore answers with: one mapping, so the SQLite and PostgreSQL stores cannot drift apart.
-import type { Outcome } from '../dispatch/handler-outcome.js';
-import type { WireEventData } from '../dispatch/wire-event.js';
-import type { InvocationLogs } from '../registry/invocation-log-capture.js';
+import type { Outcome } from '../delivery/handler-outcome.js';
+import type { WireEventData } from '../sources/wire-event.js';
+import type { InvocationLogs } from '../delivery/invocation-log-capture.js';
 import type { EventRecord, EventStatus, OutcomeRecord, ReplayRecord } from './event-store.js';
 
 /** Epoch ms as a driver hands it back: a number (SQLite) or the text of a bigint (PostgreSQL). */

@@ -1,6 +1,6 @@
-import type { HandlerOutcome, Outcome } from '../dispatch/handler-outcome.js';
-import type { EventText } from '../dispatch/event-text.js';
-import type { WireEventData } from '../dispatch/wire-event.js';
+import type { HandlerOutcome, Outcome } from '../delivery/handler-outcome.js';
+import type { EventText } from '../delivery/event-text.js';
+import type { WireEventData } from '../sources/wire-event.js';
 
 /** Where an accepted event is: waiting, being run by the dispatcher loop, or finished. */
 export type EventStatus = 'pending' | 'dispatching' | 'done';

@@ -6,8 +6,8 @@ import type { EventStore } from './event-store.js';
 import { parsePgConnection } from './postgres/pg-connection.js';
 import { PgClusterStore } from './postgres/pg-cluster-store.js';
 import { PgEventStore } from './postgres/pg-event-store.js';
-import { SqliteClusterStore } from './sqlite-cluster-store.js';
-import { SqliteEventStore } from './sqlite-event-store.js';
+import { SqliteClusterStore } from './sqlite/sqlite-cluster-store.js';
+import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 /** The stores one host runs on, opened together and closed together. */
 export interface OpenedStores {

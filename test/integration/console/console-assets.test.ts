@@ -5,7 +5,7 @@ import { OUTCOMES, PLUGIN_STATES, REPLAYABLE_OUTCOMES } from '@jobhook/sdk/contr
 import { tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { repoRoot, request, startTestService, type TestService } from '../../support/service-harness.js';
 
-const ASSETS = path.join(repoRoot, 'host/src/console/assets');
+const ASSETS = path.join(repoRoot, 'host/src/api/console/assets');
 
 describe('the console page and its assets', function () {
   this.timeout(30_000);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { createHost } from '@jobhook/host';
-import { IsolateSandboxFactory } from '../../../host/dist/sandbox/isolate-sandbox-factory.js';
+import { IsolateSandboxFactory } from '../../../host/dist/sandbox/isolate/isolate-sandbox-factory.js';
 
 /** Real isolates, whose disposal takes a while (or fails), so a caller that does not wait for it shows. */
 class SlowToDisposeFactory extends IsolateSandboxFactory {

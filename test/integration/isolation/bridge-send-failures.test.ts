@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { normalizeEvent } from '../../../host/dist/dispatch/normalize-event.js';
+import { normalizeEvent } from '../../../host/dist/sources/normalize-event.js';
 import { event } from '../../support/foundation-plugins.js';
 import { fixture, IsolationHost, WELL_JOB_TYPE } from './isolation-harness.js';
 

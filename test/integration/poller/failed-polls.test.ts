@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { startFakeJobHistory, type FakeJobHistory } from '@jobhook/sdk/testing';
 import { resolveConfig, type PollConfig } from '../../../host/dist/config.js';
-import { createPoller } from '../../../host/dist/poller/create-poller.js';
-import type { JobHistoryPoller } from '../../../host/dist/poller/job-history-poller.js';
+import { createPoller } from '../../../host/dist/sources/poller/create-poller.js';
+import type { JobHistoryPoller } from '../../../host/dist/sources/poller/job-history-poller.js';
 import type { PolledEvent } from '../../../host/dist/store/event-store.js';
-import { MemoryEventStore } from '../../../host/dist/store/memory-event-store.js';
+import { MemoryEventStore } from '../../../host/dist/store/memory/memory-event-store.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
 

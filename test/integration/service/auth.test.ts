@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
 import type { EventStore } from '../../../host/dist/store/event-store.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 
 const TOKEN = 's3cret-token-for-tests';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, spawnServe, waitDone, type ServeChild } from '../../support/service-harness.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 import { waitFor } from '../../support/wait-for.js';
 
 /** Posts events from `workers` concurrent clients until `stop()` or the server goes away; returns the acknowledged ids. */

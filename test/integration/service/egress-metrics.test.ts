@@ -7,8 +7,8 @@ import { captureLogs } from '../../support/log-capture.js';
 import { request } from '../../support/service-harness.js';
 import { countedEgress } from '../../../host/dist/composition/counted-egress.js';
 import { startService } from '../../../host/dist/composition/start-service.js';
-import { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { ServiceMetrics } from '../../../host/dist/api/metrics/service-metrics.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 import { buildPlugin } from '@jobhook/sdk/build';
 import { startWebRig, WEB_FIXTURE } from '../web-runtime/web-rig.js';
 

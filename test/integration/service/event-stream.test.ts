@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { GUID_A, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';
-import { MAX_LIVE_STREAMS } from '../../../host/dist/live/event-stream-routes.js';
+import { MAX_LIVE_STREAMS } from '../../../host/dist/api/routes/event-stream-routes.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const TOKEN = 'stream-test-token';

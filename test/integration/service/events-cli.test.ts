@@ -3,7 +3,7 @@ import path from 'node:path';
 import { normalizeEvent } from '@jobhook/host';
 import { GUID_A, GUID_B, event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { jobhook } from '../../support/cli-runner.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 
 describe('jobhook events list|show', function () {
   this.timeout(30_000);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { GUID_A, GUID_B, GUID_C, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, waitDone, type TestService } from '../../support/service-harness.js';
 import { waitFor } from '../../support/wait-for.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 
 const TOKEN = 'replay-test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };

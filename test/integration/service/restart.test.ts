@@ -3,7 +3,7 @@ import path from 'node:path';
 import { normalizeEvent } from '@jobhook/host';
 import { GUID_A, GUID_B, event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, waitDone } from '../../support/service-harness.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const byPlugin = (outcomes: Array<{ plugin: string }>): Record<string, any> => Object.fromEntries(outcomes.map((o) => [o.plugin, o]));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHost, resolveConfig, type HandlerOutcome, type Host, type HostConfigInput } from '@jobhook/host';
 import { countedEgress } from '../../../host/dist/composition/counted-egress.js';
-import type { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
+import type { ServiceMetrics } from '../../../host/dist/api/metrics/service-metrics.js';
 import { captureLogs, type LogCapture } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';

@@ -20,7 +20,7 @@ import {
   type Outcome,
 } from '@jobhook/sdk/contract';
 import { normalizeEvent } from '@jobhook/host';
-import { ServiceMetrics } from '../../../host/dist/ingest/service-metrics.js';
+import { ServiceMetrics } from '../../../host/dist/api/metrics/service-metrics.js';
 import { isInvokeResult } from '../../../host/dist/sandbox/process/worker-protocol.js';
 import { event, handlerBundle, manifest, tempDir, writePlugin, type TempDir } from '../../support/foundation-plugins.js';
 import { request, startTestService, type TestService } from '../../support/service-harness.js';

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { normalizeEvent, type HandlerOutcome } from '@jobhook/host';
-import type { WireEventData } from '../../../host/dist/dispatch/wire-event.js';
+import type { WireEventData } from '../../../host/dist/sources/wire-event.js';
 import { GUID_A, GUID_B, event } from '../../support/foundation-plugins.js';
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 

@@ -5,7 +5,7 @@ import { normalizeEvent } from '@jobhook/host';
 import { event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { captureLogs } from '../../support/log-capture.js';
 import { parseRetention, RetentionSweeper, DEFAULT_RETENTION_MS } from '../../../host/dist/store/retention.js';
-import { SqliteEventStore } from '../../../host/dist/store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../../host/dist/store/sqlite/sqlite-event-store.js';
 
 describe('retention', () => {
   describe('parseRetention', () => {

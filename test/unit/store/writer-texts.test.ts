@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { packOps, packResults, unpackOps, unpackResults } from '../../../host/dist/store/writer-texts.js';
-import type { WriteOp, WriteResult } from '../../../host/dist/store/sqlite-writes.js';
+import { packOps, packResults, unpackOps, unpackResults } from '../../../host/dist/store/sqlite/writer-texts.js';
+import type { WriteOp, WriteResult } from '../../../host/dist/store/sqlite/sqlite-writes.js';
 
 // Texts with what JSON escapes: quotes, backslashes, control and non-ASCII characters.
 const EVENT = JSON.stringify({ jobId: 'j', username: 'KEYFACTOR\\svc "quoted"\n', clientMachine: 'hôte-é-☃' });

@@ -13,7 +13,7 @@ import { SandboxError, errorInfo } from '../sandbox-error.js';
 import type { ProcessPool } from './process-pool.js';
 import { ProcessExitedError, type ProcessEndpoint, type SandboxProcess } from './sandbox-process.js';
 import { isInvokeResult } from './worker-protocol.js';
-import { isLoadedPlugin } from '../envelope.js';
+import { isLoadedPlugin } from '../isolate/envelope.js';
 import { InFlight } from '../../lifecycle/in-flight.js';
 
 /** Where the sandbox's isolate lives, and what it is running there. */

@@ -4,8 +4,8 @@
 // forwarded to the host, which applies policy and adds credentials.
 import type { ErrorInfo } from '@jobhook/sdk/protocol';
 import { committedDataBytes } from '../data-limit.js';
-import { IsolateSandboxFactory } from '../isolate-sandbox-factory.js';
-import type { IsolateSandbox } from '../isolate-sandbox.js';
+import { IsolateSandboxFactory } from '../isolate/isolate-sandbox-factory.js';
+import type { IsolateSandbox } from '../isolate/isolate-sandbox.js';
 import type { SandboxHostServices } from '../plugin-sandbox.js';
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';

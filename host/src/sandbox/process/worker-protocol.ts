@@ -5,7 +5,7 @@ import { SANDBOX_OUTCOMES } from '@jobhook/sdk/contract';
 import type { ErrorInfo, LoadedPlugin } from '@jobhook/sdk/protocol';
 import type { PluginLogRecord, SandboxDeath, SandboxInvokeRequest, SandboxInvokeResult, SandboxLoadSpec, SandboxStats } from '../plugin-sandbox.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
-import { isErrorInfo } from '../envelope.js';
+import { isErrorInfo } from '../isolate/envelope.js';
 
 /** What a worker is started with (as its one command-line argument, JSON). */
 export interface WorkerOptions {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { HandlerOutcome } from '../../dispatch/handler-outcome.js';
-import type { WireEventData } from '../../dispatch/wire-event.js';
+import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
+import type { WireEventData } from '../../sources/wire-event.js';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import type {
   AppendResult,
