@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { Crypto, RandomPool } from '../../../../sdk/src/runtime/web/crypto.js';
-import { toASCII } from '../../../../sdk/src/runtime/web/idna.js';
+import { Crypto, RandomPool } from '../../../../../sdk/src/runtime/web/crypto.js';
+import { toASCII } from '../../../../../sdk/src/runtime/web/idna.js';
 import { domainToASCII } from 'node:url';
 
 describe('web crypto random values and IDNA', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { AbortController, AbortSignal, setAbortTimers } from '../../../../sdk/src/runtime/web/abort.js';
-import { Event, EventTarget, setListenerErrorReporter } from '../../../../sdk/src/runtime/web/events.js';
+import { AbortController, AbortSignal, setAbortTimers } from '../../../../../sdk/src/runtime/web/abort.js';
+import { Event, EventTarget, setListenerErrorReporter } from '../../../../../sdk/src/runtime/web/events.js';
 
 describe('web Event, EventTarget and AbortSignal', () => {
   it('runs listeners in order, honours once, passive and stopImmediatePropagation, and reports a throwing listener', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { structuredClone } from '../../../../sdk/src/runtime/web/structured-clone.js';
+import { structuredClone } from '../../../../../sdk/src/runtime/web/structured-clone.js';
 
 describe('web structuredClone', () => {
   it('copies what Node’s structuredClone copies, keeping cycles and shared references', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Headers, freezeHeaders } from '../../../../sdk/src/runtime/web/headers.js';
+import { Headers, freezeHeaders } from '../../../../../sdk/src/runtime/web/headers.js';
 
 describe('web Headers', () => {
   it('compares names case-insensitively, joins repeated values and iterates sorted, as Node’s Headers', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { TextDecoder, TextEncoder, atob, btoa } from '../../../../sdk/src/runtime/web/encoding.js';
+import { TextDecoder, TextEncoder, atob, btoa } from '../../../../../sdk/src/runtime/web/encoding.js';
 
 const SAMPLES = ['', 'ascii', 'añ€😀', '\uFEFFbom', 'lone \uD800 surrogate', 'x'.repeat(20_000) + '€'];
 
