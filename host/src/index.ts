@@ -6,7 +6,7 @@ export { resolveConfig, DEFAULT_CONFIG } from './config.js';
 export type { HostConfig, HostConfigInput, PlatformAuth, PluginOverrides, EgressLimits } from './config.js';
 export { JobHookError, ManifestError, PluginLoadError, EventValidationError, ConfigError } from './errors.js';
 export type { Problem } from './errors.js';
-export type { HandlerOutcome, Outcome } from './delivery/handler-outcome.js';
+export type { HandlerOutcome, Outcome } from './store/handler-outcome.js';
 export type { DispatchResult } from './delivery/dispatcher.js';
 export { normalizeEvent } from './sources/normalize-event.js';
 export type { PluginStatus, PluginState, PluginErrorRecord } from './plugins/registry/plugin-state.js';

@@ -1,4 +1,4 @@
-import type { HandlerOutcome } from '../delivery/handler-outcome.js';
+import type { HandlerOutcome } from '../store/handler-outcome.js';
 
 /** The latest invocation of a plugin that did not succeed, as the plugins view shows it. */
 export interface LastFailure {

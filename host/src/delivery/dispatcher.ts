@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../plugins/registry/routing-table.js';
-import type { EventText } from './event-text.js';
-import type { HandlerOutcome } from './handler-outcome.js';
+import type { EventText } from '../store/event-text.js';
+import type { HandlerOutcome } from '../store/handler-outcome.js';
 import { normalizeEvent } from '../sources/normalize-event.js';
-import type { WireEventData } from '../sources/wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 
 /** Where the dispatcher finds handlers for a job type. */
 export interface RouteSource {
@@ -13,7 +13,7 @@ export interface RouteSource {
 
 /** The result of dispatching one event. */
 export interface DispatchResult {
-  readonly event: WireEventData;
+  readonly event: WireEvent;
   readonly outcomes: readonly HandlerOutcome[];
 }
 
@@ -34,7 +34,7 @@ export class Dispatcher {
   }
 
   /** Runs every handler matching an already normalised event. */
-  async dispatchValid(event: WireEventData): Promise<HandlerOutcome[]> {
+  async dispatchValid(event: WireEvent): Promise<HandlerOutcome[]> {
     const routes = this.source.routes(event.jobTypeId);
     if (routes.length === 0) {
       this.logger.debug({ jobId: event.jobId, jobTypeId: event.jobTypeId }, 'no handler matches the job type');

@@ -1,6 +1,6 @@
 import type { Dispatcher, RouteSource } from './dispatcher.js';
-import type { EventText } from './event-text.js';
-import type { HandlerOutcome } from './handler-outcome.js';
+import type { EventText } from '../store/event-text.js';
+import type { HandlerOutcome } from '../store/handler-outcome.js';
 import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../plugins/registry/routing-table.js';

@@ -1,19 +1,7 @@
 import type { PluginLogRecord } from '../sandbox/plugin-sandbox.js';
+import type { InvocationLogLine, InvocationLogs } from '../store/handler-outcome.js';
 
-/** One plugin log line as kept with an outcome. */
-export interface InvocationLogLine {
-  readonly at: string;
-  readonly level: string;
-  readonly message: string;
-  /** The plugin's own fields, when it gave any. */
-  readonly fields?: Record<string, unknown>;
-}
-
-/** The log lines of one invocation, bounded; `truncated` says lines were left out. */
-export interface InvocationLogs {
-  readonly lines: readonly InvocationLogLine[];
-  readonly truncated: boolean;
-}
+export type { InvocationLogLine, InvocationLogs } from '../store/handler-outcome.js';
 
 /** Bounds on what is kept per invocation: the first lines up to a count and a size. */
 export const INVOCATION_LOG_LIMITS = { maxLines: 50, maxBytes: 16 * 1024 } as const;

@@ -1,6 +1,6 @@
 // An accepted event as every store writes it, and how a second append under a used key is answered:
 // written once, so the stores agree on the row and on the refusal.
-import type { WireEventData } from '../sources/wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { newEventId } from './event-id.js';
 
 /** One event to insert: a new id, its idempotency key, the columns routing reads, and its JSON text. */
@@ -16,7 +16,7 @@ export interface AppendRow {
 }
 
 /** The row `event` is stored as, accepted at `at`. */
-export function appendRow(event: WireEventData, key: string | null, at: number): AppendRow {
+export function appendRow(event: WireEvent, key: string | null, at: number): AppendRow {
   return { id: newEventId(at), key, jobId: event.jobId, jobTypeId: event.jobTypeId, json: JSON.stringify(event), at };
 }
 

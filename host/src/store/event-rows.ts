@@ -1,8 +1,8 @@
 // The stored rows of events, outcomes and replays, as the SQL stores read them back, and the records
 // the EventStore answers with: one mapping, so the SQLite and PostgreSQL stores cannot drift apart.
-import type { Outcome } from '../delivery/handler-outcome.js';
-import type { WireEventData } from '../sources/wire-event.js';
-import type { InvocationLogs } from '../delivery/invocation-log-capture.js';
+import type { Outcome } from './handler-outcome.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
+import type { InvocationLogs } from './handler-outcome.js';
 import type { EventRecord, EventStatus, OutcomeRecord, ReplayRecord } from './event-store.js';
 
 /** Epoch ms as a driver hands it back: a number (SQLite) or the text of a bigint (PostgreSQL). */
@@ -93,7 +93,7 @@ export function toEventRecord(row: EventRow, outcomes: readonly OutcomeRow[], re
     acceptedAt: isoOf(row.accepted_at),
     completedAt: row.completed_at === null ? null : isoOf(row.completed_at),
     idempotencyKey: row.idempotency_key,
-    event: JSON.parse(row.event_json) as WireEventData,
+    event: JSON.parse(row.event_json) as WireEvent,
     outcomes: outcomes.map(toOutcome),
     replays: replays.map(toReplay),
   };

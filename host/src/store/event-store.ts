@@ -1,6 +1,6 @@
-import type { HandlerOutcome, Outcome } from '../delivery/handler-outcome.js';
-import type { EventText } from '../delivery/event-text.js';
-import type { WireEventData } from '../sources/wire-event.js';
+import type { HandlerOutcome, Outcome } from './handler-outcome.js';
+import type { EventText } from './event-text.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 
 /** Where an accepted event is: waiting, being run by the dispatcher loop, or finished. */
 export type EventStatus = 'pending' | 'dispatching' | 'done';
@@ -27,7 +27,7 @@ export interface EventRecord {
   readonly acceptedAt: string;
   readonly completedAt: string | null;
   readonly idempotencyKey: string | null;
-  readonly event: WireEventData;
+  readonly event: WireEvent;
   readonly outcomes: readonly OutcomeRecord[];
   /** Replays requested for the event, oldest first. */
   readonly replays: readonly ReplayRecord[];
@@ -124,7 +124,7 @@ export interface ReplayClaimFilter {
 
 /** One event a pull source (the job-history poller) read, with the key that makes a re-read store nothing. */
 export interface PolledEvent {
-  readonly event: WireEventData;
+  readonly event: WireEvent;
   readonly idempotencyKey: string;
 }
 
@@ -143,7 +143,7 @@ export interface EventStore {
    * stores nothing and resolves to the first event's id; a different event under a used key is
    * refused (`IDEMPOTENCY_KEY_REUSED`).
    */
-  append(event: WireEventData, idempotencyKey?: string | null): Promise<AppendResult>;
+  append(event: WireEvent, idempotencyKey?: string | null): Promise<AppendResult>;
   /**
    * Moves up to `limit` pending events, oldest first, to `dispatching` and returns them. A store
    * several hosts share also takes events whose claim lease ran out (their host died).

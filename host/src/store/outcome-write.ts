@@ -1,4 +1,4 @@
-import type { HandlerOutcome } from '../delivery/handler-outcome.js';
+import type { HandlerOutcome } from './handler-outcome.js';
 
 /** One handler outcome as every store writes it: flat columns, the time taken by the caller (epoch ms). */
 export interface OutcomeWrite {

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { normalizeEvent, type HandlerOutcome } from '@jobhook/host';
-import type { WireEventData } from '../../../host/dist/sources/wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { GUID_A, GUID_B, event } from '../../support/foundation-plugins.js';
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 
@@ -95,7 +95,7 @@ export function describeEventStoreContract(name: string, subject: () => StoreSub
       expect(first.every((c) => c.attempts === 1 && c.recorded.size === 0)).to.equal(true);
       // The claim carries the event's stored text, for the sandbox, and the fields routing reads.
       expect(first[2]).to.include({ jobId: event(GUID_A).jobId, jobTypeId: GUID_A });
-      expect((JSON.parse(first[2]!.eventJson) as WireEventData).currentRetryCount).to.equal(2);
+      expect((JSON.parse(first[2]!.eventJson) as WireEvent).currentRetryCount).to.equal(2);
       // Exactly the event `get` reads back: the text is the stored event, not a copy made for the claim.
       expect(JSON.parse(first[2]!.eventJson)).to.deep.equal((await store.get(ids[2]!))?.event);
       expect((await store.claim(10)).map((c) => c.id)).to.deep.equal(ids.slice(3));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { normalizeEvent, type HandlerOutcome } from '@jobhook/host';
-import type { WireEventData } from '../../../host/dist/sources/wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { GUID_A, GUID_B, event, tempDir, type TempDir } from '../../support/foundation-plugins.js';
 import { outcomeKey, type EventStore } from '../../../host/dist/store/event-store.js';
 import { MemoryEventStore } from '../../../host/dist/store/memory/memory-event-store.js';
@@ -71,7 +71,7 @@ for (const [name, open] of stores) {
       const claimed = await store.claimReplays(10);
       expect(claimed.map((c) => c.replay)).to.deep.equal([1, 2]);
       expect(claimed[0]!.jobTypeId).to.equal(GUID_A);
-      expect((JSON.parse(claimed[0]!.eventJson) as WireEventData).jobTypeId).to.equal(GUID_A);
+      expect((JSON.parse(claimed[0]!.eventJson) as WireEvent).jobTypeId).to.equal(GUID_A);
       expect([...claimed[0]!.recorded]).to.deep.equal([]);
       expect(await store.claimReplays(10)).to.deep.equal([]);
       await store.recordOutcome(id, outcome('p.a', { outcome: 'succeeded', error: undefined, version: '1.1.0' }), 1, 1);

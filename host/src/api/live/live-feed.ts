@@ -1,5 +1,5 @@
-import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
-import type { WireEventData } from '../../sources/wire-event.js';
+import type { HandlerOutcome } from '../../store/handler-outcome.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 
 /** What the live feed tells subscribers: an event was stored, an outcome committed, an event done. */
 export type LiveMessage =
@@ -47,7 +47,7 @@ export class LiveFeed {
     return this.listeners.size;
   }
 
-  accepted(eventId: string, event: WireEventData): void {
+  accepted(eventId: string, event: WireEvent): void {
     this.publish({ type: 'accepted', eventId, jobId: event.jobId, jobType: event.jobType, jobTypeId: event.jobTypeId, at: new Date().toISOString() });
   }
 

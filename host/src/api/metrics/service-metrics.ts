@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OUTCOMES, type Outcome } from '@jobhook/sdk/contract';
-import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
+import type { HandlerOutcome } from '../../store/handler-outcome.js';
 import type { PluginChange, PluginRegistry } from '../../plugins/registry/plugin-registry.js';
 import type { EventStore } from '../../store/event-store.js';
 

@@ -1,5 +1,5 @@
 import type { PollConfig } from '../../config.js';
-import type { WireEventData } from '../wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { describeError } from '../../errors.js';
 import type { HostLogger } from '../../logging/logger.js';
 import type { EventStore, PolledEvent } from '../../store/event-store.js';
@@ -313,7 +313,7 @@ export class JobHistoryPoller {
     }
   }
 
-  private async map(row: HistoryRow, raw: unknown): Promise<WireEventData | null> {
+  private async map(row: HistoryRow, raw: unknown): Promise<WireEvent | null> {
     try {
       return await rowToEvent(row, this.directory, () => this.retries!.countFor(row));
     } catch (e) {

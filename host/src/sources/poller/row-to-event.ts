@@ -1,5 +1,5 @@
 import { normalizeEvent } from '../normalize-event.js';
-import type { WireEventData } from '../wire-event.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import type { HistoryRow } from './history-row.js';
 import type { PlatformDirectory } from './platform-directory.js';
 import { PollerError } from './poller-error.js';
@@ -14,7 +14,7 @@ export function polledEventKey(row: Pick<HistoryRow, 'jobId' | 'jobHistoryId'>):
  * `operationType` Unknown (0) — a management job's Add or Remove is not in the row —, `certificateId`
  * and `requestTimestamp` null. Throws PollerError `POLL_AGENT_UNKNOWN` / `POLL_JOB_TYPE_UNKNOWN`.
  */
-export async function rowToEvent(row: HistoryRow, directory: PlatformDirectory, currentRetryCount: () => Promise<number>): Promise<WireEventData> {
+export async function rowToEvent(row: HistoryRow, directory: PlatformDirectory, currentRetryCount: () => Promise<number>): Promise<WireEvent> {
   const agent = await directory.agent(row.agentMachine);
   if (!agent) {
     throw new PollerError('POLL_AGENT_UNKNOWN', `job-history row ${row.jobHistoryId}: no agent with ClientMachine '${row.agentMachine}' (GET Agents); the orchestrator may have been removed`);

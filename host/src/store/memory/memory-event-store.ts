@@ -1,5 +1,5 @@
-import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
-import type { WireEventData } from '../../sources/wire-event.js';
+import type { HandlerOutcome } from '../handler-outcome.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import type {
   AppendResult,
@@ -41,7 +41,7 @@ export class MemoryEventStore implements EventStore {
   private seq = 0;
   private closed = false;
 
-  async append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
+  async append(event: WireEvent, idempotencyKey: string | null = null): Promise<AppendResult> {
     this.assertOpen();
     const { id, json, at } = appendRow(event, idempotencyKey, Date.now());
     const firstId = idempotencyKey === null ? undefined : this.byKey.get(idempotencyKey);

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
-import type { WireEventData } from '../../sources/wire-event.js';
+import type { HandlerOutcome } from '../handler-outcome.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import type {
   AppendResult,
@@ -104,7 +104,7 @@ export class PgEventStore implements EventStore {
     return new PgEventStore(pool, claimPool, notifier, options);
   }
 
-  append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
+  append(event: WireEvent, idempotencyKey: string | null = null): Promise<AppendResult> {
     if (this.closed) return Promise.reject(closedError());
     const at = Date.now();
     return this.appends.push(appendRow(event, idempotencyKey, at));

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HandlerOutcome } from '../../delivery/handler-outcome.js';
-import type { WireEventData } from '../../sources/wire-event.js';
+import type { HandlerOutcome } from '../handler-outcome.js';
+import type { WireEvent } from '@jobhook/sdk/contract';
 import { normalizeGuid } from '@jobhook/sdk/contract';
 import type {
   AppendResult,
@@ -81,7 +81,7 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  append(event: WireEventData, idempotencyKey: string | null = null): Promise<AppendResult> {
+  append(event: WireEvent, idempotencyKey: string | null = null): Promise<AppendResult> {
     const at = Date.now();
     return this.write({ kind: 'append', ...appendRow(event, idempotencyKey, at) });
   }

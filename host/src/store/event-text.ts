@@ -7,6 +7,6 @@ export interface EventText {
   readonly jobId: string;
   /** Lower-case GUID, as normalised at intake. */
   readonly jobTypeId: string;
-  /** The normalised event (`WireEventData`) as JSON. */
+  /** The normalised event (`WireEvent`) as JSON. */
   readonly eventJson: string;
 }

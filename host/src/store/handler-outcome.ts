@@ -1,5 +1,4 @@
 import type { ErrorInfo, Outcome } from '@jobhook/sdk/contract';
-import type { InvocationLogs } from './invocation-log-capture.js';
 
 export type { Outcome } from '@jobhook/sdk/contract';
 
@@ -14,4 +13,19 @@ export interface HandlerOutcome {
   readonly error?: ErrorInfo;
   /** The plugin's log lines of this invocation, bounded (kept with the outcome for the console). */
   readonly logs?: InvocationLogs;
+}
+
+/** One plugin log line as kept with an outcome. */
+export interface InvocationLogLine {
+  readonly at: string;
+  readonly level: string;
+  readonly message: string;
+  /** The plugin's own fields, when it gave any. */
+  readonly fields?: Record<string, unknown>;
+}
+
+/** The log lines of one invocation, bounded; `truncated` says lines were left out. */
+export interface InvocationLogs {
+  readonly lines: readonly InvocationLogLine[];
+  readonly truncated: boolean;
 }
