@@ -15,6 +15,7 @@ import { installWebGlobals } from './web/install-web-globals.js';
 import { handlerErrorInfo, RuntimeError, toErrorInfo } from './error-info.js';
 import { boundOffHeapMemory } from './memory-bounds.js';
 import { asInjectionToken } from '../di.js';
+import { InvocationBatches, type RunInvocation } from './invocation-batches.js';
 import type { DeclaredHandler, HostFunctionReference, LoadedPlugin, RuntimeApi, RuntimeBridge } from './protocol.js';
 
 // Captured before any plugin code runs, so a plugin that replaces JSON or Object on its own global
@@ -24,6 +25,7 @@ const parse = JSON.parse;
 const freeze = Object.freeze;
 const assign = Object.assign;
 const create = Object.create;
+const apply = Reflect.apply;
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -120,6 +122,7 @@ export function boot(
   limitsJson: string | undefined,
   randomBytes: RuntimeBridge['randomBytes'],
   loadWebLibrary: RuntimeBridge['loadWebLibrary'],
+  deliver: RuntimeBridge['deliver'] = () => {},
 ): RuntimeApi {
   // isolated-vm reads these options inside the host call: without a prototype, no getter a plugin
   // put on Object.prototype can run there (and look at the call's stack frames).
@@ -243,7 +246,14 @@ export function boot(
     }
   }
 
-  async function invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string> {
+  // Resolved once: the per-invocation path only looks them up.
+  const jobContextToken = asInjectionToken(JobContext);
+  const httpClientToken = asInjectionToken(HttpClient);
+  const loggerToken = asInjectionToken(Logger);
+  const optionsToken = asInjectionToken(PluginOptions);
+  const jobTypesToken = asInjectionToken(JobTypes);
+
+  async function runOne(handlerName: string, eventJson: string, invocationId: string, done: (envelope: string) => void): Promise<void> {
     let scope: DependencyContainer | undefined;
     let logger: Logger | undefined;
     let answer: string;
@@ -252,18 +262,26 @@ export function boot(
       if (state === null) throw new RuntimeError('PLUGIN_NOT_LOADED', 'no plugin is loaded in this isolate');
       const target = state.handlers.get(handlerName);
       if (target === undefined) throw new RuntimeError('HANDLER_NOT_FOUND', `the plugin has no handler named '${handlerName}'`);
-      const context = createJobContext(parse(eventJson) as WireEvent, new BridgeHttpClient(http, invocationId));
+      const client = new BridgeHttpClient(http, invocationId);
+      const context = createJobContext(parse(eventJson) as WireEvent, client);
       running.push(invocationId);
       scope = container.createChildContainer();
       logger = newLogger(invocationId);
-      registerServices(scope, context, logger, state.options, state.jobTypes.get(handlerName) ?? null);
+      const jobTypes = state.jobTypes.get(handlerName);
+      if (jobTypes !== undefined) scope.register(jobTypesToken, { useValue: jobTypes });
+      scope.register(jobContextToken, { useValue: context as unknown as JobContext });
+      scope.register(httpClientToken, { useValue: client });
+      scope.register(loggerToken, { useValue: logger });
+      scope.register(optionsToken, { useValue: state.options as PluginOptions });
       let handler: JobCompleteHandler;
       try {
         handler = scope.resolve(target as unknown as new () => JobCompleteHandler);
       } catch (e) {
         throw explainResolveError(e, handlerName, 'constructed');
       }
-      const result: unknown = await handler.runHandler(context);
+      let result: unknown = handler.runHandler(context);
+      // A handler that answers synchronously needs no turn through a promise.
+      if (typeof result !== 'boolean') result = await result;
       if (typeof result !== 'boolean') {
         const shown = result === null ? 'null' : typeof result;
         throw new RuntimeError('HANDLER_BAD_RESULT', `runHandler returned ${shown}; it must return a boolean (or a Promise of one)`);
@@ -280,8 +298,42 @@ export function boot(
       const at = running.lastIndexOf(invocationId);
       if (at >= 0) running.splice(at, 1);
     }
-    return answer;
+    done(answer);
   }
 
-  return freeze({ loadPlugin, invoke });
+  // Every invocation answers, even when encoding its answer threw (a plugin can make JSON.stringify
+  // throw through a toJSON on a prototype): then with this fixed text, which needs no encoding.
+  const UNANSWERABLE = '{"ok":false,"error":{"name":"RuntimeError","code":"RUNTIME_ANSWER_FAILED","message":"the runtime could not encode the invocation\'s answer"}}';
+  const run: RunInvocation = async (handlerName, eventJson, invocationId, done) => {
+    let answered = false;
+    const once = (envelope: string): void => {
+      answered = true;
+      done(envelope);
+    };
+    try {
+      await runOne(handlerName, eventJson, invocationId, once);
+    } catch {
+      if (!answered) done(UNANSWERABLE);
+    }
+  };
+
+  /** Runs one handler on one event; answers its JSON envelope. */
+  function invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string> {
+    return new Promise<string>((resolve) => run(handlerName, eventJson, invocationId, resolve));
+  }
+
+  const batches = new InvocationBatches(run, (answers) => {
+    apply(deliver, undefined, answers);
+  });
+
+  /** Starts a batch of invocations (`[handler, eventJson, invocationId, key]` each, flattened). */
+  function invokeBatch(batchId: string, ...items: string[]): Promise<string[]> {
+    return batches.start(batchId, items);
+  }
+
+  function recover(batchId: string): string[] {
+    return batches.recover(String(batchId));
+  }
+
+  return freeze({ loadPlugin, invoke, invokeBatch, recover });
 }

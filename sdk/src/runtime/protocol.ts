@@ -93,6 +93,11 @@ export interface RuntimeBridge {
   randomBytes(n: number): Uint8Array;
   /** Evaluates the web library script in the calling isolate, synchronously; true when it did. */
   loadWebLibrary(): boolean;
+  /**
+   * Fire-and-forget: answers of invocations that ended after their batch call returned, as
+   * `key, envelope, key, envelope, …` (each envelope a JSON `Envelope<boolean>`).
+   */
+  deliver(...answers: string[]): void;
 }
 
 /**
@@ -109,4 +114,15 @@ export interface RuntimeApi {
   loadPlugin(factory: unknown, optionsJson: string, jobTypesJson?: string): string;
   /** Runs one handler on one event; answers a JSON `Envelope<boolean>`. */
   invoke(handlerName: string, eventJson: string, invocationId: string): Promise<string>;
+  /**
+   * Starts a batch of invocations, given flat as `handler, eventJson, invocationId, key` for each,
+   * `key` being the host's name for the invocation. Answers `key, envelope, …` for those that ended
+   * within the call's turn; the others answer later through the bridge's `deliver`, each once.
+   */
+  invokeBatch(batchId: string, ...items: string[]): Promise<string[]>;
+  /**
+   * After the host stopped batch `batchId` at its synchronous timeout: the key of the invocation
+   * whose start was stopped ('' when none was starting), then the keys of those never started.
+   */
+  recover(batchId: string): string[];
 }

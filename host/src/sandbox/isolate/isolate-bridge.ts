@@ -54,7 +54,10 @@ export function randomBytesCallback(): ivm.Callback {
 
 /** The host functions one isolate's runtime is booted with, and what releases them. */
 export interface IsolateBridge {
-  /** Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON, the random-bytes and web-library Callbacks. */
+  /**
+   * Boot arguments: the log Callback, References to http and sleep, the runtime's limits as JSON, the
+   * random-bytes and web-library Callbacks, the Callback that delivers late invocation answers.
+   */
   readonly bootArgs: ReadonlyArray<ivm.Callback | ivm.Reference<unknown> | string>;
   /** The References to release before the isolate is disposed. */
   readonly references: ReadonlyArray<ivm.Reference<unknown>>;
@@ -68,7 +71,13 @@ export interface IsolateBridge {
  * in is checked on the host: type, size, and the log rate. The runtime bounds the same things first,
  * but plugin code shares its isolate, so only the host's checks are trusted.
  */
-export function createIsolateBridge(services: SandboxHostServices, timers: SleepTimers, limits: SandboxLimits, loadWebLibrary: () => boolean = () => false): IsolateBridge {
+export function createIsolateBridge(
+  services: SandboxHostServices,
+  timers: SleepTimers,
+  limits: SandboxLimits,
+  loadWebLibrary: () => boolean = () => false,
+  onAnswers: (answers: unknown[]) => void = () => {},
+): IsolateBridge {
   const limiter = new LogRateLimiter(limits.logLinesPerSecond, limits.logBurst, undefined, { perSecond: limits.logBytesPerSecond, burst: limits.logBytesBurst });
   const write = (record: PluginLogRecord): void => {
     try {
@@ -127,5 +136,21 @@ export function createIsolateBridge(services: SandboxHostServices, timers: Sleep
     maxLogFieldDepth: limits.maxLogFieldDepth,
     maxResizableBufferBytes: limits.maxResizableBufferBytes,
   });
-  return { bootArgs: [log, http, sleep, runtimeLimits, randomBytesCallback(), new ivm.Callback(() => loadWebLibrary() === true)], references: [http, sleep], flush: () => limiter.flush(write) };
+  // Fire-and-forget, like the log: the runtime's thread does not wait for this one. The answers are
+  // copies (strings), checked by the sandbox before any becomes an outcome.
+  const deliver = new ivm.Callback(
+    (...answers: unknown[]) => {
+      try {
+        onAnswers(answers);
+      } catch {
+        // an answer the sandbox cannot take ends its invocation at its deadline instead
+      }
+    },
+    { ignored: true },
+  );
+  return {
+    bootArgs: [log, http, sleep, runtimeLimits, randomBytesCallback(), new ivm.Callback(() => loadWebLibrary() === true), deliver],
+    references: [http, sleep],
+    flush: () => limiter.flush(write),
+  };
 }

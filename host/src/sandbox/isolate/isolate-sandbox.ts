@@ -37,6 +37,12 @@ function keepHostCodes(error: ErrorInfo): ErrorInfo {
   return HOST_CODE.test(error.code) ? { ...error, code: `plugin:${error.code}` } : error;
 }
 
+/** An invocation waiting to go into the isolate with the next batch. */
+interface Queued {
+  readonly key: string;
+  readonly request: SandboxInvokeRequest;
+}
+
 type Settled =
   | { kind: 'value'; value: unknown }
   | { kind: 'thrown'; error: unknown }
@@ -53,21 +59,26 @@ type Settled =
 export class IsolateSandbox implements PluginSandbox {
   private isolate: ivm.Isolate | undefined;
   private context: ivm.Context | undefined;
-  private invokeRef: ivm.Reference<unknown> | undefined;
+  private batchRef: ivm.Reference<unknown> | undefined;
+  private recoverRef: ivm.Reference<unknown> | undefined;
   private bridge: IsolateBridge | undefined;
   private cpu: CpuWatch | undefined;
   private readonly references: Array<{ release(): void }> = [];
   private readonly timers: SleepTimers;
   private readonly deathListeners: Array<(d: SandboxDeath) => void> = [];
   private death: SandboxDeath | undefined;
-  // One settler per invocation in flight, for what can end it besides its own answer (deadline, CPU
-  // limit, the isolate's death); removed when it ends. (Chaining `.then` on one long-lived death promise per call
+  // One settler per invocation in flight, for whatever ends it first: its answer, its deadline, the CPU
+  // limit, the isolate's death; removed when it ends. (Chaining `.then` on one long-lived death promise per call
   // kept every finished invocation reachable, ~1.2 KB each, as bench/memory showed.)
   private readonly interrupters = new Map<string, (s: Settled) => void>();
   private readonly resolveDeath = (death: SandboxDeath): void => {
     for (const interrupt of this.interrupters.values()) interrupt({ kind: 'dead', death });
     this.interrupters.clear();
   };
+  // Invocations waiting for the next batch call, which goes in at the end of this event-loop turn.
+  private queued: Queued[] = [];
+  private flushing: NodeJS.Immediate | undefined;
+  private batches = 0;
   private readonly inFlight = new InFlight();
   private invocations = 0;
   private released = false;
@@ -120,7 +131,7 @@ export class IsolateSandbox implements PluginSandbox {
       const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
       runtimeScript.release();
       this.references.push(boot);
-      this.bridge = createIsolateBridge(this.services, this.timers, this.limits, () => this.runtime.webLibrary.evaluate(isolate, context));
+      this.bridge = createIsolateBridge(this.services, this.timers, this.limits, () => this.runtime.webLibrary.evaluate(isolate, context), (answers) => this.takeAnswers(answers));
       this.references.push(...this.bridge.references);
       const api = (await boot.apply(undefined, [...this.bridge.bootArgs], { result: { reference: true }, timeout: spec.loadTimeoutMs })) as ivm.Reference<
         Record<string, unknown>
@@ -129,12 +140,15 @@ export class IsolateSandbox implements PluginSandbox {
       // The bundle's script runs only now, after the runtime has booted; the isolate takes it after
       // the two lookups, which no plugin code can reach (a frozen object in the runtime's closure).
       const pluginScript = await pluginCall;
-      const lookups = [api.get('loadPlugin', { reference: true }), api.get('invoke', { reference: true })] as Array<Promise<ivm.Reference<unknown>>>;
+      const lookups = (['loadPlugin', 'invokeBatch', 'recover'] as const).map((name) => api.get(name, { reference: true }) as Promise<ivm.Reference<unknown>>);
       const factoryCall = pluginScript.run(context, { reference: true, timeout: spec.loadTimeoutMs }) as Promise<ivm.Reference<unknown>>;
-      for (const call of [lookups[1]!, factoryCall]) call.catch(() => {});
+      for (const call of [...lookups, factoryCall]) call.catch(() => {});
       const loadRef = await lookups[0]!;
-      this.invokeRef = await lookups[1]!;
-      this.references.push(loadRef, this.invokeRef);
+      this.references.push(loadRef);
+      this.batchRef = await lookups[1]!;
+      this.references.push(this.batchRef);
+      this.recoverRef = await lookups[2]!;
+      this.references.push(this.recoverRef);
       const factory = await factoryCall;
       pluginScript.release();
       const raw = await loadRef.apply(undefined, [factory.derefInto(), spec.optionsJson, spec.jobTypesJson ?? '{}'], { result: { copy: true }, timeout: spec.loadTimeoutMs });
@@ -163,7 +177,7 @@ export class IsolateSandbox implements PluginSandbox {
   }
 
   async invoke(request: SandboxInvokeRequest): Promise<SandboxInvokeResult> {
-    if (this.state !== 'ready' || !this.invokeRef) {
+    if (this.state !== 'ready' || !this.batchRef) {
       return { outcome: 'crashed', error: this.death ?? errorInfo('SANDBOX_NOT_READY', `the sandbox is ${this.state}`) };
     }
     const leave = this.inFlight.enter();
@@ -171,22 +185,12 @@ export class IsolateSandbox implements PluginSandbox {
     const cpuLimitMs = Math.min(this.limits.cpuTimeMs, request.timeoutMs);
     let deadline: NodeJS.Timeout | undefined;
     try {
-      const interrupted = new Promise<Settled>((r) => this.interrupters.set(key, r));
+      const settledOnce = new Promise<Settled>((r) => this.interrupters.set(key, r));
       // CPU time cannot pass wall time in a single-threaded isolate: watch it only when it is the tighter bound.
       this.cpu?.begin(key, cpuLimitMs < request.timeoutMs ? cpuLimitMs : null);
-      const call = this.invokeRef
-        .apply(undefined, [request.handler, request.eventJson, request.invocationId], {
-          result: { promise: true, copy: true },
-          // Bounds the synchronous part of the call (a `while (true)` before the first await) by the
-          // deadline; CPU time, which contention makes smaller than wall time, is the watch's to bound.
-          timeout: request.timeoutMs,
-        })
-        .then(
-          (value): Settled => ({ kind: 'value', value }),
-          (error: unknown): Settled => ({ kind: 'thrown', error }),
-        );
+      this.enqueue({ key, request });
       deadline = setTimeout(() => this.interrupters.get(key)?.({ kind: 'deadline' }), request.timeoutMs);
-      const settled = await Promise.race([call, interrupted]);
+      const settled = await settledOnce;
       switch (settled.kind) {
         case 'value': {
           const envelope = this.checkedEnvelope(settled.value, isBoolean);
@@ -219,6 +223,90 @@ export class IsolateSandbox implements PluginSandbox {
       this.interrupters.delete(key);
       leave();
     }
+  }
+
+  private enqueue(item: Queued): void {
+    this.queued.push(item);
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  /**
+   * Sends every invocation queued in this turn into the isolate with one call: its thread then runs
+   * them one after the other, and what ends within that turn comes back with the call's result.
+   */
+  private flush(): void {
+    this.flushing = undefined;
+    const queued = this.queued;
+    this.queued = [];
+    const batchRef = this.batchRef;
+    if (this.state !== 'ready' || !batchRef) return;
+    const keys: string[] = [];
+    const args: string[] = [String(++this.batches)];
+    let timeoutMs = Infinity;
+    for (const { key, request } of queued) {
+      // One that ended meanwhile (its deadline passed in the queue) does not go in.
+      if (!this.interrupters.has(key)) continue;
+      keys.push(key);
+      args.push(request.handler, request.eventJson, request.invocationId, key);
+      timeoutMs = Math.min(timeoutMs, request.timeoutMs);
+    }
+    if (keys.length === 0) return;
+    batchRef
+      .apply(undefined, args, {
+        result: { promise: true, copy: true },
+        // Bounds the synchronous part of the call (a `while (true)` before the first await) by the
+        // tightest deadline in the batch; CPU time, which contention makes smaller than wall time, is
+        // the watch's to bound.
+        timeout: timeoutMs,
+      })
+      .then(
+        (answers: unknown) => this.takeAnswers(answers),
+        (error: unknown) => this.batchFailed(args[0]!, keys, queued, error),
+      );
+  }
+
+  /** Settles the invocations named in `[key, envelope, …]`; what names none in flight is ignored. */
+  private takeAnswers(answers: unknown): void {
+    if (!Array.isArray(answers)) return;
+    for (let i = 0; i + 1 < answers.length; i += 2) {
+      const key: unknown = answers[i];
+      if (typeof key !== 'string') continue;
+      this.interrupters.get(key)?.({ kind: 'value', value: answers[i + 1] });
+    }
+  }
+
+  /**
+   * A batch call failed. When it was stopped at its synchronous timeout, the runtime says which
+   * invocation was starting then (that one ran past its deadline) and which never started (they go
+   * into the next batch); those already started go on and answer as usual. Any other failure ends
+   * every invocation of the batch still waiting, as it ended a lone call before.
+   */
+  private batchFailed(batchId: string, keys: readonly string[], queued: readonly Queued[], error: unknown): void {
+    const fail = (key: string): void => this.interrupters.get(key)?.({ kind: 'thrown', error });
+    const info = this.classify(error);
+    const recoverRef = this.recoverRef;
+    if (info.code !== 'SANDBOX_TIMEOUT' || this.state !== 'ready' || !recoverRef) {
+      for (const key of keys) fail(key);
+      return;
+    }
+    recoverRef.apply(undefined, [batchId], { result: { copy: true }, timeout: this.limits.unresponsiveAfterMs }).then(
+      (raw: unknown) => {
+        if (!Array.isArray(raw) || !raw.every((k): k is string => typeof k === 'string')) {
+          for (const key of keys) fail(key);
+          return;
+        }
+        const [stopped, ...unstarted] = raw;
+        if (stopped && keys.includes(stopped)) fail(stopped);
+        const byKey = new Map(queued.map((q) => [q.key, q]));
+        for (const key of unstarted) {
+          const item = byKey.get(key);
+          if (item && this.interrupters.has(key)) this.enqueue(item);
+        }
+      },
+      () => {
+        for (const key of keys) fail(key);
+      },
+    );
   }
 
   /** Parses an answer of the runtime, refusing one larger than the host accepts. */
@@ -342,7 +430,11 @@ export class IsolateSandbox implements PluginSandbox {
         // already released with its isolate
       }
     }
-    this.invokeRef = undefined;
+    this.batchRef = undefined;
+    this.recoverRef = undefined;
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    this.queued = [];
     this.context = undefined;
     const isolate = this.isolate;
     this.isolate = undefined;

@@ -105,12 +105,13 @@ export class RuntimeScript {
       const http = new ivm.Reference(() => Promise.resolve(egressFailureJson('EGRESS_WARM_UP', 'no egress while warming up')));
       const sleep = new ivm.Reference(() => Promise.resolve());
       released.push(http, sleep);
-      const api = (await boot.apply(undefined, [log, http, sleep, '{}', randomBytesCallback(), new ivm.Callback(() => false)], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
+      const deliver = new ivm.Callback(() => undefined, { ignored: true });
+      const api = (await boot.apply(undefined, [log, http, sleep, '{}', randomBytesCallback(), new ivm.Callback(() => false), deliver], { result: { reference: true }, timeout: WARM_UP_TIMEOUT_MS })) as ivm.Reference<
         Record<string, unknown>
       >;
       released.push(api);
       const loadPlugin = (await api.get('loadPlugin', { reference: true })) as ivm.Reference<unknown>;
-      const invoke = (await api.get('invoke', { reference: true })) as ivm.Reference<unknown>;
+      const invoke = (await api.get('invokeBatch', { reference: true })) as ivm.Reference<unknown>;
       released.push(loadPlugin, invoke);
       const pluginScript = await isolate.compileScript(WARM_UP_BUNDLE, { filename: 'jobhook:warm-up-plugin.js' });
       released.push(pluginScript);
@@ -118,8 +119,8 @@ export class RuntimeScript {
       released.push(factory);
       const loaded = await loadPlugin.apply(undefined, [factory.derefInto(), '{}'], { result: { copy: true }, timeout: WARM_UP_TIMEOUT_MS });
       if (typeof loaded !== 'string' || !loaded.startsWith('{"ok":true')) return;
-      const ran = await invoke.apply(undefined, [WARM_UP_HANDLER, WARM_UP_EVENT, 'warm-up'], { result: { promise: true, copy: true }, timeout: WARM_UP_TIMEOUT_MS });
-      if (ran !== '{"ok":true,"value":true}') return;
+      const ran = (await invoke.apply(undefined, ['1', WARM_UP_HANDLER, WARM_UP_EVENT, 'warm-up', 'k'], { result: { promise: true, copy: true }, timeout: WARM_UP_TIMEOUT_MS })) as unknown;
+      if (!Array.isArray(ran) || ran[0] !== 'k' || ran[1] !== '{"ok":true,"value":true}') return;
       const again = (await isolate.compileScript(this.code, { filename: RuntimeScript.FILENAME, produceCachedData: true })) as ivm.Script & ivm.CachedDataResult;
       released.push(again);
       if (again.cachedData && !this.disposed) this.cachedData = again.cachedData;
