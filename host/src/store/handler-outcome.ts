@@ -1,16 +1,9 @@
-import type { ErrorInfo, Outcome } from '@jobhook/sdk/contract';
+import type { InvocationOutcome } from '@jobhook/sdk/contract';
 
 export type { Outcome } from '@jobhook/sdk/contract';
 
-/** One matched handler's result for one event. */
-export interface HandlerOutcome {
-  readonly plugin: string;
-  readonly version: string;
-  readonly handler: string;
-  readonly outcome: Outcome;
-  readonly durationMs: number;
-  readonly invocationId: string;
-  readonly error?: ErrorInfo;
+/** One matched handler's result for one event: the contract's record, with the plugin's log lines. */
+export interface HandlerOutcome extends InvocationOutcome {
   /** The plugin's log lines of this invocation, bounded (kept with the outcome for the console). */
   readonly logs?: InvocationLogs;
 }

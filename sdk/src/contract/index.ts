@@ -6,7 +6,7 @@ export { OrchestratorJobStatusJobResult, CertStoreOperationType, JobHistoryStatu
 export { EVENT_SOURCES, WIRE_EVENT_FIELDS, jobCompletionSchema, wireEventSchema } from './event.js';
 export type { EventSource, WireEvent } from './event.js';
 export { OUTCOMES, SANDBOX_OUTCOMES, REPLAYABLE_OUTCOMES, outcomeEnumSchema } from './outcome.js';
-export type { Outcome, SandboxOutcome } from './outcome.js';
+export type { InvocationOutcome, Outcome, SandboxOutcome } from './outcome.js';
 export { PLUGIN_STATES, pluginStateSchema } from './plugin-state.js';
 export type { PluginState } from './plugin-state.js';
 export { errorInfoSchema } from './error-info.js';

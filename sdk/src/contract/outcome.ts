@@ -1,3 +1,5 @@
+import type { ErrorInfo } from './error-info.js';
+
 /** Every way one handler's invocation can end, in the order the console shows them. */
 export const OUTCOMES = ['succeeded', 'failed', 'error', 'timeout', 'crashed', 'rejected'] as const;
 
@@ -19,3 +21,14 @@ export const outcomeEnumSchema = {
   enum: [...OUTCOMES],
   description: 'succeeded = returned true; failed = returned false; error = threw; timeout; crashed = isolate died; rejected = no capacity',
 } as const;
+
+/** One handler's invocation for one event, as the host records and reports it. */
+export interface InvocationOutcome {
+  readonly plugin: string;
+  readonly version: string;
+  readonly handler: string;
+  readonly outcome: Outcome;
+  readonly durationMs: number;
+  readonly invocationId: string;
+  readonly error?: ErrorInfo;
+}

@@ -6,22 +6,14 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { ErrorInfo } from '../contract/error-info.js';
-import type { Outcome } from '../contract/outcome.js';
+import type { InvocationOutcome, Outcome } from '../contract/outcome.js';
 import { HarnessError } from './harness-error.js';
 
 /** A handler's outcome as the host reports it. */
 export type { Outcome };
 
 /** The host's outcome record for one handler invocation. */
-export interface HostHandlerOutcome {
-  readonly plugin: string;
-  readonly version: string;
-  readonly handler: string;
-  readonly outcome: Outcome;
-  readonly durationMs: number;
-  readonly invocationId: string;
-  readonly error?: ErrorInfo;
-}
+export type HostHandlerOutcome = InvocationOutcome;
 
 /** What a registry change answers (only the fields the harness reads). */
 export type HostPluginChange =
