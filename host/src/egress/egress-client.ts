@@ -1,4 +1,4 @@
-import ky, { type KyInstance, type Options } from 'ky';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { Authorization } from './credentials/credential-provider.js';
 import type { OriginCredentials } from './credentials/origin-credentials.js';
 import { EgressDeniedError, EgressLimitError } from './egress-error.js';
@@ -32,7 +32,6 @@ export interface RequestSecrets {
 /** A response fully read within the limits. */
 export interface ExchangeResult {
   readonly status: number;
-  readonly statusText: string;
   readonly url: URL;
   readonly redirects: number;
   readonly headers: Array<[string, string]>;
@@ -53,32 +52,56 @@ function redirected(previous: OutgoingRequest, status: number, location: URL): O
 }
 
 /**
- * The fetch ky calls. ky merges a `signal` option with its own through AbortSignal.any, which is slow
- * and leak-prone on Node 20 (nodejs/node#48419, nodejs/node#54614) and cost more than the rest of the
- * proxy; so the abort signal travels beside ky's options (ky hands options it does not know to fetch)
- * and is given to fetch here, which builds its own Request from ky's and follows this signal.
+ * A response's headers as fetch lists them: lower-case names in order, a repeated header joined with
+ * ", " except Set-Cookie, which stays one entry per cookie.
  */
-function fetchWithAbort(input: Parameters<typeof fetch>[0], init?: RequestInit & { abortWith?: AbortSignal }): Promise<Response> {
-  if (!init?.abortWith) return fetch(input, init);
-  const { abortWith, ...rest } = init;
-  return fetch(input, { ...rest, signal: abortWith });
+function headerList(raw: Dispatcher.ResponseData['headers']): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const name of Object.keys(raw).sort()) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) {
+      if (name === 'set-cookie') for (const v of value) out.push([name, v]);
+      else out.push([name, value.join(', ')]);
+    } else out.push([name, value]);
+  }
+  return out;
+}
+
+// What fetch sent when the plugin set none, kept so servers see the requests they saw before (an
+// absent Accept gets some frameworks' other content type); the body is decoded in readLimitedBody.
+const FETCH_DEFAULTS: Readonly<Record<string, string>> = { accept: '*/*', 'accept-encoding': 'gzip, deflate, br', 'user-agent': 'jobhook' };
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
+
+/** Reads and drops a body the exchange does not keep (a redirect's, a refused 401's), so its connection can be reused. */
+async function discard(response: Dispatcher.ResponseData): Promise<void> {
+  await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
 }
 
 /**
- * Performs requests with ky (no retries: the platform retries handlers itself; no ky timeout: the
- * caller's signal bounds the whole exchange, body included). Redirects are followed here, one by
- * one, so each hop is checked against the plugin's policy before it is requested, and authenticated
- * for its own origin only (credentials never follow a redirect to another origin). A 401 to
- * credentials that can be renewed (OAuth) renews them and sends the request once more.
+ * Performs requests with undici's `request` over one keep-alive connection pool per origin. The
+ * host's hop needs none of what a fetch-style client adds (retries, hooks, its own timeout,
+ * redirect following, HTTP errors: all were switched off), and building WHATWG Request and
+ * Response objects cost more per request than the rest of the proxy together (bench/egress).
+ * No retries: the platform retries handlers itself; the caller's signal bounds the whole exchange,
+ * body included. Redirects are followed here, one by one, so each hop is checked against the
+ * plugin's policy before it is requested, and authenticated for its own origin only (credentials
+ * never follow a redirect to another origin). A 401 to credentials that can be renewed (OAuth)
+ * renews them and sends the request once more.
  */
 export class EgressClient {
-  private readonly ky: KyInstance;
+  // The keep-alive pool: connections to the platform are reused across requests and plugins.
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000 });
 
   constructor(
     private readonly limits: { readonly maxResponseBytes: number; readonly maxRedirects: number },
     private readonly router?: EgressRouter,
-  ) {
-    this.ky = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, redirect: 'manual', fetch: fetchWithAbort });
+  ) {}
+
+  /** Closes the pool; requests still in flight are ended. */
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
   }
 
   /**
@@ -97,30 +120,31 @@ export class EgressClient {
     for (let redirects = 0; ; redirects++) {
       const target = credentials?.for(request.url);
       let authorization: Authorization | undefined = target?.provider ? await target.provider.authorize(signal) : undefined;
-      const send = (): Promise<Response> => {
+      const send = (): Promise<Dispatcher.ResponseData> => {
         if (authorization?.secrets) secrets?.sent?.(authorization.secrets);
-        const headers: Record<string, string> = { ...request.headers };
+        const headers: Record<string, string> = { ...FETCH_DEFAULTS, ...request.headers };
         for (const [name, value] of authorization?.headers ?? []) headers[name] = value;
         if (target?.platform) headers[PLATFORM_MARKER[0]] = PLATFORM_MARKER[1];
         const wire = this.router ? this.router(request.url) : request.url;
-        return this.ky(wire.href, { method: request.method, headers, body: request.body, abortWith: signal } as Options);
+        return undiciRequest(wire, { method: request.method as Dispatcher.HttpMethod, headers, body: request.body, signal, dispatcher: this.agent });
       };
       let response = await send();
-      if (response.status === 401 && authorization && !reauthenticated && target?.provider?.rejected(authorization)) {
-        await response.body?.cancel().catch(() => undefined);
+      if (response.statusCode === 401 && authorization && !reauthenticated && target?.provider?.rejected(authorization)) {
+        await discard(response);
         reauthenticated = true;
         authorization = await target.provider.authorize(signal);
         response = await send();
       }
-      const location = response.headers.get('location');
-      if (REDIRECT_STATUSES.has(response.status) && location !== null) {
-        await response.body?.cancel().catch(() => undefined);
+      const status = response.statusCode;
+      const location = single(response.headers['location']);
+      if (REDIRECT_STATUSES.has(status) && location !== undefined) {
+        await discard(response);
         const from = messageUrl(request.url);
         // A server that puts the credential it was sent into a redirect would hand it to the plugin
         // (response.url) and to every later hop: such a redirect is refused without showing it.
         if (secrets?.carries(location)) {
           throw new EgressDeniedError(
-            `${from} redirected (${response.status}) to a URL that carries one of the host's credentials; the host does not follow it (the platform reflected the credential: check its redirect handling)`,
+            `${from} redirected (${status}) to a URL that carries one of the host's credentials; the host does not follow it (the platform reflected the credential: check its redirect handling)`,
             messageUrl(request.url),
             'EGRESS_REDIRECT_REFUSED',
           );
@@ -136,19 +160,26 @@ export class EgressClient {
         }
         next.hash = '';
         if (secrets?.carries(next.href)) {
-          throw new EgressDeniedError(`${from} redirected (${response.status}) to a URL that carries one of the host's credentials; the host does not follow it`, messageUrl(request.url), 'EGRESS_REDIRECT_REFUSED');
+          throw new EgressDeniedError(`${from} redirected (${status}) to a URL that carries one of the host's credentials; the host does not follow it`, messageUrl(request.url), 'EGRESS_REDIRECT_REFUSED');
         }
-        request = redirected(request, response.status, next);
+        request = redirected(request, status, next);
         try {
           checkHop(request.method, request.url);
         } catch (e) {
           if (!(e instanceof EgressDeniedError)) throw e;
-          throw new EgressDeniedError(`${from} redirected (${response.status}) to ${messageUrl(next)}, which is refused: ${e.message}`, messageUrl(next), e.code as 'EGRESS_DENIED');
+          throw new EgressDeniedError(`${from} redirected (${status}) to ${messageUrl(next)}, which is refused: ${e.message}`, messageUrl(next), e.code as 'EGRESS_DENIED');
         }
         continue;
       }
-      const body = request.method === 'HEAD' ? Buffer.alloc(0) : await readLimitedBody(response, this.limits.maxResponseBytes, messageUrl(request.url));
-      return { status: response.status, statusText: response.statusText, url: request.url, redirects, headers: [...response.headers], body, reauthenticated };
+      const body =
+        request.method === 'HEAD'
+          ? (await discard(response), Buffer.alloc(0))
+          : await readLimitedBody(
+              response.body,
+              { contentLength: single(response.headers['content-length']), contentEncoding: single(response.headers['content-encoding']) },
+              { maxBytes: this.limits.maxResponseBytes, url: messageUrl(request.url) },
+            );
+      return { status, url: request.url, redirects, headers: headerList(response.headers), body, reauthenticated };
     }
   }
 }

@@ -44,7 +44,10 @@ export class EgressTimeoutError extends HostEgressError {
   }
 }
 
-/** EGRESS_REQUEST_TOO_LARGE, EGRESS_RESPONSE_TOO_LARGE, EGRESS_QUEUE_FULL, EGRESS_TOO_MANY_REDIRECTS. */
+/**
+ * EGRESS_REQUEST_TOO_LARGE, EGRESS_RESPONSE_TOO_LARGE, EGRESS_QUEUE_FULL, EGRESS_TOO_MANY_REDIRECTS,
+ * EGRESS_BAD_RESPONSE (a body that is not what its Content-Encoding says, or stacks too many codings).
+ */
 export class EgressLimitError extends HostEgressError {
   override readonly name = 'EgressLimitError';
 }
@@ -71,15 +74,25 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 export function toEgressError(e: unknown, signal: AbortSignal | undefined, url: string | undefined): HostEgressError {
   if (signal?.aborted && signal.reason instanceof HostEgressError) return signal.reason;
   if (e instanceof HostEgressError) return e;
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  if (e instanceof TypeError && cause) {
-    // fetch fails with TypeError('fetch failed') and the socket error as its cause.
+  // undici fails with the socket's, the TLS layer's or its own error (UND_ERR_…) and a `code`; fetch
+  // wraps the same error as the cause of TypeError('fetch failed').
+  const failure = connectionFailure(e) ?? (e instanceof TypeError ? connectionFailure((e as { cause?: unknown }).cause) : undefined);
+  if (failure) {
     const where = url ? new URL(url).origin : 'the server';
-    const why = cause.code ?? cause.message ?? 'connection failed';
+    const why = failure.code ?? failure.message ?? 'connection failed';
     const message = UNREACHABLE.has(why)
       ? `could not reach ${where}: ${why} (check platform.url and that the API is up)`
-      : `the connection to ${where} failed: ${why}${cause.code && cause.message ? ` (${cause.message})` : ''}`;
+      : `the connection to ${where} failed: ${why}${failure.code && failure.message ? ` (${failure.message})` : ''}`;
     return new EgressConnectionError('EGRESS_CONNECTION_FAILED', message, url, { cause: e });
   }
   return new HostEgressError('EGRESS_FAILED', `the request failed: ${(e as Error)?.message ?? String(e)}`, url, { cause: e });
+}
+
+/** The code and message of an error that ended a connection (a system, TLS or undici error), if `e` is one. */
+function connectionFailure(e: unknown): { code?: string; message?: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  // An argument undici refused is the host's bug, not the connection's.
+  if (typeof code !== 'string' || code === 'UND_ERR_INVALID_ARG') return undefined;
+  return { code, ...(typeof message === 'string' && message !== '' ? { message } : {}) };
 }

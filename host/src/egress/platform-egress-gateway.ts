@@ -29,7 +29,7 @@ export interface PlatformEgressOptions {
 
 /**
  * The host's egress gateway to the platform API and the third-party origins plugins are allowed:
- * one ky client (no retries, no automatic redirects) and one set of platform credentials shared by
+ * one HTTP client and its keep-alive pool (no retries, no automatic redirects) and one set of platform credentials shared by
  * every plugin; each plugin version gets its own policy, per-origin credentials, concurrency slots
  * and in-flight book. Disposing it aborts everything still in flight.
  */
@@ -76,7 +76,8 @@ export class PlatformEgressGateway implements EgressGateway {
     return channel;
   }
 
-  dispose(): Promise<void> {
-    return this.channels.dispose();
+  async dispose(): Promise<void> {
+    await this.channels.dispose();
+    await this.client.close();
   }
 }

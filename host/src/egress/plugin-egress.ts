@@ -37,7 +37,7 @@ const DEADLINE_BACKSTOP_MS = 250;
 /**
  * One plugin version's channel to the platform API: parse and check the request,
  * policy before any I/O, filter headers, limit body sizes and time, take a concurrency slot, perform
- * it with ky (credentials added by the client's hook), scrub secrets, log one line. Each request
+ * it (the client adds credentials for each hop's origin), scrub secrets, log one line. Each request
  * belongs to an invocation and is aborted when that invocation ends.
  */
 export class PlatformPluginEgress implements PluginEgress {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type http from 'node:http';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { startFakePlatform } from '../../support/fake-platform.js';
 import { waitFor } from '../../support/wait-for.js';
 import { startRig, type EgressRig } from './egress-rig.js';
@@ -37,6 +38,57 @@ describe('egress limits, through a real isolate and real HTTP', function () {
       const { result } = await rig.run('request', { input: `Test/Oversized?bytes=${11 * MiB}&declare=1` });
       expect(result?.threw.code).to.equal('EGRESS_RESPONSE_TOO_LARGE');
       expect(result?.threw.message).to.contain(`declares ${11 * MiB} bytes`);
+    });
+
+    it('hands the plugin a compressed response decoded, as fetch would, and asked for compression as fetch does', async () => {
+      const doc = { Id: 7, Thumbprint: 'AB'.repeat(20), Metadata: { Owner: 'pki-team' } };
+      let acceptEncoding: string | undefined;
+      const unroute = [
+        rig.platform.route('GET', 'Test/Gzip', (req, res: http.ServerResponse) => {
+          acceptEncoding = req.headers['accept-encoding'];
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify(doc)));
+        }),
+        rig.platform.route('GET', 'Test/Brotli', (_req, res: http.ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'br' }).end(brotliCompressSync(JSON.stringify(doc)));
+        }),
+      ];
+      try {
+        const gzip = await rig.run('request', { input: 'Test/Gzip' });
+        expect(gzip.result?.value.body).to.deep.equal(doc);
+        expect(acceptEncoding).to.equal('gzip, deflate, br');
+        const br = await rig.run('request', { input: 'Test/Brotli' });
+        expect(br.result?.value.body).to.deep.equal(doc);
+      } finally {
+        unroute.forEach((u) => u());
+      }
+    });
+
+    it('applies the 10 MiB limit to the decoded bytes: a small gzip that expands past it is cut off', async () => {
+      const bomb = gzipSync(Buffer.alloc(11 * MiB, 0));
+      expect(bomb.byteLength).to.be.below(64 * 1024);
+      const unroute = rig.platform.route('GET', 'Test/Bomb', (_req, res: http.ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'content-length': bomb.byteLength }).end(bomb);
+      });
+      try {
+        const { result } = await rig.run('request', { input: 'Test/Bomb', read: 'none' });
+        expect(result?.threw).to.include({ code: 'EGRESS_RESPONSE_TOO_LARGE' });
+        expect(result?.threw.message).to.contain('kept coming and was cut off');
+      } finally {
+        unroute();
+      }
+    });
+
+    it('fails a body that is not what its Content-Encoding says with EGRESS_BAD_RESPONSE, naming the coding', async () => {
+      const unroute = rig.platform.route('GET', 'Test/NotGzip', (_req, res: http.ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end('{"plain": "json"}');
+      });
+      try {
+        const { result } = await rig.run('request', { input: 'Test/NotGzip' });
+        expect(result?.threw).to.include({ code: 'EGRESS_BAD_RESPONSE', isEgressError: true });
+        expect(result?.threw.message).to.match(/is not valid gzip \(its Content-Encoding\)/);
+      } finally {
+        unroute();
+      }
     });
 
     it('reads a response of exactly 10 MiB', async () => {
