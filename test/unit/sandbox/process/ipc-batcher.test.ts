@@ -14,6 +14,18 @@ describe('IpcBatcher', () => {
     expect(writes).to.deep.equal([[1, 2]]);
   });
 
+  it('writes a batch as soon as it is full, so the other side can start on it, and the rest at the end of the turn', async () => {
+    const writes: number[][] = [];
+    const batcher = new IpcBatcher<number>((batch) => void writes.push(batch), undefined, 3);
+    for (let i = 1; i <= 7; i++) batcher.send(i);
+    expect(writes).to.deep.equal([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    await tick();
+    expect(writes).to.deep.equal([[1, 2, 3], [4, 5, 6], [7]]);
+  });
+
   it('fails only the message that cannot be serialised, and sends the rest of its batch', async () => {
     const written: unknown[] = [];
     const lost: Array<[unknown, string]> = [];
