@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ConfigError } from './errors.js';
 import { toProblems } from './plugins/package/manifest-schema.js';
 import type { PluginLimits } from './plugins/package/plugin-manifest.js';
-import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
+import { DEFAULT_PLUGIN_MEMORY_MB, DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 import { DEFAULT_TRUST, type TrustConfig } from './plugins/trust/trust-store.js';
 
 /** How the host authenticates to the platform API. Never sent into an isolate. */
@@ -197,7 +197,7 @@ export const DEFAULT_CONFIG: HostConfig = {
     maxRedirects: 5,
   },
   limits: {
-    defaults: { memoryMb: 64, timeoutMs: 30_000, concurrency: 4 },
+    defaults: { memoryMb: DEFAULT_PLUGIN_MEMORY_MB, timeoutMs: 30_000, concurrency: 4 },
     max: { memoryMb: 512, timeoutMs: 300_000, concurrency: 64 },
     queueDepth: 256,
   },

@@ -88,7 +88,9 @@ export async function buildHost(owner: DisposableStore, config: HostConfig, logg
   owner.add(egress);
   // A request body as large as egress allows must fit across the bridge.
   const sandboxConfig = { ...config.sandbox, maxBridgeBytes: Math.max(config.sandbox.maxBridgeBytes, maxEgressRequestJsonLength(config.egress.maxRequestBytes)) };
-  const sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(sandboxConfig, logger));
+  // The spare isolate made ahead of each load has the memory limit of a plugin whose manifest sets none.
+  const defaultMemoryMb = Math.min(config.limits.defaults.memoryMb, config.limits.max.memoryMb);
+  const sandboxFactory = options.sandboxFactory ?? (await createSandboxFactory(sandboxConfig, logger, defaultMemoryMb));
   // Also called early by an abort; the owner then awaits the same disposal (and sees its failure).
   const releaseSandboxes = once(() => sandboxFactory.dispose());
   owner.defer(releaseSandboxes);

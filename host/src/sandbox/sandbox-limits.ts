@@ -37,6 +37,12 @@ export interface SandboxLimits {
   readonly maxResizableBufferBytes: number;
 }
 
+/**
+ * A plugin's memory limit when neither its manifest nor the admin sets one (the host's
+ * `limits.defaults.memoryMb`); sandbox factories make their spare isolate with it.
+ */
+export const DEFAULT_PLUGIN_MEMORY_MB = 64;
+
 /** The embedded defaults. */
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   maxPendingTimers: 1000,

@@ -107,6 +107,6 @@ describe('hot drop under load', function () {
     expect(hot.changes.all.filter((c) => c.kind === 'replaced')).to.have.length(20);
     expect(hot.changes.kinds('t.flip')).to.deep.equal(['added', 'removed', 'added']);
     // 2 at start, 20 replacements, 1 re-add: nothing loaded twice, nothing left alive.
-    expect(hot.factory.census()).to.deep.equal({ live: 0, created: 23 });
+    expect(hot.factory.census()).to.deep.equal({ live: 0, created: 23, spare: 0 });
   });
 });

@@ -17,6 +17,7 @@ import type { RuntimeScript } from './runtime-script.js';
 import { SandboxError, errorInfo } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
 import { SleepTimers } from './sleep-timers.js';
+import { prepareIsolate, type IsolateSupply, type PreparedIsolate } from './spare-isolate.js';
 import { nearDataLimit } from '../data-limit.js';
 
 /** What the owner of an IsolateSandbox hears about it. */
@@ -25,6 +26,8 @@ export interface IsolateSandboxHooks {
   readonly onReleased?: () => void;
   /** V8 lost control of the isolate: the process hosting it should stop serving and be replaced. */
   readonly onCatastrophic?: (message: string) => void;
+  /** Where a load gets its isolate (the factory's spare); without it, each load makes its own. */
+  readonly isolates?: IsolateSupply;
 }
 
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
@@ -98,38 +101,30 @@ export class IsolateSandbox implements PluginSandbox {
     if (this.state !== 'new') throw new SandboxError('SANDBOX_REUSED', `a sandbox loads one plugin version once (state ${this.state})`, spec.pluginId);
     this.state = 'loading';
     this.pluginId = spec.pluginId;
-    const isolate = new ivm.Isolate({
-      memoryLimit: spec.memoryMb,
-      onCatastrophicError: (message) => {
-        const atProcessLimit = nearDataLimit();
-        this.die(
-          atProcessLimit
-            ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `an allocation of the plugin failed at its sandbox process's hard memory total (${atProcessLimit}); V8: ${message}` }
-            : { name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` },
-        );
-        this.hooks.onCatastrophic?.(message);
-      },
-    });
+    const onCatastrophic = (message: string): void => {
+      const atProcessLimit = nearDataLimit();
+      this.die(
+        atProcessLimit
+          ? { name: 'SandboxCrash', code: 'SANDBOX_PROCESS_MEMORY', message: `an allocation of the plugin failed at its sandbox process's hard memory total (${atProcessLimit}); V8: ${message}` }
+          : { name: 'SandboxCrash', code: 'ISOLATE_CATASTROPHIC', message: `V8 reported a catastrophic error in the plugin's isolate: ${message}` },
+      );
+      this.hooks.onCatastrophic?.(message);
+    };
+    // The factory's spare when it fits (made ahead; only the runtime's code has run in it), else a new one.
+    const prepared = this.hooks.isolates?.take(spec.memoryMb) ?? prepareIsolate(this.runtime, spec.memoryMb, spec.loadTimeoutMs, onCatastrophic);
+    prepared.routeCatastrophic(onCatastrophic);
+    const isolate = prepared.isolate;
     this.isolate = isolate;
     try {
       // The isolate's thread runs queued calls one after the other without waiting for this thread in
-      // between, so the calls whose inputs are known already go in together: the context, the
-      // runtime's and the bundle's compilation (compiling runs no code); later the two API lookups and
-      // the bundle's script. Each is awaited where it was before; until then its failure must not
-      // count as unhandled.
-      const contextCall = isolate.createContext();
-      const runtimeCall = this.runtime.compile(isolate);
-      // The bundle is CommonJS; wrapping it (on its first line, so line numbers hold) yields its module
-      // factory, which the runtime calls with a `require` that only knows the SDK.
-      const pluginCall = isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, {
-        filename: spec.bundleFilename,
-      });
-      for (const call of [contextCall, runtimeCall, pluginCall]) call.catch(() => {});
-      const context = await contextCall;
+      // between: the bundle's compilation (which runs no code) goes in behind the context and runtime,
+      // later the API lookups and the bundle's script. Each is awaited where its result is needed; until
+      // then its failure must not count as unhandled. The bundle is CommonJS; wrapped (on its first
+      // line, so line numbers hold) it yields its module factory, called with a `require` that only knows the SDK.
+      const pluginCall = isolate.compileScript(`(function (require, module, exports) {${spec.bundleCode}\n})`, { filename: spec.bundleFilename });
+      pluginCall.catch(() => {});
+      const { context, boot } = await prepared.warm;
       this.context = context;
-      const runtimeScript = await runtimeCall;
-      const boot = (await runtimeScript.run(context, { reference: true, timeout: spec.loadTimeoutMs })) as ivm.Reference<unknown>;
-      runtimeScript.release();
       this.references.push(boot);
       this.bridge = createIsolateBridge(this.services, this.timers, this.limits, () => this.runtime.webLibrary.evaluate(isolate, context), (answers) => this.takeAnswers(answers));
       this.references.push(...this.bridge.references);
@@ -173,6 +168,8 @@ export class IsolateSandbox implements PluginSandbox {
       await this.dispose();
       if (e instanceof SandboxError) throw e;
       throw new SandboxError(info!.code, info!.message, spec.pluginId, { cause: e });
+    } finally {
+      this.hooks.isolates?.loadEnded();
     }
   }
 

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { HostLogger } from '../../logging/logger.js';
 import type { MemoryEnforcement, PluginSandbox, SandboxFactory, SandboxHostServices } from '../plugin-sandbox.js';
-import { sandboxLimits, type SandboxLimits } from '../sandbox-limits.js';
+import { DEFAULT_PLUGIN_MEMORY_MB, sandboxLimits, type SandboxLimits } from '../sandbox-limits.js';
 import { ProcessPool, type ProcessEvent } from './process-pool.js';
 import { ProcessSandbox } from './process-sandbox.js';
 import { IN_ISOLATE_MEMORY_BOUNDS, kernelMemoryCap } from './process-memory-cap.js';
@@ -21,6 +21,8 @@ export interface ProcessSandboxFactoryOptions {
   /** Hard memory total of one process, kernel-enforced where possible; 0 for none (default 4096). */
   readonly processHardMemoryMb?: number;
   readonly limits?: Partial<SandboxLimits>;
+  /** Memory limit of the isolate each process makes ahead of its next load (default: the host's per-plugin default). */
+  readonly spareMemoryMb?: number;
   /** Process started / exited, for logs and tests. */
   readonly onProcessEvent?: (event: ProcessEvent) => void;
 }
@@ -67,6 +69,7 @@ export class ProcessSandboxFactory implements SandboxFactory {
         processHardMemoryMb,
         prlimit: kernel.prlimit,
         limits: sandboxLimits(options.limits),
+        spareMemoryMb: options.spareMemoryMb ?? DEFAULT_PLUGIN_MEMORY_MB,
         logger,
       },
       (event) => {

@@ -5,12 +5,18 @@ import type { HostLogger } from '../../logging/logger.js';
 import type { PluginLogRecord, SandboxDeath } from '../plugin-sandbox.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { SandboxLimits } from '../sandbox-limits.js';
-import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerRequests } from './worker-protocol.js';
+import { isWorkerMessage, type HostMessage, type RequestType, type WorkerHealth, type WorkerMessage, type WorkerOptions, type WorkerRequests } from './worker-protocol.js';
 import { IpcBatcher, sendFailure, unbatch } from './ipc-batcher.js';
 import { inPieces, LARGE_MESSAGE_BYTES, MAX_IPC_JSON, payloadBytes, pieceKey } from './large-messages.js';
 import { egressFailureJson } from '../../egress/egress-gateway.js';
 import { InFlight } from '../../lifecycle/in-flight.js';
 import { MemoryTrend } from './memory-trend.js';
+
+// A dedicated process serves one load, so a spare isolate made after it would never be used.
+const workerOptions = (role: 'pool' | 'dedicated', options: SandboxProcessOptions): WorkerOptions => ({
+  limits: options.limits,
+  spareMemoryMb: role === 'dedicated' ? null : options.spareMemoryMb,
+});
 
 /** The worker entry, beside this file in the build. */
 export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
@@ -18,6 +24,8 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./sandbox-worker.js', import.
 /** How the host supervises one worker. */
 export interface SandboxProcessOptions {
   readonly limits: SandboxLimits;
+  /** Memory limit of the worker's spare isolate (see SpareIsolate); default: the host's per-plugin default. */
+  readonly spareMemoryMb?: number;
   readonly heartbeatIntervalMs: number;
   /** No answer to heartbeats for this long: the process is killed and replaced. */
   readonly heartbeatTimeoutMs: number;
@@ -127,7 +135,7 @@ export class SandboxProcess {
     const hardBytes = options.processHardMemoryMb * 1024 * 1024;
     const viaPrlimit = options.prlimit !== null && hardBytes > 0;
     this.memoryTrend = new MemoryTrend(viaPrlimit ? hardBytes : 0, options.heartbeatIntervalMs);
-    this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify({ limits: options.limits })], {
+    this.child = fork(options.entry ?? WORKER_ENTRY, [JSON.stringify(workerOptions(role, options))], {
       ...(viaPrlimit ? { execPath: options.prlimit!, execArgv: [`--data=${hardBytes}:${hardBytes}`, process.execPath, '--no-node-snapshot'] } : { execArgv: ['--no-node-snapshot'] }),
       env: workerEnv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -58,6 +58,7 @@ function send(message: WorkerMessage): void {
 }
 
 const factory = new IsolateSandboxFactory(options.limits, {
+  spareMemoryMb: options.spareMemoryMb,
   onCatastrophic: (message, pluginId) => send({ type: 'poisoned', pluginId, message }),
 });
 

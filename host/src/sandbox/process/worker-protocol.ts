@@ -10,6 +10,8 @@ import { isErrorInfo } from '../isolate/envelope.js';
 /** What a worker is started with (as its one command-line argument, JSON). */
 export interface WorkerOptions {
   readonly limits: SandboxLimits;
+  /** Memory limit of the isolate the worker makes ahead of its next load; null: none (a dedicated process). */
+  readonly spareMemoryMb?: number | null;
 }
 
 /** Requests the host sends, and the value each is answered with. */
@@ -48,7 +50,7 @@ export interface WorkerHealth {
   readonly rssBytes: number;
   /** Writable memory committed (what the kernel's data limit counts); null where not reported. */
   readonly dataBytes: number | null;
-  /** Isolates alive in the worker. */
+  /** Plugin isolates alive in the worker (loaded or loading; its spare isolate is not one). */
   readonly isolates: number;
   /** Chunked messages whose pieces the worker holds, waiting for the message itself. */
   readonly heldChunks: number;
