@@ -26,6 +26,9 @@ export interface IsolateSandboxFactoryOptions {
   readonly spareMemoryMb?: number | null;
 }
 
+/** What a catastrophe in the spare isolate names in place of a plugin id. */
+const SPARE_LABEL = '(the spare isolate, no plugin)';
+
 /** Sandboxes as isolates in this process, sharing one compiled SDK runtime and its code cache. */
 export class IsolateSandboxFactory implements SandboxFactory {
   private readonly runtime = new RuntimeScript();
@@ -47,7 +50,8 @@ export class IsolateSandboxFactory implements SandboxFactory {
   ) {
     this.limits = sandboxLimits(limits);
     const spareMemoryMb = options.spareMemoryMb === undefined ? DEFAULT_PLUGIN_MEMORY_MB : options.spareMemoryMb;
-    this.spare = spareMemoryMb === null ? undefined : new SpareIsolate(this.runtime, spareMemoryMb);
+    this.spare =
+      spareMemoryMb === null ? undefined : new SpareIsolate(this.runtime, spareMemoryMb, undefined, (message) => this.options.onCatastrophic?.(message, SPARE_LABEL));
   }
 
   create(services: SandboxHostServices): IsolateSandbox & PluginSandbox {

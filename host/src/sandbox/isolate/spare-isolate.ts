@@ -100,6 +100,8 @@ export class SpareIsolate implements IsolateSupply {
     private readonly runtime: RuntimeScript,
     readonly memoryMb: number,
     private readonly prepare: typeof prepareIsolate = prepareIsolate,
+    /** V8 lost control of the spare: like any isolate's, it means the process should be replaced. */
+    private readonly onCatastrophic: CatastrophicHandler = () => {},
   ) {
     this.scheduleMake();
   }
@@ -134,7 +136,11 @@ export class SpareIsolate implements IsolateSupply {
     if (this.disposed || this.spare) return;
     let spare: PreparedIsolate;
     try {
-      spare = this.prepare(this.runtime, this.memoryMb, SPARE_WARM_TIMEOUT_MS, () => this.lost(spare));
+      spare = this.prepare(this.runtime, this.memoryMb, SPARE_WARM_TIMEOUT_MS, (message) => {
+        this.lost(spare);
+        // No plugin ran in it, but V8's state in this process can no longer be trusted.
+        this.onCatastrophic(message);
+      });
     } catch {
       // No isolate could be made (the process is short of memory): loads make their own.
       return;

@@ -34,8 +34,8 @@ describe('SpareIsolate (an isolate made ahead of the next load)', function () {
     made.push(prepared);
     return prepared;
   };
-  const newSpare = (prepare: typeof prepareIsolate = recorded): SpareIsolate => {
-    const spare = new SpareIsolate(runtime, SPARE_MB, prepare);
+  const newSpare = (prepare: typeof prepareIsolate = recorded, onCatastrophic?: (message: string) => void): SpareIsolate => {
+    const spare = new SpareIsolate(runtime, SPARE_MB, prepare, onCatastrophic);
     spares.push(spare);
     return spare;
   };
@@ -157,8 +157,9 @@ describe('SpareIsolate (an isolate made ahead of the next load)', function () {
     expect(made).to.have.length(2);
   });
 
-  it('on a catastrophic error while spare, is disposed and replaced, and no plugin hears of it', async () => {
-    const spare = newSpare();
+  it('on a catastrophic error while spare, is disposed and replaced, no plugin hears of it, and the process is told to be replaced', async () => {
+    const processCatastrophes: string[] = [];
+    const spare = newSpare(recorded, (m) => processCatastrophes.push(m));
     await warmSpare(spare);
     const deaths: SandboxDeath[] = [];
     const catastrophes: string[] = [];
@@ -174,6 +175,7 @@ describe('SpareIsolate (an isolate made ahead of the next load)', function () {
     expect((await invoke(sandbox)).outcome).to.equal('succeeded');
     expect(deaths).to.deep.equal([]);
     expect(catastrophes).to.deep.equal([]);
+    expect(processCatastrophes).to.deep.equal(['test: V8 lost control of the spare']);
   });
 
   it('routes a catastrophic error to the sandbox that took the isolate, not to the next spare', async () => {
