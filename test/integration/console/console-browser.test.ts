@@ -193,8 +193,10 @@ describe('the web console in a real browser', function () {
       const pluginsDir = path.join(tmp.path, 'plugins');
       await cp(fixture('console-cert-check-fixed'), path.join(pluginsDir, 'cert-check'), { recursive: true });
       const svc = await startTestService(pluginsDir, path.join(tmp.path, 'data'), { token: null });
-      const browser = await launchBrowser();
+      let browser: TestBrowser | undefined;
       try {
+        // Launched inside the try: a browser that cannot start must not leave the service running.
+        browser = await launchBrowser();
         const posted = await request(`${svc.url}/v1/job-completions`, { body: event(CERT_CHECK, { jobType: 'CertCheck' }) });
         await waitDone(svc.url, posted.body.id);
         await browser.page.goto(`${svc.url}/`);
@@ -203,7 +205,7 @@ describe('the web console in a real browser', function () {
         expect(await browser.page.locator('#login').count()).to.equal(0);
         expect(await browser.page.locator('#signout').isHidden()).to.equal(true);
       } finally {
-        await browser.close();
+        await browser?.close();
         await svc.close();
         await tmp.dispose();
       }
