@@ -1,5 +1,6 @@
 import { CertStoreOperationType, EVENT_SOURCES, isGuid, normalizeGuid, OrchestratorJobStatusJobResult, WIRE_EVENT_FIELDS, type EventSource, type Problem, type WireEvent } from '@jobhook/sdk/contract';
 import { EventValidationError } from '../errors.js';
+import { isoTimestamp } from './iso-timestamp.js';
 
 type Reader = (value: unknown, problems: Problem[], pointer: string) => unknown;
 
@@ -24,7 +25,11 @@ function enumReader(e: Record<string, string | number>, typeName: string): Reade
   };
 }
 
+// A GUID already in the stored form (the usual case) is returned as it is, without the trims,
+// replaces and lower-casing of normalizeGuid, which would give back the same text.
+const STORED_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const guid: Reader = (v, problems, pointer) => {
+  if (typeof v === 'string' && STORED_GUID.test(v)) return v;
   if (typeof v === 'string' && isGuid(v)) return normalizeGuid(v);
   problems.push({ pointer, message: `must be a GUID like 'a809ce1f-1eea-4738-a38e-15708c89c981', got ${JSON.stringify(v)}` });
   return undefined;
@@ -51,7 +56,7 @@ const timestamp: Reader = (v, problems, pointer) => {
   if (v === null) return null;
   if (typeof v === 'string') {
     const ms = Date.parse(v);
-    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+    if (!Number.isNaN(ms)) return isoTimestamp(ms);
   }
   problems.push({ pointer, message: `must be an ISO-8601 date-time string or null; got ${JSON.stringify(v)}` });
   return undefined;
@@ -86,11 +91,21 @@ const READERS: { readonly [K in (typeof WIRE_EVENT_FIELDS)[number]]: readonly [R
   source: [eventSource, OMIT],
   jobHistoryId: [historyId, OMIT],
 };
-const FIELDS: ReadonlyArray<readonly [keyof WireEvent, Reader, unknown]> = WIRE_EVENT_FIELDS.map((name) => [name, ...READERS[name]] as const);
-const KNOWN = new Map(FIELDS.map(([name]) => [name.toLowerCase(), name]));
+/** A field of the event, by its position in WIRE_EVENT_FIELDS. */
+interface Field {
+  readonly name: keyof WireEvent;
+  readonly read: Reader;
+  /** Its value when absent: undefined = required, OMIT = left out. */
+  readonly fallback: unknown;
+  readonly pointer: string;
+}
+const FIELDS: readonly Field[] = WIRE_EVENT_FIELDS.map((name) => ({ name, read: READERS[name][0], fallback: READERS[name][1], pointer: `/${name}` }));
+// Which fields an input gave is a bit mask: one bit per field.
+if (FIELDS.length > 31) throw new Error('normalizeEvent keeps a 31-bit mask of the fields given');
+const KNOWN = new Map(FIELDS.map(({ name }, i) => [name.toLowerCase(), i]));
 // The names as the platform and the docs spell them (camelCase, PascalCase): found without lower-casing.
-const EXACT = new Map<string, keyof WireEvent>(FIELDS.flatMap(([name]) => [[name, name] as const, [`${name[0]!.toUpperCase()}${name.slice(1)}`, name] as const]));
-const POINTERS = new Map(FIELDS.map(([name]) => [name, `/${name}`]));
+const EXACT = new Map<string, number>(FIELDS.flatMap(({ name }, i) => [[name, i] as const, [`${name[0]!.toUpperCase()}${name.slice(1)}`, i] as const]));
+const FIELD_LIST = FIELDS.map(({ name }) => name).join(', ');
 
 /**
  * Validates a job-completion event and normalises it: camelCase or Keyfactor's
@@ -102,28 +117,32 @@ export function normalizeEvent(input: unknown): WireEvent {
     throw new EventValidationError([{ pointer: '', message: 'the event must be a JSON object' }]);
   }
   const problems: Problem[] = [];
-  // Every event passes here (bench/dispatch): keys and a prototype-less record, no entry arrays.
-  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  // Every event passes here (bench/intake): its values go into slots by field position, and which
+  // fields were given into a bit mask: no prototype-less record (a dictionary-mode object in V8).
+  const values: unknown[] = new Array(FIELDS.length);
+  let given = 0;
   const source = input as Record<string, unknown>;
   for (const key of Object.keys(source)) {
     const field = EXACT.get(key) ?? KNOWN.get(key.toLowerCase());
     if (field === undefined) {
-      problems.push({ pointer: `/${key}`, message: `unknown field '${key}' (expected one of ${FIELDS.map(([n]) => n).join(', ')})` });
-    } else if (field in values) {
-      problems.push({ pointer: `/${key}`, message: `'${field}' is given twice (in different letter case)` });
+      problems.push({ pointer: `/${key}`, message: `unknown field '${key}' (expected one of ${FIELD_LIST})` });
+    } else if ((given & (1 << field)) !== 0) {
+      problems.push({ pointer: `/${key}`, message: `'${FIELDS[field]!.name}' is given twice (in different letter case)` });
     } else {
+      given |= 1 << field;
       values[field] = source[key];
     }
   }
   const out: Record<string, unknown> = {};
-  for (const [name, read, fallback] of FIELDS) {
-    const value = values[name];
+  for (let i = 0; i < FIELDS.length; i++) {
+    const { name, read, fallback, pointer } = FIELDS[i]!;
+    const value = values[i];
     if (value === undefined) {
-      if (fallback === undefined) problems.push({ pointer: POINTERS.get(name)!, message: 'is required' });
+      if (fallback === undefined) problems.push({ pointer, message: 'is required' });
       else if (fallback !== OMIT) out[name] = fallback;
       continue;
     }
-    out[name] = read(value, problems, POINTERS.get(name)!);
+    out[name] = read(value, problems, pointer);
   }
   if (problems.length > 0) throw new EventValidationError(problems);
   return out as unknown as WireEvent;

@@ -92,4 +92,21 @@ describe('job-completion event validation', () => {
     expect(problemsOf([1, 2])[0]!.message).to.match(/JSON object/);
     expect(problemsOf(null)[0]!.message).to.match(/JSON object/);
   });
+
+  it('keeps the text of every form of timestamp and GUID it accepts as toISOString and lower case spell them', () => {
+    const e = normalizeEvent(
+      event('{B0000000-0000-4000-8000-00000000000A}', { agentId: ' 7F1C2B9E-3D4A-4E5F-8A6B-1C2D3E4F5A6B ', requestTimestamp: '2024-02-29T23:59:59.5+01:00' }),
+    );
+    expect(e.jobTypeId).to.equal('b0000000-0000-4000-8000-00000000000a');
+    expect(e.agentId).to.equal('7f1c2b9e-3d4a-4e5f-8a6b-1c2d3e4f5a6b');
+    expect(e.requestTimestamp).to.equal(new Date('2024-02-29T23:59:59.5+01:00').toISOString());
+    expect(normalizeEvent(event(GUID_A, { requestTimestamp: '+275760-09-13T00:00:00.000Z' })).requestTimestamp).to.equal('+275760-09-13T00:00:00.000Z');
+  });
+
+  it('reports a field given twice under the spelling that came second, and a required field given as undefined as missing', () => {
+    const { jobId, jobType, ...rest } = event();
+    void jobId, jobType;
+    const problems = problemsOf({ ...rest, jobId: undefined, JOBTYPE: 'X', jobtype: 'Y' });
+    expect(problems.map((p) => p.pointer)).to.have.members(['/jobtype', '/jobId']);
+  });
 });

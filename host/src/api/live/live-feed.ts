@@ -47,11 +47,15 @@ export class LiveFeed {
     return this.listeners.size;
   }
 
+  // Every accepted event, outcome and completion passes here, and most of the time no console is
+  // open: with nobody listening, no message is built (its timestamp alone costs a microsecond).
   accepted(eventId: string, event: WireEvent): void {
+    if (this.listeners.size === 0) return;
     this.publish({ type: 'accepted', eventId, jobId: event.jobId, jobType: event.jobType, jobTypeId: event.jobTypeId, at: new Date().toISOString() });
   }
 
   outcome(eventId: string, o: HandlerOutcome, replay: number): void {
+    if (this.listeners.size === 0) return;
     this.publish({
       type: 'outcome',
       eventId,
@@ -67,6 +71,7 @@ export class LiveFeed {
   }
 
   done(eventId: string): void {
+    if (this.listeners.size === 0) return;
     this.publish({ type: 'done', eventId, at: new Date().toISOString() });
   }
 

@@ -10,7 +10,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Streams open at once; each holds a connection and a buffer, so a leaking client cannot pile them up. */
 export const MAX_LIVE_STREAMS = 100;
 
-const frame = (m: LiveMessage): string => `event: ${m.type}\ndata: ${JSON.stringify(m)}\n\n`;
+const frameOf = (m: LiveMessage): string => `event: ${m.type}\ndata: ${JSON.stringify(m)}\n\n`;
 
 /**
  * GET /v1/events/stream: server-sent events of the live feed. Behind the API's bearer token like
@@ -18,6 +18,14 @@ const frame = (m: LiveMessage): string => `event: ${m.type}\ndata: ${JSON.string
  * unlike EventSource), so the token never appears in a URL.
  */
 export function registerEventStreamRoutes(app: FastifyInstance, feed: LiveFeed): void {
+  // Every open stream is handed the same message object: it is serialised once, by the first stream
+  // that sends it, however many consoles are open.
+  const frames = new WeakMap<LiveMessage, string>();
+  const frame = (m: LiveMessage): string => {
+    let text = frames.get(m);
+    if (text === undefined) frames.set(m, (text = frameOf(m)));
+    return text;
+  };
   app.get(
     '/v1/events/stream',
     {

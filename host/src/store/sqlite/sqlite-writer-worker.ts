@@ -1,7 +1,8 @@
 // The writer thread of SqliteEventStore: owns the one write connection, so a commit's fsync blocks
 // this thread, never the event loop that answers HTTP. Messages in: `{ ops }` (WriteOps packed as a
-// TextBatch) or `{ close: true }`. Out, one per `{ ops }` and in order: `{ results }` (packed) or
-// `{ failure }` (rolled back); also `{ fatal }` (cannot open) and `{ closed }`.
+// TextBatch) or `{ close: true }`. Out, one per commit, covering the next `batches` batches in the
+// order they were sent: `{ batches, results }` (packed) or `{ batches, failure }` (all rolled back);
+// also `{ fatal }` (cannot open) and `{ closed }`.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SqliteWrites, type WriteOp, type WriteResult } from './sqlite-writes.js';
@@ -50,17 +51,18 @@ function commit(): void {
   for (let next = receiveMessageOnPort(port); next && !closeAfter; next = receiveMessageOnPort(port)) take(next.message as Inbound);
   const batches = waiting;
   waiting = [];
+  const ops = batches.length === 1 ? batches[0]! : batches.flat();
   let results: WriteResult[] | undefined;
   let failure: string | undefined;
   try {
-    results = writes!.runBatch(batches.flat());
+    results = writes!.runBatch(ops);
   } catch (e) {
     failure = (e as Error).message;
   }
-  let at = 0;
-  for (const batch of batches) {
-    port.postMessage(results ? { results: packResults(batch.map((op) => op.kind), results.slice(at, at + batch.length)) } : { failure });
-    at += batch.length;
+  // One answer for the whole commit, however many batches joined it: the store's thread, which also
+  // answers HTTP, takes one message (one wake-up, one parse) per fsync rather than one per batch.
+  if (batches.length > 0) {
+    port.postMessage(results ? { batches: batches.length, results: packResults(ops.map((op) => op.kind), results) } : { batches: batches.length, failure });
   }
   if (closeAfter) close();
 }

@@ -9,8 +9,8 @@ interface Queued {
   reject(error: unknown): void;
 }
 
-/** What the writer thread answers, once per batch it was sent, in the order they were sent. */
-type WriterMessage = { results: TextBatch } | { failure: string } | { fatal: string } | { closed: true };
+/** What the writer thread answers, once per commit: for the next `batches` batches it was sent, in order. */
+type WriterMessage = { batches: number; results: TextBatch } | { batches: number; failure: string } | { fatal: string } | { closed: true };
 
 /**
  * Group commit on a writer thread. Each turn of the event loop sends what it queued as one batch,
@@ -88,19 +88,19 @@ export class WriterThread {
   private onMessage(m: WriterMessage): void {
     if ('fatal' in m) return this.fail(`the writer thread could not open the store: ${m.fatal}`);
     if ('closed' in m) return;
-    const batch = this.sent.shift() ?? [];
+    const committed = m.batches === 1 ? (this.sent.shift() ?? []) : this.sent.splice(0, m.batches).flat();
     if (this.sent.length === 0) this.worker.unref();
     if ('failure' in m) {
-      const error = new StoreError('STORE_WRITE_FAILED', `the event store could not commit ${batch.length} write(s): ${m.failure}`);
-      for (const q of batch) q.reject(error);
+      const error = new StoreError('STORE_WRITE_FAILED', `the event store could not commit ${committed.length} write(s): ${m.failure}`);
+      for (const q of committed) q.reject(error);
       return;
     }
-    const results = unpackResults(batch.map((q) => q.op.kind), m.results);
-    batch.forEach((q, i) => {
+    const results = unpackResults(committed.map((q) => q.op.kind), m.results);
+    for (let i = 0; i < committed.length; i++) {
       const r = results[i]!;
-      if (r.ok) q.resolve(r.value);
-      else q.reject(new StoreError(r.code, r.message));
-    });
+      if (r.ok) committed[i]!.resolve(r.value);
+      else committed[i]!.reject(new StoreError(r.code, r.message));
+    }
   }
 
   // The thread is gone: everything waiting fails, and so does every later write.
