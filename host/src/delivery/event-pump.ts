@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher, RouteSource } from './dispatcher.js';
 import type { EventText } from '../store/event-text.js';
 import type { HandlerOutcome } from '../store/handler-outcome.js';
@@ -5,10 +6,16 @@ import { describeError } from '../errors.js';
 import type { HostLogger } from '../logging/logger.js';
 import type { Route } from '../plugins/registry/routing-table.js';
 import { runReplay } from './run-replay.js';
+import { StoreError } from '../store/store-error.js';
 import { outcomeKey, type ClaimFilter, type ClaimedEvent, type ClaimedReplay, type EventStore, type ReplayClaimFilter } from '../store/event-store.js';
 
 // Tries of a handler whose plugin is at capacity before `rejected` is recorded (about 6 s in all).
 const REJECTED_RETRIES = 10;
+
+// Waits before each new try of an outcome or completion the store refused; the last one repeats.
+const WRITE_RETRY_MS = [100, 250, 500, 1000, 2000, 5000] as const;
+// A write still failing is logged on its first tries, then about once a minute.
+const WRITE_RETRY_LOG_EVERY = 12;
 
 /** What the pump tells about its work (the service turns it into metrics and counters). */
 export interface EventPumpObserver {
@@ -63,6 +70,8 @@ export class EventPump {
   private stopping = false;
   /** After the stop deadline, outcomes still arriving (crashed by disposal) are not recorded. */
   private recording = true;
+  /** Aborted by `stop`: ends the waits between tries of a refused write. */
+  private readonly stopped = new AbortController();
 
   constructor(private readonly options: EventPumpOptions) {
     this.dispatcher = options.dispatcher;
@@ -121,6 +130,7 @@ export class EventPump {
    */
   async stop(deadlineMs: number): Promise<number> {
     this.stopping = true;
+    this.stopped.abort();
     this.wake();
     for (const waiters of this.doneWaiters.values()) for (const settle of waiters) settle(false);
     await this.loop;
@@ -196,7 +206,7 @@ export class EventPump {
       const run: RouteRun = { eventId: claimed.id, event: claimed, attempts: claimed.attempts, replay: 0 };
       await Promise.all(routes.map((route) => this.runRoute(run, route)));
       if (!this.recording) return;
-      await store.complete(claimed.id);
+      await this.persist('marking the event done', { eventId: claimed.id, jobId: claimed.jobId }, () => store.complete(claimed.id));
     } catch (e) {
       // The store refused (closing, disk): the event stays `dispatching` and runs again after restart.
       if (this.recording) logger.error({ eventId: claimed.id, jobId: claimed.jobId, error: describeError(e) }, 'recording the dispatch of an event failed');
@@ -211,7 +221,7 @@ export class EventPump {
     try {
       await runReplay(claimed, { routes: this.options.routes, logger, runRoute: (run, route) => this.runRoute(run, route) });
       if (!this.recording) return;
-      await store.completeReplay(claimed.eventId, claimed.replay);
+      await this.persist('marking the replay done', { eventId: claimed.eventId, replay: claimed.replay }, () => store.completeReplay(claimed.eventId, claimed.replay));
     } catch (e) {
       // Left `dispatching`: it runs again after the next start, without the handlers already recorded.
       if (this.recording) logger.error({ eventId: claimed.eventId, replay: claimed.replay, error: describeError(e) }, 'recording a replay failed');
@@ -231,7 +241,40 @@ export class EventPump {
     }
     if (!this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
-    await this.options.store.recordOutcome(run.eventId, outcome, run.attempts, run.replay);
+    const recorded = outcome;
+    await this.persist(`recording the outcome of ${route.instance.id}/${route.handler}`, { eventId: run.eventId, replay: run.replay }, () =>
+      this.options.store.recordOutcome(run.eventId, recorded, run.attempts, run.replay),
+    );
     this.options.observer?.recorded?.(run.eventId, outcome, run.replay);
+  }
+
+  /**
+   * Commits one of a dispatch's writes, trying again while the pump runs. A write the store refused
+   * once (a lost connection, a deadlock the database broke by aborting one side) would otherwise
+   * leave its event `dispatching` until the next restart: this host keeps renewing its leases, so no
+   * other host takes it over. Every write is idempotent (an outcome is stored once per handler, a
+   * completion only moves a row to done), so trying again is safe. Gives up when the pump stops or the
+   * store is closed; the event then runs again after the next start, as after a crash.
+   */
+  private async persist(what: string, ids: Readonly<Record<string, unknown>>, write: () => Promise<void>): Promise<void> {
+    for (let failures = 0; ; ) {
+      try {
+        await write();
+        if (failures > 0) this.options.logger.info({ ...ids, tries: failures + 1 }, `${what} succeeded after ${failures} failed ${failures === 1 ? 'try' : 'tries'}`);
+        return;
+      } catch (e) {
+        failures++;
+        if (this.stopping || !this.recording || (e instanceof StoreError && e.code === 'STORE_CLOSED')) throw e;
+        const waitMs = WRITE_RETRY_MS[Math.min(failures, WRITE_RETRY_MS.length) - 1]!;
+        if (failures <= 3 || failures % WRITE_RETRY_LOG_EVERY === 0) {
+          this.options.logger.warn({ ...ids, failures, retryInMs: waitMs, error: describeError(e) }, `${what} failed; trying again in ${waitMs} ms`);
+        }
+        try {
+          await sleep(waitMs, undefined, { signal: this.stopped.signal });
+        } catch {
+          throw e;
+        }
+      }
+    }
   }
 }

@@ -14,12 +14,19 @@ describe('a host whose PostgreSQL store goes away', function () {
   let tmp: TempDir;
   let platform: FakePlatform;
   let host: ClusterHost;
+  let hold: { arrived: () => void; released: Promise<void> } | null = null;
 
   before(async () => {
     server = await startPostgres();
     tmp = await tempDir('jobhook-outage-');
     platform = await startFakePlatform();
-    platform.route('POST', 'Test/runs', (_req, res) => {
+    platform.route('POST', 'Test/runs', async (_req, res) => {
+      // A test may hold the handler here, in the middle of its invocation.
+      const gate = hold;
+      if (gate) {
+        gate.arrived();
+        await gate.released;
+      }
       res.writeHead(204);
       res.end();
     });
@@ -64,5 +71,33 @@ describe('a host whose PostgreSQL store goes away', function () {
     const logs = `${JSON.stringify(host.serve.lines)}${host.serve.stderr()}`;
     expect(logs).to.include(`postgres://${server.user}:***@127.0.0.1`);
     expect(logs).to.not.include(server.password);
+  });
+
+  it('records an outcome and completes an event whose writes failed while the store was down, without a restart', async () => {
+    let arrived!: () => void;
+    let release!: () => void;
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve));
+    hold = { arrived, released: new Promise<void>((resolve) => (release = resolve)) };
+    try {
+      const accepted = await post();
+      expect(accepted.status).to.equal(202);
+      await inHandler;
+      // The Record handler is waiting on the platform; its outcome and the completion come when the
+      // store is down, and both are refused.
+      await server.pause();
+      release();
+      const id = accepted.body.id as string;
+      await waitFor(async () => host.serve.lines.some((l) => l.eventId === id && Number(l.level) >= 40) || undefined, {
+        what: 'the refused write logged',
+        timeoutMs: 15_000,
+      });
+      await server.resume();
+      const record = await done(accepted.body.id);
+      expect(record.outcomes.map((o: { handler: string; outcome: string }) => `${o.handler}:${o.outcome}`).sort()).to.deep.equal(['Count:succeeded', 'Record:succeeded']);
+      expect(host.serve.child.exitCode).to.equal(null);
+    } finally {
+      hold = null;
+      release?.();
+    }
   });
 });

@@ -20,6 +20,7 @@ import type {
 } from '../event-store.js';
 import { appendRow, type AppendRow } from '../append-row.js';
 import { StoreError } from '../store-error.js';
+import { retryConflicts } from './retry-conflicts.js';
 import { CommitGroup } from './commit-group.js';
 import type { PgConnection } from './pg-connection.js';
 import { migratePg } from './pg-migrations.js';
@@ -73,8 +74,8 @@ export class PgEventStore implements EventStore {
     readonly notifier: PgNotifier,
     private readonly options: PgEventStoreOptions,
   ) {
-    this.appends = new CommitGroup((ops) => this.guardWrite(() => commitAppends(pool, options.hostId, ops)), { maxBatch: 500, parallel: 2 });
-    this.deliveries = new CommitGroup((ops) => this.guardWrite(() => commitDeliveries(pool, ops)), { maxBatch: 500, parallel: 2 });
+    this.appends = new CommitGroup((ops) => this.guardWrite(() => retryConflicts(() => commitAppends(pool, options.hostId, ops))), { maxBatch: 500, parallel: 2 });
+    this.deliveries = new CommitGroup((ops) => this.guardWrite(() => retryConflicts(() => commitDeliveries(pool, ops))), { maxBatch: 500, parallel: 2 });
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(100, Math.floor(options.leaseMs / 3)));
     this.renewTimer.unref();
   }
@@ -321,13 +322,18 @@ export class PgEventStore implements EventStore {
     await Promise.all([this.pool.end(), this.claimPool.end()]).catch(() => undefined);
   }
 
-  // One statement renews every claim this host holds: cheap, whatever the number in flight.
+  // One statement renews every claim this host holds: cheap, whatever the number in flight. Rows
+  // locked by a commit in flight (this host marking them done) are skipped, not waited for: waiting
+  // took row locks in another order than that commit and could deadlock with it. A row skipped keeps
+  // its lease until the next renewal, a third of the lease later.
   private async renewLeases(): Promise<void> {
     if (this.closed) return;
     try {
       await this.claimPool.query(
-        `WITH e AS (UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1)
-         UPDATE replays SET lease_expires = now() + $2 * interval '1 millisecond' WHERE status = 'dispatching' AND lease_owner = $1`,
+        `WITH le AS (SELECT seq FROM events WHERE status = 'dispatching' AND lease_owner = $1 FOR UPDATE SKIP LOCKED),
+         e AS (UPDATE events SET lease_expires = now() + $2 * interval '1 millisecond' FROM le WHERE events.seq = le.seq),
+         lr AS (SELECT id FROM replays WHERE status = 'dispatching' AND lease_owner = $1 FOR UPDATE SKIP LOCKED)
+         UPDATE replays SET lease_expires = now() + $2 * interval '1 millisecond' FROM lr WHERE replays.id = lr.id`,
         [this.options.hostId, this.options.leaseMs],
       );
     } catch (e) {
