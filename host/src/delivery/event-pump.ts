@@ -208,7 +208,8 @@ export class EventPump {
       if (!this.recording) return;
       await this.persist('marking the event done', { eventId: claimed.id, jobId: claimed.jobId }, () => store.complete(claimed.id));
     } catch (e) {
-      // The store refused (closing, disk): the event stays `dispatching` and runs again after restart.
+      // A write gave up (the pump is stopping, the store closed): the event stays `dispatching` and runs
+      // again after the next start.
       if (this.recording) logger.error({ eventId: claimed.id, jobId: claimed.jobId, error: describeError(e) }, 'recording the dispatch of an event failed');
       return;
     }
@@ -241,7 +242,7 @@ export class EventPump {
     }
     if (!this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
-    const recorded = outcome;
+    const recorded = outcome; // a const, for the closure below
     await this.persist(`recording the outcome of ${route.instance.id}/${route.handler}`, { eventId: run.eventId, replay: run.replay }, () =>
       this.options.store.recordOutcome(run.eventId, recorded, run.attempts, run.replay),
     );
