@@ -206,7 +206,10 @@ export class EventPump {
       const run: RouteRun = { eventId: claimed.id, event: claimed, attempts: claimed.attempts, replay: 0 };
       await Promise.all(routes.map((route) => this.runRoute(run, route)));
       if (!this.recording) return;
-      await this.persist('marking the event done', { eventId: claimed.id, jobId: claimed.jobId }, () => store.complete(claimed.id));
+      await this.persist(
+        () => store.complete(claimed.id),
+        () => ['marking the event done', { eventId: claimed.id, jobId: claimed.jobId }],
+      );
     } catch (e) {
       // A write gave up (the pump is stopping, the store closed): the event stays `dispatching` and runs
       // again after the next start.
@@ -222,7 +225,10 @@ export class EventPump {
     try {
       await runReplay(claimed, { routes: this.options.routes, logger, runRoute: (run, route) => this.runRoute(run, route) });
       if (!this.recording) return;
-      await this.persist('marking the replay done', { eventId: claimed.eventId, replay: claimed.replay }, () => store.completeReplay(claimed.eventId, claimed.replay));
+      await this.persist(
+        () => store.completeReplay(claimed.eventId, claimed.replay),
+        () => ['marking the replay done', { eventId: claimed.eventId, replay: claimed.replay }],
+      );
     } catch (e) {
       // Left `dispatching`: it runs again after the next start, without the handlers already recorded.
       if (this.recording) logger.error({ eventId: claimed.eventId, replay: claimed.replay, error: describeError(e) }, 'recording a replay failed');
@@ -243,8 +249,9 @@ export class EventPump {
     if (!this.recording || (outcome.outcome === 'rejected' && this.stopping)) return;
     this.options.observer?.outcome?.(outcome);
     const recorded = outcome; // a const, for the closure below
-    await this.persist(`recording the outcome of ${route.instance.id}/${route.handler}`, { eventId: run.eventId, replay: run.replay }, () =>
-      this.options.store.recordOutcome(run.eventId, recorded, run.attempts, run.replay),
+    await this.persist(
+      () => this.options.store.recordOutcome(run.eventId, recorded, run.attempts, run.replay),
+      () => [`recording the outcome of ${route.instance.id}/${route.handler}`, { eventId: run.eventId, replay: run.replay }],
     );
     this.options.observer?.recorded?.(run.eventId, outcome, run.replay);
   }
@@ -255,19 +262,25 @@ export class EventPump {
    * leave its event `dispatching` until the next restart: this host keeps renewing its leases, so no
    * other host takes it over. Every write is idempotent (an outcome is stored once per handler, a
    * completion only moves a row to done), so trying again is safe. Gives up when the pump stops or the
-   * store is closed; the event then runs again after the next start, as after a crash.
+   * store is closed; the event then runs again after the next start, as after a crash. `describe`
+   * names the write for the log, and is asked only when it failed: every event's outcomes and
+   * completion pass here, and almost none fail.
    */
-  private async persist(what: string, ids: Readonly<Record<string, unknown>>, write: () => Promise<void>): Promise<void> {
+  private async persist(write: () => Promise<void>, describe: () => readonly [what: string, ids: Readonly<Record<string, unknown>>]): Promise<void> {
     for (let failures = 0; ; ) {
       try {
         await write();
-        if (failures > 0) this.options.logger.info({ ...ids, tries: failures + 1 }, `${what} succeeded after ${failures} failed ${failures === 1 ? 'try' : 'tries'}`);
+        if (failures > 0) {
+          const [what, ids] = describe();
+          this.options.logger.info({ ...ids, tries: failures + 1 }, `${what} succeeded after ${failures} failed ${failures === 1 ? 'try' : 'tries'}`);
+        }
         return;
       } catch (e) {
         failures++;
         if (this.stopping || !this.recording || (e instanceof StoreError && e.code === 'STORE_CLOSED')) throw e;
         const waitMs = WRITE_RETRY_MS[Math.min(failures, WRITE_RETRY_MS.length) - 1]!;
         if (failures <= 3 || failures % WRITE_RETRY_LOG_EVERY === 0) {
+          const [what, ids] = describe();
           this.options.logger.warn({ ...ids, failures, retryInMs: waitMs, error: describeError(e) }, `${what} failed; trying again in ${waitMs} ms`);
         }
         try {
